@@ -1,0 +1,307 @@
+// Command millwright is the Millwright CMMS: the server, its migrations,
+// and the administration commands of API.md.
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/auth"
+	"github.com/millwright-cmms/millwright/internal/demo"
+	"github.com/millwright-cmms/millwright/internal/httpapi"
+	"github.com/millwright-cmms/millwright/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "millwright:", err)
+		os.Exit(exitCode(err))
+	}
+}
+
+// usageError is bad input on the command line: exit status 2.
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
+
+func exitCode(err error) int {
+	var u usageError
+	if errors.As(err, &u) || millwright.ErrorKind(err) == millwright.Invalid || millwright.ErrorKind(err) == millwright.Rule {
+		return 2
+	}
+	return 1
+}
+
+const usage = `usage:
+  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo]
+  millwright migrate [--db DSN]
+  millwright token create [--db DSN] --user NAME --role ROLE [--site CODE]
+  millwright user password [--db DSN] --user NAME [--role ROLE] [--site CODE]   (password on stdin)
+DSN is sqlite:PATH (default sqlite:./millwright.db) or postgres://user@host:port/db.
+MILLWRIGHT_DB and MILLWRIGHT_ADDR set --db and --addr.`
+
+// run is the whole program; tests call it with their own arguments.
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		return usagef("no command given\n%s", usage)
+	}
+	switch cmd := strings.Join(args[:min(2, len(args))], " "); {
+	case args[0] == "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr)
+	case args[0] == "migrate":
+		fs, dsn := flags("migrate", getenv, stderr)
+		if err := parse(fs, args[1:]); err != nil {
+			return err
+		}
+		db, err := openDB(ctx, *dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		if err := db.Migrate(ctx); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "schema of %s is up to date\n", *dsn)
+		return nil
+	case cmd == "token create":
+		return tokenCreate(ctx, args[2:], getenv, stdout, stderr)
+	case cmd == "user password":
+		return userPassword(ctx, args[2:], getenv, stdin, stdout, stderr)
+	case args[0] == "help", args[0] == "-h", args[0] == "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	default:
+		return usagef("unknown command %q\n%s", cmd, usage)
+	}
+}
+
+func flags(name string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	def := getenv("MILLWRIGHT_DB")
+	if def == "" {
+		def = store.DefaultDSN
+	}
+	return fs, fs.String("db", def, "database: sqlite:PATH or postgres://user@host:port/db")
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usagef("%s: %v", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+func openDB(ctx context.Context, dsn string) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs, dsn := flags("serve", getenv, stderr)
+	defAddr := getenv("MILLWRIGHT_ADDR")
+	if defAddr == "" {
+		defAddr = "127.0.0.1:8080"
+	}
+	addr := fs.String("addr", defAddr, "address to listen on")
+	loadDemo := fs.Bool("demo", false, "load a demonstration plant into an empty database")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	db, err := openDB(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return usagef("cannot listen on %s: %v", *addr, err)
+	}
+	base := "http://" + ln.Addr().String()
+	if *loadDemo {
+		res, err := demo.Load(ctx, db)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("demo: %w", err)
+		}
+		demo.PrintWelcome(stdout, res, base, *dsn)
+	}
+	srv := &http.Server{
+		Handler:           httpapi.New(db, log),
+		ReadHeaderTimeout: 10 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return ctx },
+	}
+	fmt.Fprintf(stdout, "millwright listening on %s (database %s)\n", base, *dsn)
+	g, ctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdown)
+	})
+	return g.Wait()
+}
+
+// ensureUser finds or creates a user and brings its role and site in line
+// with what was asked (role and site are kept when not given).
+func ensureUser(ctx context.Context, tx *store.Tx, name, role, siteCode string) (*store.User, error) {
+	var siteID string
+	if siteCode != "" {
+		s, err := tx.SiteByCode(ctx, siteCode)
+		if err != nil {
+			return nil, usagef("no site has code %s; create it first or leave out --site", siteCode)
+		}
+		siteID = s.ID
+	}
+	u, err := tx.UserByName(ctx, name)
+	if millwright.ErrorKind(err) == millwright.NotFound {
+		if role == "" {
+			return nil, usagef("user %s does not exist; give --role to create it", name)
+		}
+		u = &store.User{Username: name, Role: millwright.Role(role), SiteID: siteID}
+		return u, tx.CreateUser(ctx, u)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if role != "" {
+		u.Role = millwright.Role(role)
+	}
+	if siteCode != "" {
+		u.SiteID = siteID
+	}
+	return u, tx.SaveUser(ctx, u)
+}
+
+func userFlags(name string, getenv func(string) string, stderr io.Writer, args []string, needRole bool) (dsn, user, role, site string, err error) {
+	fs, d := flags(name, getenv, stderr)
+	u := fs.String("user", "", "user name")
+	r := fs.String("role", "", "role: "+roleList())
+	s := fs.String("site", "", "site code the user is limited to (default: every site)")
+	if err := parse(fs, args); err != nil {
+		return "", "", "", "", err
+	}
+	switch {
+	case *u == "":
+		return "", "", "", "", usagef("%s: --user is required", name)
+	case needRole && *r == "":
+		return "", "", "", "", usagef("%s: --role is required (%s)", name, roleList())
+	case *r != "" && !millwright.ValidRole(millwright.Role(*r)):
+		return "", "", "", "", usagef("%s: unknown role %q; use one of %s", name, *r, roleList())
+	}
+	return *d, *u, *r, *s, nil
+}
+
+func roleList() string {
+	var names []string
+	for _, r := range millwright.Roles {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
+}
+
+func tokenCreate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	dsn, name, role, site, err := userFlags("token create", getenv, stderr, args, true)
+	if err != nil {
+		return err
+	}
+	db, err := openDB(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	token, hash := auth.NewToken()
+	err = db.InTx(millwright.WithPrincipal(ctx, millwright.Principal{Username: "cli", Role: millwright.Admin}), func(tx *store.Tx) error {
+		u, err := ensureUser(ctx, tx, name, role, site)
+		if err != nil {
+			return err
+		}
+		id, err := tx.CreateToken(ctx, u.ID, hash)
+		if err != nil {
+			return err
+		}
+		return tx.Audit(ctx, "token", id, "create", nil, map[string]string{"user": u.Username, "role": string(u.Role)})
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, token)
+	return nil
+}
+
+func userPassword(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	dsn, name, role, site, err := userFlags("user password", getenv, stderr, args, false)
+	if err != nil {
+		return err
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return err
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if len(password) < 8 {
+		return usagef("user password: the password read from stdin must have at least 8 characters")
+	}
+	db, err := openDB(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	err = db.InTx(millwright.WithPrincipal(ctx, millwright.Principal{Username: "cli", Role: millwright.Admin}), func(tx *store.Tx) error {
+		u, err := ensureUser(ctx, tx, name, role, site)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash = auth.HashPassword(password)
+		if err := tx.SaveUser(ctx, u); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, "user", u.ID, "set_password", nil, map[string]string{"user": u.Username})
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "password set for %s\n", name)
+	return nil
+}

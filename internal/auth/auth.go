@@ -1,0 +1,173 @@
+// Package auth decides who may do what: the authorisation matrix, API
+// tokens stored as hashes, and passwords stored with argon2id.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"strings"
+
+	"golang.org/x/crypto/argon2"
+
+	"github.com/millwright-cmms/millwright"
+)
+
+// Action is something a role may be allowed to do.
+type Action string
+
+// The actions of the matrix. Reading is open to every role, within its site.
+const (
+	Read              Action = "read"               // read what the site holds
+	ManageSites       Action = "manage_sites"       // create and edit sites
+	ManageUsers       Action = "manage_users"       // users and tokens
+	PlanAssets        Action = "plan_assets"        // assets, locations, asset classes, BOMs
+	ManageItems       Action = "manage_items"       // items, storerooms, stock settings
+	AdjustStock       Action = "adjust_stock"       // stock counts and opening balances
+	PlanWork          Action = "plan_work"          // create and edit work orders and planned materials
+	DirectWork        Action = "direct_work"        // approve, release, cancel, close work orders
+	DoWork            Action = "do_work"            // start and complete work orders
+	LogLabor          Action = "log_labor"          // labor entries
+	IssueParts        Action = "issue_parts"        // issues and returns of parts
+	AddDirectItem     Action = "add_direct_item"    // add a direct (non-stock) item to a work order
+	RecordReadings    Action = "record_readings"    // meter and sensor readings
+	ReadAudit         Action = "read_audit"         // the audit trail and its verification
+	Purchase          Action = "purchase"           // requisitions and purchase orders
+	ApproveRequest    Action = "approve_request"    // approve or reject a routed requisition
+	ReceiveGoods      Action = "receive_goods"      // goods receipts
+	PostInvoices      Action = "post_invoices"      // vendor invoices
+	ManageFinance     Action = "manage_finance"     // ledger, budgets, cost reports
+	ManageIntegration Action = "manage_integration" // mappings, messages, replay, data quality, reconciliation
+)
+
+// Matrix lists, for each action, the roles that may do it besides admin,
+// who may do everything. docs/authorization.md is this table in prose; a
+// test keeps the two in step.
+var Matrix = map[Action][]millwright.Role{
+	Read:              {millwright.Planner, millwright.Technician, millwright.Storekeeper, millwright.Buyer, millwright.Approver, millwright.Finance, millwright.Integration},
+	ManageSites:       {},
+	ManageUsers:       {},
+	PlanAssets:        {millwright.Planner},
+	ManageItems:       {millwright.Storekeeper},
+	AdjustStock:       {millwright.Storekeeper},
+	PlanWork:          {millwright.Planner},
+	DirectWork:        {millwright.Planner},
+	DoWork:            {millwright.Technician},
+	LogLabor:          {millwright.Technician},
+	IssueParts:        {millwright.Technician, millwright.Storekeeper},
+	AddDirectItem:     {millwright.Planner, millwright.Technician},
+	RecordReadings:    {millwright.Technician},
+	ReadAudit:         {millwright.Finance, millwright.Integration},
+	Purchase:          {millwright.Buyer},
+	ApproveRequest:    {millwright.Approver, millwright.Buyer},
+	ReceiveGoods:      {millwright.Storekeeper},
+	PostInvoices:      {millwright.Buyer, millwright.Finance},
+	ManageFinance:     {millwright.Finance},
+	ManageIntegration: {millwright.Integration},
+}
+
+// Allowed reports whether role r may do a.
+func Allowed(r millwright.Role, a Action) bool {
+	if r == millwright.Admin {
+		return true
+	}
+	return slices.Contains(Matrix[a], r)
+}
+
+// Require returns a Forbidden error unless the principal in ctx may do a.
+func Require(ctx context.Context, a Action) error {
+	p := millwright.PrincipalFrom(ctx)
+	if Allowed(p.Role, a) {
+		return nil
+	}
+	return millwright.Errorf(millwright.Forbidden, "forbidden",
+		"role %s may not %s; ask an administrator for a user with one of the roles %s", p.Role, describe[a], rolesFor(a))
+}
+
+func rolesFor(a Action) string {
+	var names []string
+	for _, r := range Matrix[a] {
+		names = append(names, string(r))
+	}
+	return strings.Join(append(names, "admin"), ", ")
+}
+
+var describe = map[Action]string{
+	Read:              "read records",
+	ManageSites:       "create or edit sites",
+	ManageUsers:       "manage users and tokens",
+	PlanAssets:        "create or edit assets, locations, asset classes or BOMs",
+	ManageItems:       "create or edit items, storerooms or stock settings",
+	AdjustStock:       "adjust stock",
+	PlanWork:          "create or edit work orders and their planned materials",
+	DirectWork:        "approve, release, cancel or close work orders",
+	DoWork:            "start or complete work orders",
+	LogLabor:          "log labor",
+	IssueParts:        "issue or return parts",
+	AddDirectItem:     "add direct items to work orders",
+	RecordReadings:    "record readings",
+	ReadAudit:         "read the audit trail",
+	Purchase:          "manage requisitions and purchase orders",
+	ApproveRequest:    "approve or reject requisitions",
+	ReceiveGoods:      "receive goods",
+	PostInvoices:      "post invoices",
+	ManageFinance:     "manage the ledger, budgets and cost reports",
+	ManageIntegration: "manage the integration",
+}
+
+// NewToken returns a new random API token and the hash to store for it.
+// The token itself is never stored.
+func NewToken() (token, hash string) {
+	b := make([]byte, 24)
+	rand.Read(b)
+	token = "mw_" + base64.RawURLEncoding.EncodeToString(b)
+	return token, HashToken(token)
+}
+
+// HashToken returns the stored form of a token.
+func HashToken(token string) string {
+	h := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(h[:])
+}
+
+// argon2id parameters: OWASP's minimum for argon2id (19 MiB, 2 passes).
+const (
+	argonTime    = 2
+	argonMemory  = 19 * 1024
+	argonThreads = 1
+	argonKeyLen  = 32
+)
+
+// HashPassword returns an argon2id hash of password in PHC string form.
+func HashPassword(password string) string {
+	salt := make([]byte, 16)
+	rand.Read(salt)
+	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
+	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMemory, argonTime, argonThreads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// CheckPassword reports whether password matches a hash from HashPassword.
+func CheckPassword(hash, password string) bool {
+	parts := strings.Split(hash, "$")
+	if len(parts) != 6 || parts[1] != "argon2id" {
+		return false
+	}
+	var m, t uint32
+	var p uint8
+	if _, err := fmt.Sscanf(parts[3], "m=%d,t=%d,p=%d", &m, &t, &p); err != nil {
+		return false
+	}
+	salt, err1 := base64.RawStdEncoding.DecodeString(parts[4])
+	want, err2 := base64.RawStdEncoding.DecodeString(parts[5])
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
+	return subtle.ConstantTimeCompare(got, want) == 1
+}

@@ -1,0 +1,256 @@
+// Package httpapi is Millwright's JSON API under /api/v1: routes, bearer
+// authentication, the authorisation matrix applied per route, idempotent
+// POSTs, and the one place where errors become statuses.
+package httpapi
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/auth"
+	"github.com/millwright-cmms/millwright/internal/store"
+)
+
+// Handler serves the API.
+type Handler struct {
+	db  *store.DB
+	log *slog.Logger
+	mux *http.ServeMux
+}
+
+// New returns the API handler over db.
+func New(db *store.DB, log *slog.Logger) *Handler {
+	h := &Handler{db: db, log: log, mux: http.NewServeMux()}
+	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	})
+	h.mux.HandleFunc("GET /api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(openAPI)
+	})
+	for _, rt := range h.routes() {
+		h.mux.Handle(rt.pattern, h.wrap(rt))
+	}
+	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
+		h.writeError(w, r, millwright.Errorf(millwright.NotFound, "not_found",
+			"%s %s is not part of the API; see /api/v1/openapi.json", r.Method, r.URL.Path))
+	})
+	return h
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) { h.mux.ServeHTTP(w, r) }
+
+// route is one entry of the route table: a ServeMux pattern, the action
+// the caller's role must be allowed, and the handler.
+type route struct {
+	pattern string
+	action  auth.Action
+	handle  func(w http.ResponseWriter, r *http.Request) error
+}
+
+// wrap authenticates the caller, checks the route's action against the
+// matrix, makes POSTs idempotent, and writes any error.
+func (h *Handler) wrap(rt route) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, tokenID, err := h.authenticate(r)
+		if err == nil {
+			err = auth.Require(ctx, rt.action)
+		}
+		if err != nil {
+			h.writeError(w, r, err)
+			return
+		}
+		r = r.WithContext(ctx)
+		if r.Method == http.MethodPost && r.Header.Get("Idempotency-Key") != "" {
+			h.idempotent(w, r, tokenID, rt)
+			return
+		}
+		if err := rt.handle(w, r); err != nil {
+			h.writeError(w, r, err)
+		}
+	})
+}
+
+func (h *Handler) authenticate(r *http.Request) (context.Context, string, error) {
+	token, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		return nil, "", millwright.Errorf(millwright.Unauthorized, "unauthorized",
+			"send an API token as 'Authorization: Bearer TOKEN'; create one with: millwright token create --user NAME --role ROLE")
+	}
+	var (
+		u       *store.User
+		tokenID string
+	)
+	err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
+		u, tokenID, err = tx.UserByTokenHash(r.Context(), auth.HashToken(token))
+		return err
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	return millwright.WithPrincipal(r.Context(), u.Principal()), tokenID, nil
+}
+
+// idempotent runs a POST once per Idempotency-Key and token: a repeat with
+// the same body gets the first response again, a repeat with another body
+// gets 409. The key is reserved before the handler runs, so two concurrent
+// requests with one key cannot both take effect.
+func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, tokenID string, rt route) {
+	key := r.Header.Get("Idempotency-Key")
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		h.writeError(w, r, millwright.Errorf(millwright.Invalid, "bad_request", "cannot read the request body: %v", err))
+		return
+	}
+	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
+	reqHash := hex.EncodeToString(sum[:])
+	var prior *store.IdempotentResponse
+	err = h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
+		prior, err = tx.ReserveIdempotencyKey(r.Context(), tokenID, key, reqHash)
+		return err
+	})
+	if err != nil {
+		h.writeError(w, r, err)
+		return
+	}
+	if prior != nil {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Idempotent-Replayed", "true")
+		w.WriteHeader(prior.Status)
+		w.Write(prior.Body)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	if err := rt.handle(rec, r); err != nil {
+		h.writeError(rec, r, err)
+	}
+	// A server error is not remembered, so the client may retry with the same key.
+	err = h.db.InTx(context.WithoutCancel(r.Context()), func(tx *store.Tx) error {
+		if rec.status >= 500 {
+			return tx.ForgetIdempotencyKey(r.Context(), tokenID, key)
+		}
+		return tx.SaveIdempotentResponse(r.Context(), tokenID, key, rec.status, rec.body.Bytes())
+	})
+	if err != nil {
+		h.log.Error("idempotency: save response", "key", key, "err", err)
+	}
+}
+
+// recorder passes a response through and keeps a copy.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(status int) {
+	r.status = status
+	r.ResponseWriter.WriteHeader(status)
+}
+
+func (r *recorder) Write(b []byte) (int, error) {
+	r.body.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// writeError is the only place that turns an error into a status and an
+// error body. Errors that are not *millwright.Error are logged and answered
+// "internal error".
+func (h *Handler) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *millwright.Error
+	if !errors.As(err, &e) {
+		h.log.Error("internal error", "method", r.Method, "path", r.URL.Path, "err", err)
+		e = &millwright.Error{Code: "internal", Message: "internal error; the server log has the details"}
+	}
+	status := map[millwright.Kind]int{
+		millwright.Invalid:      http.StatusBadRequest,
+		millwright.NotFound:     http.StatusNotFound,
+		millwright.Conflict:     http.StatusConflict,
+		millwright.Rule:         http.StatusUnprocessableEntity,
+		millwright.Unauthorized: http.StatusUnauthorized,
+		millwright.Forbidden:    http.StatusForbidden,
+	}[e.Kind]
+	if status == 0 {
+		status = http.StatusInternalServerError
+	}
+	writeJSON(w, status, map[string]any{"error": map[string]string{"code": e.Code, "message": e.Message}})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.Encode(v)
+}
+
+const maxBody = 1 << 20
+
+// decode reads a JSON body into v. Unknown fields are refused, so a typo
+// in a field name is an error rather than a silently ignored value.
+func decode(r *http.Request, v any) error {
+	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		var syn *json.SyntaxError
+		var typ *json.UnmarshalTypeError
+		switch {
+		case errors.Is(err, io.EOF):
+			return millwright.Errorf(millwright.Invalid, "bad_json", "the request body is empty; send a JSON object")
+		case errors.As(err, &syn):
+			return millwright.Errorf(millwright.Invalid, "bad_json", "the request body is not valid JSON (at byte %d): %v", syn.Offset, err)
+		case errors.As(err, &typ):
+			return millwright.Errorf(millwright.Invalid, "bad_json", "field %s must be a %s, not a JSON %s", typ.Field, typ.Type, typ.Value)
+		case strings.HasPrefix(err.Error(), "json: unknown field"):
+			return millwright.Errorf(millwright.Invalid, "unknown_field", "%s; see /api/v1/openapi.json for the fields", strings.TrimPrefix(err.Error(), "json: "))
+		default:
+			return millwright.Errorf(millwright.Invalid, "bad_json", "cannot read the request body: %v", err)
+		}
+	}
+	if dec.More() {
+		return millwright.Errorf(millwright.Invalid, "bad_json", "the request body holds more than one JSON value")
+	}
+	return nil
+}
+
+// listParams reads ?limit= and ?cursor=.
+func listParams(r *http.Request) (cursor string, limit int, err error) {
+	q := r.URL.Query()
+	if s := q.Get("limit"); s != "" {
+		limit, err = strconv.Atoi(s)
+		if err != nil || limit < 1 || limit > 500 {
+			return "", 0, millwright.Errorf(millwright.Invalid, "bad_limit", "limit must be a whole number from 1 to 500, not %q", s)
+		}
+	}
+	return q.Get("cursor"), limit, nil
+}
+
+// scope returns the site the caller is limited to, or "" for every site.
+func scope(r *http.Request) string { return millwright.PrincipalFrom(r.Context()).SiteID }
+
+// siteFilter returns the site a list is limited to: the caller's own site
+// when it has one (asking for another is 403), else ?site_id=.
+func siteFilter(r *http.Request) (string, error) {
+	asked := r.URL.Query().Get("site_id")
+	own := scope(r)
+	if own == "" {
+		return asked, nil
+	}
+	if asked != "" && asked != own {
+		return "", millwright.CheckSite(r.Context(), asked)
+	}
+	return own, nil
+}
+
+var errNotImplemented = fmt.Errorf("not implemented yet")

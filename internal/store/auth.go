@@ -1,0 +1,83 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+)
+
+// User is a person or program that signs in.
+type User struct {
+	ID           string          `json:"id"`
+	Username     string          `json:"username"`
+	Role         millwright.Role `json:"role"`
+	SiteID       string          `json:"site_id"`
+	PasswordHash string          `json:"-"`
+	CreatedAt    time.Time       `json:"created_at"`
+}
+
+// Principal returns the principal the user acts as.
+func (u *User) Principal() millwright.Principal {
+	return millwright.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, SiteID: u.SiteID}
+}
+
+const userCols = `id, username, role, site_id, password_hash, created_at`
+
+func scanUser(r interface{ Scan(...any) error }) (User, error) {
+	var u User
+	err := r.Scan(&u.ID, &u.Username, &u.Role, (*nullStr)(&u.SiteID), &u.PasswordHash, (*dbTime)(&u.CreatedAt))
+	return u, err
+}
+
+// UserByName returns the user called username.
+func (tx *Tx) UserByName(ctx context.Context, username string) (*User, error) {
+	u, err := scanUser(tx.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE username = ?`, username))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "user %s does not exist", username)
+	}
+	return &u, err
+}
+
+// CreateUser stores a new user.
+func (tx *Tx) CreateUser(ctx context.Context, u *User) error {
+	u.ID, u.CreatedAt = millwright.NewID("usr"), tx.now
+	_, err := tx.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Username, u.Role, null(u.SiteID), u.PasswordHash, u.CreatedAt)
+	return duplicate(err, "user %s already exists", u.Username)
+}
+
+// SaveUser stores a user's role, site and password hash.
+func (tx *Tx) SaveUser(ctx context.Context, u *User) error {
+	_, err := tx.exec(ctx, `UPDATE users SET role = ?, site_id = ?, password_hash = ? WHERE id = ?`,
+		u.Role, null(u.SiteID), u.PasswordHash, u.ID)
+	return err
+}
+
+// CreateToken stores the hash of a new API token for a user; it returns the token id.
+func (tx *Tx) CreateToken(ctx context.Context, userID, hash string) (string, error) {
+	id := millwright.NewID("tok")
+	_, err := tx.exec(ctx, `INSERT INTO tokens (id, user_id, hash, created_at) VALUES (?, ?, ?, ?)`,
+		id, userID, hash, tx.now)
+	return id, err
+}
+
+// UserByTokenHash returns the user a token belongs to and the token's id.
+func (tx *Tx) UserByTokenHash(ctx context.Context, hash string) (*User, string, error) {
+	var tokenID string
+	u, err := scanUser(tx.queryRow(ctx, `
+		SELECT u.id, u.username, u.role, u.site_id, u.password_hash, u.created_at
+		FROM tokens t JOIN users u ON u.id = t.user_id
+		WHERE t.hash = ?`, hash))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, "", millwright.Errorf(millwright.Unauthorized, "unauthorized",
+			"the bearer token is not valid; create one with: millwright token create --user NAME --role ROLE")
+	}
+	if err != nil {
+		return nil, "", err
+	}
+	err = tx.queryRow(ctx, `SELECT id FROM tokens WHERE hash = ?`, hash).Scan(&tokenID)
+	return &u, tokenID, err
+}

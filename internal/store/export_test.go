@@ -1,0 +1,10 @@
+package store
+
+import "context"
+
+// TamperAuditForTest rewrites an entry's after-image behind the chain's back,
+// as someone with database access might.
+func (tx *Tx) TamperAuditForTest(ctx context.Context, seq int64, after string) error {
+	_, err := tx.exec(ctx, `UPDATE audit_log SET after_json = ? WHERE seq = ?`, after, seq)
+	return err
+}

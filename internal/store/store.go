@@ -1,0 +1,403 @@
+// Package store keeps Millwright's records in SQLite (the embedded default)
+// or PostgreSQL (the scale-out store) with one schema and one set of queries.
+// Statements are written with ? placeholders; the dialect rewrites them for
+// PostgreSQL. Only statements that truly differ are per engine.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	"github.com/pressly/goose/v3"
+	"modernc.org/sqlite"
+	_ "modernc.org/sqlite" // registers the "sqlite" driver
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/store/postgres"
+	sqlitemig "github.com/millwright-cmms/millwright/internal/store/sqlite"
+)
+
+// Engine names a database engine.
+type Engine string
+
+// The engines Millwright runs on.
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// DB is an open Millwright database.
+type DB struct {
+	Engine Engine
+	write  *sql.DB // SQLite: one connection, so writers queue instead of failing busy
+	read   *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as write
+	dsn    string
+
+	// Clock returns the current time; tests replace it.
+	Clock func() time.Time
+}
+
+// DefaultDSN is the embedded default database.
+const DefaultDSN = "sqlite:./millwright.db"
+
+// Open opens the database named by dsn: "sqlite:PATH" or "postgres://...".
+// It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	db := &DB{dsn: dsn, Clock: time.Now}
+	switch {
+	case strings.HasPrefix(dsn, "sqlite:"):
+		path := strings.TrimPrefix(dsn, "sqlite:")
+		path = strings.TrimPrefix(path, "//")
+		if path == "" {
+			return nil, millwright.Errorf(millwright.Invalid, "bad_dsn", "the sqlite DSN %q names no file; use sqlite:./millwright.db", dsn)
+		}
+		db.Engine = SQLite
+		// WAL lets readers run beside the one writer. synchronous=FULL makes a
+		// commit durable on power loss: the outbox and the ledger depend on it.
+		// _txlock=immediate takes the write lock at BEGIN, so a read-then-write
+		// transaction never fails with SQLITE_BUSY half way.
+		pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
+		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		if err != nil {
+			return nil, err
+		}
+		w.SetMaxOpenConns(1)
+		r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+		if err != nil {
+			w.Close()
+			return nil, err
+		}
+		r.SetMaxOpenConns(4)
+		db.write, db.read = w, r
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		db.Engine = Postgres
+		p, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, millwright.Errorf(millwright.Invalid, "bad_dsn", "cannot read the PostgreSQL DSN: %v", err)
+		}
+		p.SetMaxOpenConns(16)
+		p.SetMaxIdleConns(16)
+		db.write, db.read = p, p
+	default:
+		return nil, millwright.Errorf(millwright.Invalid, "bad_dsn",
+			"unknown database %q: use sqlite:PATH or postgres://user@host:port/db", dsn)
+	}
+	if err := db.write.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open %s database: %w", db.Engine, err)
+	}
+	return db, nil
+}
+
+// Close closes the database.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Migrate creates or upgrades the schema with the migrations embedded in the binary.
+func (db *DB) Migrate(ctx context.Context) error {
+	var (
+		dialect goose.Dialect
+		fsys    fs.FS
+	)
+	switch db.Engine {
+	case SQLite:
+		dialect, fsys = goose.DialectSQLite3, sqlitemig.Migrations
+	default:
+		dialect, fsys = goose.DialectPostgres, postgres.Migrations
+	}
+	sub, err := fs.Sub(fsys, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(dialect, db.write, sub)
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// InTx runs fn in a write transaction and commits it when fn returns nil.
+// The change, its audit entries and its outbox messages commit together or
+// not at all. On PostgreSQL a serialization failure or deadlock is retried.
+func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := db.inTx(ctx, db.write, false, fn)
+		if attempt < 5 && retryable(err) {
+			continue
+		}
+		return err
+	}
+}
+
+// View runs fn in a read-only transaction.
+func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
+	return db.inTx(ctx, db.read, true, fn)
+}
+
+func (db *DB) inTx(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *Tx) error) error {
+	opts := &sql.TxOptions{ReadOnly: readOnly && db.Engine == Postgres}
+	stx, err := pool.BeginTx(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	tx := &Tx{tx: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx}
+	if err := fn(tx); err != nil {
+		stx.Rollback()
+		return err
+	}
+	if err := stx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	for _, f := range tx.afterCommit {
+		f()
+	}
+	return nil
+}
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return pe.Code == "40001" || pe.Code == "40P01"
+	}
+	return false
+}
+
+// Tx is a database transaction. Its methods, one file per domain, are the
+// only SQL in Millwright.
+type Tx struct {
+	tx          *sql.Tx
+	engine      Engine
+	now         time.Time
+	ctx         context.Context
+	afterCommit []func()
+}
+
+// Now is the time of the transaction, fixed when it began.
+func (tx *Tx) Now() time.Time { return tx.now }
+
+// Actor is the principal the transaction acts for.
+func (tx *Tx) Actor() millwright.Principal { return millwright.PrincipalFrom(tx.ctx) }
+
+// AfterCommit runs f once the transaction has committed.
+func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f) }
+
+// Engine is the engine the transaction runs on.
+func (tx *Tx) Engine() Engine { return tx.engine }
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	res, err := tx.tx.ExecContext(ctx, tx.rebind(q), tx.args(args)...)
+	return res, tx.translate(err)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	rows, err := tx.tx.QueryContext(ctx, tx.rebind(q), tx.args(args)...)
+	return rows, tx.translate(err)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return tx.tx.QueryRowContext(ctx, tx.rebind(q), tx.args(args)...)
+}
+
+// forUpdate is the row-lock suffix of a SELECT that is followed by an
+// UPDATE of the same row. SQLite needs none: a write transaction holds the
+// database lock from BEGIN IMMEDIATE.
+func (tx *Tx) forUpdate() string {
+	if tx.engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// rebind rewrites ? placeholders to $1, $2, ... for PostgreSQL.
+func (tx *Tx) rebind(q string) string {
+	if tx.engine != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// args converts times to the engine's form: UTC timestamps on PostgreSQL,
+// fixed-width sortable UTC text on SQLite.
+func (tx *Tx) args(args []any) []any {
+	for i, a := range args {
+		switch v := a.(type) {
+		case time.Time:
+			args[i] = encodeTime(tx.engine, v)
+		case *time.Time:
+			if v == nil {
+				args[i] = nil
+			} else {
+				args[i] = encodeTime(tx.engine, *v)
+			}
+		}
+	}
+	return args
+}
+
+const sqliteTime = "2006-01-02T15:04:05.000000Z"
+
+func encodeTime(e Engine, t time.Time) any {
+	if e == SQLite {
+		return t.UTC().Format(sqliteTime)
+	}
+	return t.UTC()
+}
+
+// translate turns a unique-key violation into a Conflict error; other
+// errors pass unchanged.
+func (tx *Tx) translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && pe.Code == "23505" {
+		return &uniqueError{constraint: pe.ConstraintName, err: err}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) && (se.Code() == 2067 || se.Code() == 1555) { // SQLITE_CONSTRAINT_UNIQUE, _PRIMARYKEY
+		return &uniqueError{constraint: se.Error(), err: err}
+	}
+	return err
+}
+
+// uniqueError is a unique-key violation; callers turn it into a Conflict
+// that names the business key.
+type uniqueError struct {
+	constraint string
+	err        error
+}
+
+func (e *uniqueError) Error() string { return "duplicate key: " + e.err.Error() }
+func (e *uniqueError) Unwrap() error { return e.err }
+
+// IsDuplicate reports whether err is a unique-key violation.
+func IsDuplicate(err error) bool {
+	var u *uniqueError
+	return errors.As(err, &u)
+}
+
+// duplicate returns a Conflict error saying what is taken when err is a
+// unique-key violation, and err otherwise.
+func duplicate(err error, format string, args ...any) error {
+	if IsDuplicate(err) {
+		return millwright.Errorf(millwright.Conflict, "duplicate_key", format, args...)
+	}
+	return err
+}
+
+// dbTime scans a UTC time from either engine.
+type dbTime time.Time
+
+func (t *dbTime) Scan(src any) error {
+	switch v := src.(type) {
+	case time.Time:
+		*t = dbTime(v.UTC())
+	case string:
+		return t.parse(v)
+	case []byte:
+		return t.parse(string(v))
+	case nil:
+		*t = dbTime(time.Time{})
+	default:
+		return fmt.Errorf("cannot scan %T as a time", src)
+	}
+	return nil
+}
+
+func (t *dbTime) parse(s string) error {
+	p, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		return err
+	}
+	*t = dbTime(p.UTC())
+	return nil
+}
+
+// nullTime scans a nullable time into a *time.Time that stays nil for NULL.
+type nullTime struct{ p **time.Time }
+
+func (n nullTime) Scan(src any) error {
+	if src == nil {
+		*n.p = nil
+		return nil
+	}
+	var t dbTime
+	if err := t.Scan(src); err != nil {
+		return err
+	}
+	tt := time.Time(t)
+	*n.p = &tt
+	return nil
+}
+
+// nullStr scans a nullable text into a string that is "" for NULL.
+type nullStr string
+
+func (n *nullStr) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*n = ""
+	case string:
+		*n = nullStr(v)
+	case []byte:
+		*n = nullStr(v)
+	default:
+		*n = nullStr(fmt.Sprint(v))
+	}
+	return nil
+}
+
+// null returns nil for "", so that an empty reference is stored as NULL.
+func null(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// NextNumber returns the next value of the named counter, such as the
+// number of the next work order.
+func (tx *Tx) NextNumber(ctx context.Context, name string) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, `
+		INSERT INTO counters (name, value) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
+		RETURNING value`, name).Scan(&n)
+	return n, err
+}
+
+// page applies cursor paging: rows with id greater than cursor, at most
+// limit+1 of them, so the caller can tell whether there is a next page.
+func page(limit int) int {
+	if limit <= 0 || limit > 500 {
+		return 101
+	}
+	return limit + 1
+}

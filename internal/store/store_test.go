@@ -1,0 +1,80 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/storetest"
+)
+
+func TestMigrateTwice(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		if err := db.Migrate(t.Context()); err != nil {
+			t.Fatalf("second Migrate = %v; want nil", err)
+		}
+	})
+}
+
+func TestOpenBadDSN(t *testing.T) {
+	_, err := store.Open(context.Background(), "mysql://x")
+	if got := millwright.ErrorCode(err); got != "bad_dsn" {
+		t.Fatalf("Open(mysql://x) code = %q; want bad_dsn", got)
+	}
+}
+
+func TestCountersAndRollback(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		var a, b int64
+		db.InTx(ctx, func(tx *store.Tx) error { a, _ = tx.NextNumber(ctx, "wo"); return nil })
+		db.InTx(ctx, func(tx *store.Tx) error {
+			tx.NextNumber(ctx, "wo")
+			return millwright.Errorf(millwright.Rule, "x", "roll back")
+		})
+		db.InTx(ctx, func(tx *store.Tx) error { b, _ = tx.NextNumber(ctx, "wo"); return nil })
+		if a != 1 || b != 2 {
+			t.Fatalf("counters = %d, %d; want 1, 2 (a rolled-back transaction must not use a number)", a, b)
+		}
+	})
+}
+
+func TestAuditChainDetectsTampering(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		db.Clock = func() time.Time { return time.Date(2026, 3, 1, 8, 0, 0, 0, time.UTC) }
+		for i := range 5 {
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				return tx.Audit(ctx, "work_order", "wo_1", "update", map[string]int{"n": i}, map[string]int{"n": i + 1})
+			}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		verify := func() (ok bool, n, bad int64, reason string) {
+			db.View(ctx, func(tx *store.Tx) error {
+				v, err := tx.VerifyAudit(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ok, n, bad, reason = v.OK, v.Entries, v.BadSeq, v.Reason
+				return nil
+			})
+			return
+		}
+		if ok, n, _, reason := verify(); !ok || n != 5 {
+			t.Fatalf("verify = %v, %d entries (%s); want ok, 5", ok, n, reason)
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			return tx.TamperAuditForTest(ctx, 3, `{"n":99}`)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		ok, _, bad, reason := verify()
+		if ok || bad != 3 || !strings.Contains(reason, "entry 3") {
+			t.Fatalf("verify after editing entry 3 = ok %v, bad %d, %q; want not ok at entry 3", ok, bad, reason)
+		}
+	})
+}
