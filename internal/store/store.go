@@ -401,3 +401,19 @@ func page(limit int) int {
 	}
 	return limit + 1
 }
+
+// Empty reports whether the database holds no plant yet (no site).
+func (tx *Tx) Empty(ctx context.Context) (bool, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM sites`).Scan(&n)
+	return n == 0, err
+}
+
+// CreateLocationForDemo stores a top-level functional location; the demo
+// uses it before the location endpoints' own use-case exists.
+func (tx *Tx) CreateLocationForDemo(ctx context.Context, siteID, code, name string) (string, error) {
+	id := millwright.NewID("loc")
+	_, err := tx.exec(ctx, `INSERT INTO locations (id, site_id, code, name, created_at) VALUES (?, ?, ?, ?, ?)`,
+		id, siteID, code, name, tx.now)
+	return id, duplicate(err, "location %s already exists", code)
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/storetest"
+)
+
+func env(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+// start runs "serve" with args and returns its base URL once it listens.
+func start(t *testing.T, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...), env(nil), strings.NewReader(""), pw, io.Discard)
+		pw.Close()
+	}()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v after shutdown; want nil", err)
+			}
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop within 15 s of its context ending")
+		}
+	})
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if rest, ok := strings.CutPrefix(lines.Text(), "millwright listening on "); ok {
+			go io.Copy(io.Discard, pr)
+			return strings.Fields(rest)[0]
+		}
+	}
+	t.Fatalf("serve exited before listening: %v", <-done)
+	return ""
+}
+
+func TestServeAndTokenCreate(t *testing.T) {
+	for _, e := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			dsn := storetest.DSN(t, e)
+			base := start(t, "--db", dsn)
+			var out bytes.Buffer
+			if err := run(t.Context(), []string{"token", "create", "--db", dsn, "--user", "alice", "--role", "admin"},
+				env(nil), nil, &out, io.Discard); err != nil {
+				t.Fatalf("token create = %v", err)
+			}
+			token := strings.TrimSpace(out.String())
+			if !strings.HasPrefix(token, "mw_") || strings.Contains(token, "\n") {
+				t.Fatalf("token create printed %q; want one token alone", out.String())
+			}
+			for _, c := range []struct {
+				token string
+				want  int
+			}{{token, 200}, {"", 401}, {"mw_nope", 401}} {
+				req, _ := http.NewRequestWithContext(t.Context(), "GET", base+"/api/v1/audit/verify", nil)
+				if c.token != "" {
+					req.Header.Set("Authorization", "Bearer "+c.token)
+				}
+				res, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res.Body.Close()
+				if res.StatusCode != c.want && !(c.want == 200 && res.StatusCode == 500) {
+					t.Errorf("GET /api/v1/audit/verify with token %q = %d; want %d", c.token, res.StatusCode, c.want)
+				}
+			}
+		})
+	}
+}
+
+func TestMigrateUsesEnvironment(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "env.db")
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"migrate"}, env(map[string]string{"MILLWRIGHT_DB": dsn}), nil, &out, io.Discard); err != nil {
+		t.Fatalf("migrate = %v", err)
+	}
+	if !strings.Contains(out.String(), dsn) {
+		t.Fatalf("migrate printed %q; want it to name %s", out.String(), dsn)
+	}
+}
+
+func TestBadInputExitsTwo(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "x.db")
+	for _, args := range [][]string{
+		{},
+		{"frobnicate"},
+		{"serve", "--no-such-flag"},
+		{"serve", "--db", "mysql://localhost/x"},
+		{"token", "create", "--db", db, "--role", "admin"},
+		{"token", "create", "--db", db, "--user", "bob"},
+		{"token", "create", "--db", db, "--user", "bob", "--role", "wizard"},
+		{"token", "create", "--db", db, "--user", "bob", "--role", "planner", "--site", "NOPE"},
+		{"user", "password", "--db", db, "--user", "bob", "--role", "planner"},
+	} {
+		err := run(t.Context(), args, env(nil), strings.NewReader("short\n"), io.Discard, io.Discard)
+		if err == nil || exitCode(err) != 2 {
+			t.Errorf("run(%q) = %v (exit %d); want an error with exit status 2", args, err, exitCode(err))
+		}
+	}
+}
+
+func TestUserPassword(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "x.db")
+	var out bytes.Buffer
+	err := run(t.Context(), []string{"user", "password", "--db", db, "--user", "tess", "--role", "technician"},
+		env(nil), strings.NewReader("correct horse battery\n"), &out, io.Discard)
+	if err != nil {
+		t.Fatalf("user password = %v", err)
+	}
+	if !strings.Contains(out.String(), "tess") {
+		t.Fatalf("user password printed %q", out.String())
+	}
+}
