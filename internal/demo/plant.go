@@ -92,7 +92,7 @@ var assets = []assetDef{
 
 type itemDef struct {
 	pn, desc, unit, stockType, unitCost, vendor, group string
-	conv                                                [][2]string // unit, factor
+	conv                                               [][2]string // unit, factor
 }
 
 var items = []itemDef{
