@@ -1,0 +1,59 @@
+package workorder
+
+import (
+	"context"
+	"strings"
+
+	"github.com/millwright-cmms/millwright"
+)
+
+// NewLabor is a request to book a technician's time on a work order.
+type NewLabor struct {
+	Technician string           `json:"technician"`
+	Craft      string           `json:"craft"`
+	Hours      millwright.Qty   `json:"hours"`
+	Rate       millwright.Money `json:"rate"`
+}
+
+// LogLabor books time on a work order under way: hours × rate, rounded to
+// cents, is its labor cost. One entry books more than zero and at most 24
+// hours.
+func LogLabor(ctx context.Context, tx Tx, id string, in NewLabor) (*Labor, error) {
+	w, err := lock(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case strings.TrimSpace(in.Technician) == "":
+		return nil, missing("technician", "who did the work")
+	case !in.Hours.IsPositive() || in.Hours.GreaterThan(MaxLaborHours.Decimal):
+		return nil, millwright.Errorf(millwright.Invalid, "invalid_hours",
+			"hours must be more than 0 and at most %s per entry, got %s; book a longer job as several entries", MaxLaborHours, in.Hours)
+	case in.Rate.IsNegative():
+		return nil, millwright.Errorf(millwright.Invalid, "invalid_rate", "rate cannot be negative, got %s", in.Rate)
+	}
+	if err := w.mustBeActive("labor can be logged"); err != nil {
+		return nil, err
+	}
+	l := &Labor{
+		WorkOrderID: w.ID,
+		Technician:  strings.TrimSpace(in.Technician),
+		Craft:       in.Craft,
+		Hours:       in.Hours,
+		Rate:        in.Rate,
+		Amount:      in.Rate.Times(in.Hours),
+	}
+	if err := tx.AddLabor(ctx, l); err != nil {
+		return nil, err
+	}
+	return l, tx.Audit(ctx, "work_order", w.ID, "log_labor", nil, l)
+}
+
+// LaborEntries lists the labor booked on a work order, oldest first.
+func LaborEntries(ctx context.Context, tx Tx, id string) ([]Labor, error) {
+	w, err := Get(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	return tx.LaborEntries(ctx, w.ID)
+}

@@ -1,0 +1,68 @@
+package workorder
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/asset"
+	"github.com/millwright-cmms/millwright/internal/inventory"
+)
+
+// Tx is what work-order use-cases need from a database transaction;
+// *store.Tx satisfies it.
+type Tx interface {
+	Now() time.Time
+	Actor() millwright.Principal
+	Audit(ctx context.Context, entityType, entityID, action string, before, after any) error
+	NextNumber(ctx context.Context, name string) (int64, error)
+
+	Asset(ctx context.Context, id string) (*asset.Asset, error)
+	Class(ctx context.Context, id string) (*asset.Class, error)
+	AssetBOM(ctx context.Context, assetID string) ([]asset.BOMLine, error)
+	ClassBOM(ctx context.Context, classID string) ([]asset.BOMLine, error)
+
+	Item(ctx context.Context, id string) (*inventory.Item, error)
+	Storeroom(ctx context.Context, id string) (*inventory.Storeroom, error)
+	// ItemStockAtSite lists the stock of an item in the storerooms of a site.
+	ItemStockAtSite(ctx context.Context, siteID, itemID string) ([]inventory.Stock, error)
+	StockForUpdate(ctx context.Context, storeroomID, itemID string) (*inventory.Stock, error)
+	SaveStock(ctx context.Context, s *inventory.Stock) error
+	AddMovement(ctx context.Context, m *inventory.Movement) error
+
+	CreateWorkOrder(ctx context.Context, w *WorkOrder) error
+	WorkOrder(ctx context.Context, id string) (*WorkOrder, error)
+	// WorkOrderForUpdate is WorkOrder, locked until the transaction ends, so
+	// that changes to one work order happen one after the other.
+	WorkOrderForUpdate(ctx context.Context, id string) (*WorkOrder, error)
+	SaveWorkOrder(ctx context.Context, w *WorkOrder) error
+	WorkOrders(ctx context.Context, f Filter) (millwright.Page[WorkOrder], error)
+	AddTransition(ctx context.Context, t *TransitionRecord) error
+	Transitions(ctx context.Context, workOrderID string) ([]TransitionRecord, error)
+	Materials(ctx context.Context, workOrderID string) ([]Material, error)
+	CreateMaterial(ctx context.Context, m *Material) error
+	SaveMaterial(ctx context.Context, m *Material) error
+	AddLabor(ctx context.Context, l *Labor) error
+	LaborEntries(ctx context.Context, workOrderID string) ([]Labor, error)
+	// WorkOrderMovements lists the stock movements that carry a work order's id.
+	WorkOrderMovements(ctx context.Context, workOrderID string) ([]inventory.Movement, error)
+}
+
+// Filter selects work orders for a list.
+type Filter struct {
+	SiteID, Status, AssetID, Type string
+	Priority                      int // 0: any
+	Cursor                        string
+	Limit                         int
+}
+
+// related turns a not-found error for a resource named in a request body
+// into a business-rule error: the path was fine, the body names nothing.
+func related(err error, code string) error {
+	var e *millwright.Error
+	if errors.As(err, &e) && e.Kind == millwright.NotFound {
+		return millwright.Errorf(millwright.Rule, code, "%s; check the id in the request body", e.Message)
+	}
+	return err
+}
