@@ -84,7 +84,8 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 			return nil, millwright.Errorf(millwright.Invalid, "bad_dsn", "cannot read the PostgreSQL DSN: %v", err)
 		}
 		p.SetMaxOpenConns(16)
-		p.SetMaxIdleConns(16)
+		p.SetMaxIdleConns(4)
+		p.SetConnMaxIdleTime(30 * time.Second)
 		db.write, db.read = p, p
 	default:
 		return nil, millwright.Errorf(millwright.Invalid, "bad_dsn",
@@ -416,4 +417,11 @@ func (tx *Tx) CreateLocationForDemo(ctx context.Context, siteID, code, name stri
 	_, err := tx.exec(ctx, `INSERT INTO locations (id, site_id, code, name, created_at) VALUES (?, ?, ?, ?, ?)`,
 		id, siteID, code, name, tx.now)
 	return id, duplicate(err, "location %s already exists", code)
+}
+
+// Exec runs one administrative statement outside any transaction, such as
+// creating a schema for a benchmark.
+func (db *DB) Exec(ctx context.Context, stmt string) error {
+	_, err := db.write.ExecContext(ctx, stmt)
+	return err
 }

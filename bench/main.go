@@ -1,0 +1,202 @@
+// Command bench measures Millwright on this machine: the store's raw
+// commit rate, and the API's write and read paths under concurrent
+// clients, on SQLite and PostgreSQL. It prints throughput, latency
+// percentiles and the ratio of API writes to raw commits.
+//
+//	go run ./bench [-duration 5s] [-clients 8] [-engines sqlite,postgres]
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/demo"
+	"github.com/millwright-cmms/millwright/internal/httpapi"
+	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/workorder"
+)
+
+func main() {
+	duration := flag.Duration("duration", 5*time.Second, "how long each measurement runs")
+	clients := flag.Int("clients", 8, "concurrent API clients")
+	engines := flag.String("engines", "sqlite,postgres", "engines to measure")
+	pg := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL server for the postgres runs")
+	flag.Parse()
+	fmt.Printf("%-9s %-28s %10s %9s %9s %9s\n", "engine", "measurement", "per sec", "p50", "p95", "p99")
+	for _, e := range strings.Split(*engines, ",") {
+		if err := measure(store.Engine(e), *pg, *duration, *clients); err != nil {
+			fmt.Fprintf(os.Stderr, "bench %s: %v\n", e, err)
+			os.Exit(1)
+		}
+	}
+}
+
+func measure(e store.Engine, pg string, d time.Duration, clients int) error {
+	ctx := context.Background()
+	dsn, cleanup, err := freshDB(e, pg)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		return err
+	}
+	res, err := demo.Load(ctx, db)
+	if err != nil {
+		return err
+	}
+
+	// Raw commit rate: one transaction writing a counter and an audit
+	// entry, back to back on one goroutine.
+	raw := run(d, 1, func() error {
+		return db.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.NextNumber(ctx, "bench"); err != nil {
+				return err
+			}
+			return tx.Audit(ctx, "bench", "b", "commit", nil, nil)
+		})
+	})
+	raw.print(e, "store commit (1 writer)")
+
+	// The API: a work order under way, labor logged by many clients.
+	// Reads go to a completed work order, so they do not grow with the
+	// labor the write measurement adds.
+	woID, err := firstWorkOrder(ctx, db, workorder.InProgress)
+	if err != nil {
+		return err
+	}
+	doneID, err := firstWorkOrder(ctx, db, workorder.Completed)
+	if err != nil {
+		return err
+	}
+	srv := httptest.NewServer(httpapi.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	defer srv.Close()
+	token := res.Tokens["ada"]
+	body, _ := json.Marshal(map[string]any{"technician": "bench", "craft": "mechanic", "hours": 0.25, "rate": "40.00"})
+	call := func(method, path string, body []byte, want int) func() error {
+		return func() error {
+			req, _ := http.NewRequest(method, srv.URL+path, bytes.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+token)
+			r, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return err
+			}
+			io.Copy(io.Discard, r.Body)
+			r.Body.Close()
+			if r.StatusCode != want {
+				return fmt.Errorf("%s %s = %d", method, path, r.StatusCode)
+			}
+			return nil
+		}
+	}
+	w := run(d, clients, call("POST", "/api/v1/work-orders/"+woID+"/labor", body, 201))
+	w.print(e, fmt.Sprintf("API labor entry (%d clients)", clients))
+	r := run(d, clients, call("GET", "/api/v1/work-orders/"+doneID+"/costs", nil, 200))
+	r.print(e, fmt.Sprintf("API work-order costs (%d cl.)", clients))
+	fmt.Printf("%-9s %-28s %9.2fx\n", e, "API writes / raw commits", w.rate/raw.rate)
+	return nil
+}
+
+type result struct {
+	rate          float64
+	p50, p95, p99 time.Duration
+}
+
+func (r result) print(e store.Engine, what string) {
+	fmt.Printf("%-9s %-28s %10.0f %9s %9s %9s\n", e, what, r.rate, r.p50.Round(time.Microsecond), r.p95.Round(time.Microsecond), r.p99.Round(time.Microsecond))
+}
+
+// run calls f from n goroutines for d and reports the rate and latencies.
+func run(d time.Duration, n int, f func() error) result {
+	var (
+		mu   sync.Mutex
+		lats []time.Duration
+		wg   sync.WaitGroup
+	)
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if err := f(); err != nil {
+					fmt.Fprintln(os.Stderr, "bench:", err)
+					os.Exit(1)
+				}
+				mine = append(mine, time.Since(t))
+			}
+			mu.Lock()
+			lats = append(lats, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	slices.Sort(lats)
+	pct := func(p float64) time.Duration { return lats[int(float64(len(lats)-1)*p)] }
+	return result{rate: float64(len(lats)) / elapsed.Seconds(), p50: pct(0.50), p95: pct(0.95), p99: pct(0.99)}
+}
+
+func freshDB(e store.Engine, pg string) (string, func(), error) {
+	if e == store.SQLite {
+		dir, err := os.MkdirTemp("", "millwright-bench")
+		if err != nil {
+			return "", nil, err
+		}
+		return "sqlite:" + filepath.Join(dir, "bench.db"), func() { os.RemoveAll(dir) }, nil
+	}
+	admin, err := store.Open(context.Background(), pg)
+	if err != nil {
+		return "", nil, fmt.Errorf("PostgreSQL at %s: %w (start it, or run with -engines sqlite)", pg, err)
+	}
+	schema := strings.ReplaceAll(millwright.NewID("bench"), "_", "")
+	if err := admin.Exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	sep := "?"
+	if strings.Contains(pg, "?") {
+		sep = "&"
+	}
+	return pg + sep + "search_path=" + schema, func() {
+		admin.Exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE")
+		admin.Close()
+	}, nil
+}
+
+func firstWorkOrder(ctx context.Context, db *store.DB, s workorder.Status) (string, error) {
+	var id string
+	err := db.View(ctx, func(tx *store.Tx) error {
+		p, err := workorder.List(ctx, tx, workorder.Filter{Status: string(s), Limit: 1})
+		if err == nil && len(p.Items) > 0 {
+			id = p.Items[0].ID
+		}
+		return err
+	})
+	if err == nil && id == "" {
+		err = fmt.Errorf("no work order is %s in the demo", s)
+	}
+	return id, err
+}
