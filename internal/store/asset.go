@@ -4,10 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/asset"
 )
+
+// Tx serves the asset use-cases.
+var _ asset.Tx = (*Tx)(nil)
 
 // CreateSite stores a new site.
 func (tx *Tx) CreateSite(ctx context.Context, s *asset.Site) error {
@@ -27,8 +31,17 @@ func scanSite(r interface{ Scan(...any) error }) (asset.Site, error) {
 }
 
 // Site returns the site with id.
-func (tx *Tx) Site(ctx context.Context, id string) (*asset.Site, error) {
-	s, err := scanSite(tx.queryRow(ctx, `SELECT `+siteCols+` FROM sites WHERE id = ?`, id))
+func (tx *Tx) Site(ctx context.Context, id string) (*asset.Site, error) { return tx.site(ctx, id, "") }
+
+// SiteForUpdate returns the site with id, locked until the transaction
+// ends. Changes to a site's asset or location hierarchy take this lock, so
+// that two concurrent moves cannot together make a cycle.
+func (tx *Tx) SiteForUpdate(ctx context.Context, id string) (*asset.Site, error) {
+	return tx.site(ctx, id, tx.rowLock())
+}
+
+func (tx *Tx) site(ctx context.Context, id, lock string) (*asset.Site, error) {
+	s, err := scanSite(tx.queryRow(ctx, `SELECT `+siteCols+` FROM sites WHERE id = ?`+lock, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, millwright.Errorf(millwright.NotFound, "not_found", "site %s does not exist", id)
 	}
@@ -52,16 +65,76 @@ func (tx *Tx) Sites(ctx context.Context, siteID, cursor string, limit int) (mill
 	if err != nil {
 		return millwright.Page[asset.Site]{}, err
 	}
-	defer rows.Close()
-	var out []asset.Site
-	for rows.Next() {
-		s, err := scanSite(rows)
-		if err != nil {
-			return millwright.Page[asset.Site]{}, err
-		}
-		out = append(out, s)
+	out, err := scanAll(rows, scanSite)
+	return millwright.NewPage(out, n, func(s asset.Site) string { return s.ID }), err
+}
+
+// SaveSite stores changes to a site's name, currency and time zone.
+func (tx *Tx) SaveSite(ctx context.Context, s *asset.Site) error {
+	_, err := tx.exec(ctx, `UPDATE sites SET name = ?, currency = ?, time_zone = ? WHERE id = ?`,
+		s.Name, s.Currency, s.TimeZone, s.ID)
+	return err
+}
+
+// SiteExists reports whether a site with id exists.
+func (tx *Tx) SiteExists(ctx context.Context, id string) (bool, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM sites WHERE id = ?`, id).Scan(&n)
+	return n > 0, err
+}
+
+const locationCols = `id, site_id, code, name, parent_id, created_at`
+
+func scanLocation(r interface{ Scan(...any) error }) (asset.Location, error) {
+	var l asset.Location
+	err := r.Scan(&l.ID, &l.SiteID, &l.Code, &l.Name, (*nullStr)(&l.ParentID), (*dbTime)(&l.CreatedAt))
+	return l, err
+}
+
+// CreateLocation stores a new functional location.
+func (tx *Tx) CreateLocation(ctx context.Context, l *asset.Location) error {
+	l.ID, l.CreatedAt = millwright.NewID("loc"), tx.now
+	_, err := tx.exec(ctx, `INSERT INTO locations (`+locationCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
+		l.ID, l.SiteID, l.Code, l.Name, null(l.ParentID), l.CreatedAt)
+	return duplicate(err, "a location with code %s already exists at this site; location codes are unique per site", l.Code)
+}
+
+// SaveLocation stores changes to a location's code, name and parent.
+func (tx *Tx) SaveLocation(ctx context.Context, l *asset.Location) error {
+	_, err := tx.exec(ctx, `UPDATE locations SET code = ?, name = ?, parent_id = ? WHERE id = ?`,
+		l.Code, l.Name, null(l.ParentID), l.ID)
+	return duplicate(err, "a location with code %s already exists at this site; location codes are unique per site", l.Code)
+}
+
+// Location returns the location with id.
+func (tx *Tx) Location(ctx context.Context, id string) (*asset.Location, error) {
+	return tx.location(ctx, id, "")
+}
+
+// LocationForUpdate returns the location with id, locked until the transaction ends.
+func (tx *Tx) LocationForUpdate(ctx context.Context, id string) (*asset.Location, error) {
+	return tx.location(ctx, id, tx.rowLock())
+}
+
+func (tx *Tx) location(ctx context.Context, id, lock string) (*asset.Location, error) {
+	l, err := scanLocation(tx.queryRow(ctx, `SELECT `+locationCols+` FROM locations WHERE id = ?`+lock, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "location %s does not exist", id)
 	}
-	return millwright.NewPage(out, n, func(s asset.Site) string { return s.ID }), rows.Err()
+	return &l, err
+}
+
+// Locations lists locations by id.
+func (tx *Tx) Locations(ctx context.Context, f asset.LocationFilter) (millwright.Page[asset.Location], error) {
+	n := page(f.Limit)
+	rows, err := tx.query(ctx, `SELECT `+locationCols+` FROM locations
+		WHERE id > ? AND (? = '' OR site_id = ?) AND (? = '' OR parent_id = ?)
+		ORDER BY id LIMIT ?`, f.Cursor, f.SiteID, f.SiteID, f.ParentID, f.ParentID, n)
+	if err != nil {
+		return millwright.Page[asset.Location]{}, err
+	}
+	out, err := scanAll(rows, scanLocation)
+	return millwright.NewPage(out, n, func(l asset.Location) string { return l.ID }), err
 }
 
 // CreateClass stores a new asset class.
@@ -73,15 +146,49 @@ func (tx *Tx) CreateClass(ctx context.Context, c *asset.Class) error {
 	return duplicate(err, "an asset class with code %s already exists", c.Code)
 }
 
+const classCols = `id, code, name, auto_request_material, created_at`
+
+func scanClass(r interface{ Scan(...any) error }) (asset.Class, error) {
+	var c asset.Class
+	err := r.Scan(&c.ID, &c.Code, &c.Name, &c.AutoRequestMaterial, (*dbTime)(&c.CreatedAt))
+	return c, err
+}
+
 // Class returns the asset class with id.
 func (tx *Tx) Class(ctx context.Context, id string) (*asset.Class, error) {
-	var c asset.Class
-	err := tx.queryRow(ctx, `SELECT id, code, name, auto_request_material, created_at FROM asset_classes WHERE id = ?`, id).
-		Scan(&c.ID, &c.Code, &c.Name, &c.AutoRequestMaterial, (*dbTime)(&c.CreatedAt))
+	return tx.class(ctx, id, "")
+}
+
+// ClassForUpdate returns the asset class with id, locked until the
+// transaction ends.
+func (tx *Tx) ClassForUpdate(ctx context.Context, id string) (*asset.Class, error) {
+	return tx.class(ctx, id, tx.rowLock())
+}
+
+func (tx *Tx) class(ctx context.Context, id, lock string) (*asset.Class, error) {
+	c, err := scanClass(tx.queryRow(ctx, `SELECT `+classCols+` FROM asset_classes WHERE id = ?`+lock, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, millwright.Errorf(millwright.NotFound, "not_found", "asset class %s does not exist", id)
 	}
 	return &c, err
+}
+
+// SaveClass stores changes to an asset class.
+func (tx *Tx) SaveClass(ctx context.Context, c *asset.Class) error {
+	_, err := tx.exec(ctx, `UPDATE asset_classes SET code = ?, name = ?, auto_request_material = ? WHERE id = ?`,
+		c.Code, c.Name, c.AutoRequestMaterial, c.ID)
+	return duplicate(err, "an asset class with code %s already exists", c.Code)
+}
+
+// Classes lists asset classes by id.
+func (tx *Tx) Classes(ctx context.Context, cursor string, limit int) (millwright.Page[asset.Class], error) {
+	n := page(limit)
+	rows, err := tx.query(ctx, `SELECT `+classCols+` FROM asset_classes WHERE id > ? ORDER BY id LIMIT ?`, cursor, n)
+	if err != nil {
+		return millwright.Page[asset.Class]{}, err
+	}
+	out, err := scanAll(rows, scanClass)
+	return millwright.NewPage(out, n, func(c asset.Class) string { return c.ID }), err
 }
 
 const assetCols = `id, tag, name, site_id, asset_class_id, parent_id, location_id, criticality, cost_center, auto_request_material, created_at, updated_at`
@@ -124,11 +231,71 @@ func (tx *Tx) SaveAsset(ctx context.Context, a *asset.Asset) error {
 
 // Asset returns the asset with id.
 func (tx *Tx) Asset(ctx context.Context, id string) (*asset.Asset, error) {
-	a, err := scanAsset(tx.queryRow(ctx, `SELECT `+assetCols+` FROM assets WHERE id = ?`, id))
+	return tx.asset(ctx, id, "")
+}
+
+// AssetForUpdate returns the asset with id, locked until the transaction
+// ends, so that concurrent changes to it (its BOM included) queue.
+func (tx *Tx) AssetForUpdate(ctx context.Context, id string) (*asset.Asset, error) {
+	return tx.asset(ctx, id, tx.rowLock())
+}
+
+func (tx *Tx) asset(ctx context.Context, id, lock string) (*asset.Asset, error) {
+	a, err := scanAsset(tx.queryRow(ctx, `SELECT `+assetCols+` FROM assets WHERE id = ?`+lock, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, millwright.Errorf(millwright.NotFound, "not_found", "asset %s does not exist", id)
 	}
 	return &a, err
+}
+
+// Assets lists assets by id. The query matches part of the tag or the
+// name in any case.
+func (tx *Tx) Assets(ctx context.Context, f asset.Filter) (millwright.Page[asset.Asset], error) {
+	n := page(f.Limit)
+	like := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
+	rows, err := tx.query(ctx, `SELECT `+assetCols+` FROM assets
+		WHERE id > ?
+			AND (? = '' OR site_id = ?)
+			AND (? = '' OR asset_class_id = ?)
+			AND (? = '' OR parent_id = ?)
+			AND (? = '' OR location_id = ?)
+			AND (? = '' OR LOWER(tag) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')
+		ORDER BY id LIMIT ?`,
+		f.Cursor, f.SiteID, f.SiteID, f.ClassID, f.ClassID, f.ParentID, f.ParentID, f.LocationID, f.LocationID,
+		f.Query, like, like, n)
+	if err != nil {
+		return millwright.Page[asset.Asset]{}, err
+	}
+	out, err := scanAll(rows, scanAsset)
+	return millwright.NewPage(out, n, func(a asset.Asset) string { return a.ID }), err
+}
+
+// rowLock is the suffix of a SELECT of a record that the transaction goes
+// on to change. Unlike forUpdate it does not block rows that merely refer
+// to the record by foreign key (new assets of a locked site, say). SQLite
+// needs none: a write transaction holds the database lock from BEGIN.
+func (tx *Tx) rowLock() string {
+	if tx.engine == Postgres {
+		return " FOR NO KEY UPDATE"
+	}
+	return ""
+}
+
+// likeEscaper escapes the wildcards of a LIKE pattern; the queries name \ as the escape.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+
+// scanAll scans every row with scan and closes rows.
+func scanAll[T any](rows *sql.Rows, scan func(interface{ Scan(...any) error }) (T, error)) ([]T, error) {
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // BOM returns the maintenance BOM of an asset (ownerCol "asset_id") or an

@@ -1,0 +1,165 @@
+package inventory
+
+import (
+	"context"
+	"strings"
+
+	"github.com/millwright-cmms/millwright"
+)
+
+// Key names a stock row in the audit trail: "storeroom_id/item_id".
+func (s *Stock) Key() string { return s.StoreroomID + "/" + s.ItemID }
+
+// Settings are the reorder settings of a stock. A zero reorder point
+// means the stock is never reordered; a zero maximum means it has none.
+type Settings struct {
+	ReorderPoint    millwright.Qty `json:"reorder_point"`
+	ReorderQuantity millwright.Qty `json:"reorder_quantity"`
+	MaxQuantity     millwright.Qty `json:"max_quantity"`
+}
+
+// Validate checks that the settings can drive a reorder: none is below
+// zero, a maximum is not below the reorder point, and a stock with a
+// reorder point says how much to order.
+func (s Settings) Validate() error {
+	for _, f := range []struct {
+		name string
+		q    millwright.Qty
+	}{{"reorder_point", s.ReorderPoint}, {"reorder_quantity", s.ReorderQuantity}, {"max_quantity", s.MaxQuantity}} {
+		if f.q.IsNegative() {
+			return millwright.Errorf(millwright.Invalid, "invalid_quantity", "%s is %s; it must be zero or more", f.name, f.q)
+		}
+	}
+	if s.MaxQuantity.IsPositive() && s.MaxQuantity.LessThan(s.ReorderPoint.Decimal) {
+		return millwright.Errorf(millwright.Rule, "max_below_reorder_point",
+			"max_quantity %s is below reorder_point %s; raise the maximum, or send 0 for no maximum", s.MaxQuantity, s.ReorderPoint)
+	}
+	if s.ReorderPoint.IsPositive() && s.ReorderQuantity.IsZero() && s.MaxQuantity.IsZero() {
+		return millwright.Errorf(millwright.Rule, "no_reorder_quantity",
+			"reorder_point %s is set but neither reorder_quantity nor max_quantity says how much to order; set one of them", s.ReorderPoint)
+	}
+	return nil
+}
+
+// SetSettings sets the reorder settings of an item in a storeroom. Only
+// stock items are kept in storerooms.
+func SetSettings(ctx context.Context, tx Tx, storeroomID, itemID string, set Settings) (*Stock, error) {
+	if _, err := GetStoreroom(ctx, tx, storeroomID); err != nil {
+		return nil, err
+	}
+	it, err := tx.Item(ctx, itemID)
+	if err != nil {
+		return nil, err
+	}
+	if err := stocked(it); err != nil {
+		return nil, err
+	}
+	if err := set.Validate(); err != nil {
+		return nil, err
+	}
+	s, err := tx.StockForUpdate(ctx, storeroomID, itemID)
+	if err != nil {
+		return nil, err
+	}
+	before := *s
+	s.ReorderPoint, s.ReorderQuantity, s.MaxQuantity = set.ReorderPoint, set.ReorderQuantity, set.MaxQuantity
+	s.Derive()
+	if err := tx.SaveStock(ctx, s); err != nil {
+		return nil, err
+	}
+	return s, tx.Audit(ctx, "stock", s.Key(), "update", before, s)
+}
+
+func stocked(it *Item) error {
+	if it.StockType != StockItem {
+		return millwright.Errorf(millwright.Rule, "direct_item",
+			"part %s is a direct item, bought for each work order and never kept in a storeroom; make it a stock item first", it.PartNumber)
+	}
+	return nil
+}
+
+// Adjustment is a stock count or opening balance: a signed change of the
+// quantity on hand. UnitCost is required to add stock and ignored when
+// removing it, which is done at the moving-average cost.
+type Adjustment struct {
+	StoreroomID string            `json:"storeroom_id"`
+	ItemID      string            `json:"item_id"`
+	Quantity    millwright.Qty    `json:"quantity"`
+	UnitCost    *millwright.Money `json:"unit_cost"`
+	Reason      string            `json:"reason"`
+}
+
+// Validate checks an adjustment on its own, trimming its fields.
+func (a *Adjustment) Validate() error {
+	a.StoreroomID, a.ItemID, a.Reason = strings.TrimSpace(a.StoreroomID), strings.TrimSpace(a.ItemID), strings.TrimSpace(a.Reason)
+	switch {
+	case a.StoreroomID == "":
+		return missing("storeroom_id", "a stock adjustment")
+	case a.ItemID == "":
+		return missing("item_id", "a stock adjustment")
+	case a.Reason == "":
+		return missing("reason", "a stock adjustment (say why the count changed)")
+	case a.Quantity.IsZero():
+		return millwright.Errorf(millwright.Invalid, "invalid_quantity",
+			"quantity is zero; send a positive quantity to add stock or a negative one to remove it")
+	case a.Quantity.IsPositive() && a.UnitCost == nil:
+		return missing("unit_cost", "an adjustment that adds stock")
+	case a.UnitCost != nil && a.UnitCost.IsNegative():
+		return millwright.Errorf(millwright.Invalid, "invalid_unit_cost", "unit_cost %s is below zero", a.UnitCost)
+	}
+	return nil
+}
+
+// Adjusted is the outcome of an adjustment: the movement it recorded and
+// the stock after it.
+type Adjusted struct {
+	Movement Movement `json:"movement"`
+	Stock    Stock    `json:"stock"`
+}
+
+// Adjust applies a stock adjustment: the stock's count and moving-average
+// value change, a movement is recorded, and the change is audited. Stock
+// never goes below zero.
+func Adjust(ctx context.Context, tx Tx, a Adjustment) (*Adjusted, error) {
+	if err := a.Validate(); err != nil {
+		return nil, err
+	}
+	st, err := tx.Storeroom(ctx, a.StoreroomID)
+	if err != nil {
+		return nil, related(err, "unknown_storeroom", "storeroom %s does not exist; use the id of an existing storeroom", a.StoreroomID)
+	}
+	if err := millwright.CheckSite(ctx, st.SiteID); err != nil {
+		return nil, err
+	}
+	it, err := tx.Item(ctx, a.ItemID)
+	if err != nil {
+		return nil, related(err, "unknown_item", "item %s does not exist; use the id of an existing item", a.ItemID)
+	}
+	if err := stocked(it); err != nil {
+		return nil, err
+	}
+	s, err := tx.StockForUpdate(ctx, st.ID, it.ID)
+	if err != nil {
+		return nil, err
+	}
+	before := *s
+	var cost millwright.Money
+	if a.UnitCost != nil && a.Quantity.IsPositive() {
+		cost = *a.UnitCost
+	}
+	value, err := s.Adjust(a.Quantity, cost, it.PartNumber)
+	if err != nil {
+		return nil, err
+	}
+	if err := tx.SaveStock(ctx, s); err != nil {
+		return nil, err
+	}
+	m := Movement{StoreroomID: st.ID, ItemID: it.ID, Kind: MoveAdjustment, Quantity: a.Quantity, Value: value, Reason: a.Reason}
+	if err := tx.AddMovement(ctx, &m); err != nil {
+		return nil, err
+	}
+	if err := tx.Audit(ctx, "stock", s.Key(), "adjust", before, s); err != nil {
+		return nil, err
+	}
+	return &Adjusted{Movement: m, Stock: *s}, nil
+}
