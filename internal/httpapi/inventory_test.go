@@ -25,19 +25,6 @@ func mustStoreroom(t *testing.T, a *api, siteID, code string) string {
 }
 
 // mustStock returns the stock of item in storeroom as stored.
-func mustStock(t *testing.T, a *api, storeroomID, itemID string) inventory.Stock {
-	t.Helper()
-	var p millwright.Page[inventory.Stock]
-	err := a.db.View(t.Context(), func(tx *store.Tx) (err error) {
-		p, err = tx.Stock(t.Context(), inventory.StockFilter{StoreroomID: storeroomID, ItemID: itemID})
-		return err
-	})
-	if err != nil || len(p.Items) != 1 {
-		t.Fatalf("stock of %s in %s = %v, %v; want one row", itemID, storeroomID, p.Items, err)
-	}
-	return p.Items[0]
-}
-
 // num returns a JSON number of a response as text, as the API wrote it.
 func num(m map[string]any, k string) string { return fmt.Sprint(m[k]) }
 
