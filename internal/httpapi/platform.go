@@ -15,8 +15,9 @@ import (
 	"github.com/millwright-cmms/millwright/internal/store"
 )
 
-// me is the caller: who it is, where it may act, and what its role allows.
-type me struct {
+// caller is the answer of GET /api/v1/me: who the caller is, where it may
+// act, and what its role allows.
+type caller struct {
 	ID       string          `json:"id"`
 	Username string          `json:"username"`
 	Role     millwright.Role `json:"role"`
@@ -26,7 +27,7 @@ type me struct {
 
 func (h *Handler) me(w http.ResponseWriter, r *http.Request) error {
 	p := millwright.PrincipalFrom(r.Context())
-	m := me{ID: p.UserID, Username: p.Username, Role: p.Role, SiteID: p.SiteID, Actions: []auth.Action{}}
+	m := caller{ID: p.UserID, Username: p.Username, Role: p.Role, SiteID: p.SiteID, Actions: []auth.Action{}}
 	for _, a := range slices.Sorted(maps.Keys(auth.Matrix)) {
 		if auth.Allowed(p.Role, a) {
 			m.Actions = append(m.Actions, a)
