@@ -64,7 +64,7 @@ var Matrix = map[Action][]millwright.Role{
 	RecordReadings:    {millwright.Technician},
 	ReadAudit:         {millwright.Finance, millwright.Integration},
 	Purchase:          {millwright.Buyer},
-	ApproveRequest:    {millwright.Approver, millwright.Buyer},
+	ApproveRequest:    {millwright.Approver},
 	ReceiveGoods:      {millwright.Storekeeper},
 	PostInvoices:      {millwright.Buyer, millwright.Finance},
 	ManageFinance:     {millwright.Finance},

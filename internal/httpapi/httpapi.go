@@ -105,12 +105,23 @@ func (h *Handler) authenticate(r *http.Request) (context.Context, string, error)
 // idempotent runs a POST once per Idempotency-Key and token: a repeat with
 // the same body gets the first response again, a repeat with another body
 // gets 409. The key is reserved before the handler runs, so two concurrent
-// requests with one key cannot both take effect.
+// requests with one key cannot both take effect, and the response is
+// stored before it is sent, so a client that has it can always replay it.
 func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, tokenID string, rt route) {
 	key := r.Header.Get("Idempotency-Key")
+	if len(key) > maxIdempotencyKey {
+		h.writeError(w, r, millwright.Errorf(millwright.Invalid, "bad_idempotency_key",
+			"the Idempotency-Key header has %d characters; use at most %d, such as a UUID", len(key), maxIdempotencyKey))
+		return
+	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		h.writeError(w, r, millwright.Errorf(millwright.Invalid, "bad_request", "cannot read the request body: %v", err))
+		return
+	}
+	if len(body) > maxBody {
+		h.writeError(w, r, millwright.Errorf(millwright.Invalid, "body_too_large",
+			"the request body is larger than %d bytes; send less", maxBody))
 		return
 	}
 	sum := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
@@ -132,37 +143,54 @@ func (h *Handler) idempotent(w http.ResponseWriter, r *http.Request, tokenID str
 		return
 	}
 	r.Body = io.NopCloser(bytes.NewReader(body))
-	rec := &recorder{ResponseWriter: w, status: http.StatusOK}
+	rec := &recorder{header: w.Header()}
 	if err := rt.handle(rec, r); err != nil {
 		h.writeError(rec, r, err)
 	}
+	if rec.status == 0 {
+		rec.status = http.StatusOK
+	}
+	// The answer is stored even when the client has gone away meanwhile:
+	// the change is made, and its retry must find the answer, not redo it.
 	// A server error is not remembered, so the client may retry with the same key.
-	err = h.db.InTx(context.WithoutCancel(r.Context()), func(tx *store.Tx) error {
+	ctx := context.WithoutCancel(r.Context())
+	err = h.db.InTx(ctx, func(tx *store.Tx) error {
 		if rec.status >= 500 {
-			return tx.ForgetIdempotencyKey(r.Context(), tokenID, key)
+			return tx.ForgetIdempotencyKey(ctx, tokenID, key)
 		}
-		return tx.SaveIdempotentResponse(r.Context(), tokenID, key, rec.status, rec.body.Bytes())
+		return tx.SaveIdempotentResponse(ctx, tokenID, key, rec.status, rec.body.Bytes())
 	})
 	if err != nil {
 		h.log.Error("idempotency: save response", "key", key, "err", err)
 	}
+	w.WriteHeader(rec.status)
+	w.Write(rec.body.Bytes())
 }
 
-// recorder passes a response through and keeps a copy.
+// maxIdempotencyKey is the longest Idempotency-Key accepted, in bytes.
+const maxIdempotencyKey = 255
+
+// recorder keeps a response to send it later. Headers go straight to the
+// real response.
 type recorder struct {
-	http.ResponseWriter
+	header http.Header
 	status int
 	body   bytes.Buffer
 }
 
+func (r *recorder) Header() http.Header { return r.header }
+
 func (r *recorder) WriteHeader(status int) {
-	r.status = status
-	r.ResponseWriter.WriteHeader(status)
+	if r.status == 0 {
+		r.status = status
+	}
 }
 
 func (r *recorder) Write(b []byte) (int, error) {
-	r.body.Write(b)
-	return r.ResponseWriter.Write(b)
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.body.Write(b)
 }
 
 // writeError is the only place that turns an error into a status and an

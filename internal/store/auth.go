@@ -81,3 +81,41 @@ func (tx *Tx) UserByTokenHash(ctx context.Context, hash string) (*User, string, 
 	err = tx.queryRow(ctx, `SELECT id FROM tokens WHERE hash = ?`, hash).Scan(&tokenID)
 	return &u, tokenID, err
 }
+
+// User returns the user with id.
+func (tx *Tx) User(ctx context.Context, id string) (*User, error) {
+	u, err := scanUser(tx.queryRow(ctx, `SELECT `+userCols+` FROM users WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "user %s does not exist", id)
+	}
+	return &u, err
+}
+
+// UserFilter selects users for a list. Empty fields select everything.
+type UserFilter struct {
+	SiteID string // only users limited to this site
+	Role   millwright.Role
+	Cursor string // the id of the last user of the previous page
+	Limit  int
+}
+
+// Users lists users by id.
+func (tx *Tx) Users(ctx context.Context, f UserFilter) (millwright.Page[User], error) {
+	n := page(f.Limit)
+	rows, err := tx.query(ctx, `SELECT `+userCols+` FROM users
+		WHERE id > ? AND (? = '' OR site_id = ?) AND (? = '' OR role = ?)
+		ORDER BY id LIMIT ?`, f.Cursor, f.SiteID, f.SiteID, f.Role, f.Role, n)
+	if err != nil {
+		return millwright.Page[User]{}, err
+	}
+	defer rows.Close()
+	var out []User
+	for rows.Next() {
+		u, err := scanUser(rows)
+		if err != nil {
+			return millwright.Page[User]{}, err
+		}
+		out = append(out, u)
+	}
+	return millwright.NewPage(out, n, func(u User) string { return u.ID }), rows.Err()
+}

@@ -28,11 +28,14 @@ func (tx *Tx) ReserveIdempotencyKey(ctx context.Context, principal, key, reqHash
 		status int
 		body   string
 	)
+	// A key older than the TTL is as good as gone, whether or not it has
+	// been swept yet: the sweep below removes it before the key is reserved again.
+	expired := tx.now.Add(-IdempotencyTTL)
 	err := tx.queryRow(ctx, `SELECT request_hash, status_code, body FROM idempotency_keys
-		WHERE principal = ? AND key = ?`+tx.forUpdate(), principal, key).Scan(&hash, &status, &body)
+		WHERE principal = ? AND key = ? AND created_at >= ?`+tx.forUpdate(), principal, key, expired).Scan(&hash, &status, &body)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if _, err := tx.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, tx.now.Add(-IdempotencyTTL)); err != nil {
+		if _, err := tx.exec(ctx, `DELETE FROM idempotency_keys WHERE created_at < ?`, expired); err != nil {
 			return nil, err
 		}
 		_, err := tx.exec(ctx, `INSERT INTO idempotency_keys (principal, key, request_hash, status_code, body, created_at)
