@@ -69,23 +69,23 @@ func (l *loader) count(kind string) { l.res.Counts[kind]++ }
 func (l *loader) plant(ctx context.Context) error {
 	for _, s := range sites {
 		site := &asset.Site{Code: s.code, Name: s.name, Currency: s.currency, TimeZone: s.tz}
-		if err := l.tx.CreateSite(ctx, site); err != nil {
+		if err := asset.CreateSite(ctx, l.tx, site); err != nil {
 			return err
 		}
 		l.sites[s.code] = site.ID
 		l.count("sites")
 		for _, loc := range s.locations {
-			id, err := l.tx.CreateLocationForDemo(ctx, site.ID, loc[0], loc[1])
-			if err != nil {
+			lo := &asset.Location{SiteID: site.ID, Code: loc[0], Name: loc[1]}
+			if err := asset.CreateLocation(ctx, l.tx, lo); err != nil {
 				return err
 			}
-			l.locs[loc[0]] = id
+			l.locs[loc[0]] = lo.ID
 			l.count("locations")
 		}
 	}
 	for _, c := range classes {
 		cl := &asset.Class{Code: c.code, Name: c.name, AutoRequestMaterial: c.arm}
-		if err := l.tx.CreateClass(ctx, cl); err != nil {
+		if err := asset.CreateClass(ctx, l.tx, cl); err != nil {
 			return err
 		}
 		l.classes[c.code] = cl.ID
@@ -97,8 +97,8 @@ func (l *loader) plant(ctx context.Context) error {
 		if a.parent != "" {
 			as.ParentID = l.assets[a.parent].ID
 		}
-		if err := l.tx.CreateAsset(ctx, as); err != nil {
-			return err
+		if _, err := asset.Create(ctx, l.tx, as); err != nil {
+			return fmt.Errorf("asset %s: %w", a.tag, err)
 		}
 		l.assets[a.tag] = as
 		l.count("assets")
@@ -114,8 +114,8 @@ func (l *loader) materials(ctx context.Context) error {
 		for _, c := range d.conv {
 			it.Conversions = append(it.Conversions, inventory.Conversion{Unit: c[0], Factor: millwright.MustQty(c[1])})
 		}
-		if err := l.tx.CreateItem(ctx, it); err != nil {
-			return err
+		if err := inventory.CreateItem(ctx, l.tx, it); err != nil {
+			return fmt.Errorf("item %s: %w", d.pn, err)
 		}
 		l.items[d.pn] = it
 		l.count("items")
@@ -128,20 +128,20 @@ func (l *loader) materials(ctx context.Context) error {
 		return out
 	}
 	for code, ls := range classBOMs {
-		if err := l.tx.SetClassBOM(ctx, l.classes[code], toLines(ls)); err != nil {
+		if _, err := asset.SetClassBOM(ctx, l.tx, l.classes[code], toLines(ls)); err != nil {
 			return err
 		}
 		l.count("boms")
 	}
 	for tag, ls := range assetBOMs {
-		if err := l.tx.SetAssetBOM(ctx, l.assets[tag].ID, toLines(ls)); err != nil {
+		if _, err := asset.SetBOM(ctx, l.tx, l.assets[tag].ID, toLines(ls)); err != nil {
 			return err
 		}
 		l.count("boms")
 	}
 	for _, s := range storerooms {
 		st := &inventory.Storeroom{Code: s[0], Name: s[1], SiteID: l.sites[s[2]]}
-		if err := l.tx.CreateStoreroom(ctx, st); err != nil {
+		if err := inventory.CreateStoreroom(ctx, l.tx, st); err != nil {
 			return err
 		}
 		l.stores[s[0]] = st.ID
@@ -158,22 +158,15 @@ func (l *loader) materials(ctx context.Context) error {
 			if d.pn == "FLT-AHU-24" && s[0] == "N-MAIN" {
 				onHand, rp, rq = 13, 12, 24
 			}
-			stock, err := l.tx.StockForUpdate(ctx, st.ID, l.items[d.pn].ID)
-			if err != nil {
-				return err
+			cost := millwright.MustMoney(d.unitCost)
+			if _, err := inventory.Adjust(ctx, l.tx, inventory.Adjustment{StoreroomID: st.ID, ItemID: l.items[d.pn].ID,
+				Quantity: millwright.NewQty(onHand), UnitCost: &cost, Reason: "opening balance"}); err != nil {
+				return fmt.Errorf("stock %s: %w", d.pn, err)
 			}
-			if _, err := stock.Adjust(millwright.NewQty(onHand), millwright.MustMoney(d.unitCost), d.pn); err != nil {
-				return err
-			}
-			stock.ReorderPoint, stock.ReorderQuantity = millwright.NewQty(rp), millwright.NewQty(rq)
-			stock.MaxQuantity = millwright.NewQty(rp + 2*rq)
-			if err := l.tx.SaveStock(ctx, stock); err != nil {
-				return err
-			}
-			if err := l.tx.AddMovement(ctx, &inventory.Movement{StoreroomID: st.ID, ItemID: stock.ItemID,
-				Kind: inventory.MoveAdjustment, Quantity: millwright.NewQty(onHand), Value: stock.Value,
-				Reason: "opening balance"}); err != nil {
-				return err
+			if _, err := inventory.SetSettings(ctx, l.tx, st.ID, l.items[d.pn].ID, inventory.Settings{
+				ReorderPoint: millwright.NewQty(rp), ReorderQuantity: millwright.NewQty(rq),
+				MaxQuantity: millwright.NewQty(rp + 2*rq)}); err != nil {
+				return fmt.Errorf("stock %s: %w", d.pn, err)
 			}
 			l.count("stock_rows")
 		}

@@ -410,15 +410,6 @@ func (tx *Tx) Empty(ctx context.Context) (bool, error) {
 	return n == 0, err
 }
 
-// CreateLocationForDemo stores a top-level functional location; the demo
-// uses it before the location endpoints' own use-case exists.
-func (tx *Tx) CreateLocationForDemo(ctx context.Context, siteID, code, name string) (string, error) {
-	id := millwright.NewID("loc")
-	_, err := tx.exec(ctx, `INSERT INTO locations (id, site_id, code, name, created_at) VALUES (?, ?, ?, ?, ?)`,
-		id, siteID, code, name, tx.now)
-	return id, duplicate(err, "location %s already exists", code)
-}
-
 // Exec runs one administrative statement outside any transaction, such as
 // creating a schema for a benchmark.
 func (db *DB) Exec(ctx context.Context, stmt string) error {
