@@ -27,16 +27,9 @@ func (h *Handler) listWorkOrders(w http.ResponseWriter, r *http.Request) error {
 			return millwright.Errorf(millwright.Invalid, "invalid_priority", "priority must be a whole number from 1 to 4, not %q", s)
 		}
 	}
-	var page millwright.Page[workorder.WorkOrder]
-	err = h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		page, err = workorder.List(r.Context(), tx, f)
-		return err
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.List(ctx, tx, f)
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, page)
-	return nil
 }
 
 func (h *Handler) createWorkOrder(w http.ResponseWriter, r *http.Request) error {
@@ -44,29 +37,15 @@ func (h *Handler) createWorkOrder(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	var wo *workorder.WorkOrder
-	err := h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		wo, err = workorder.Create(r.Context(), tx, in)
-		return err
+	return h.change(w, r, http.StatusCreated, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.Create(ctx, tx, in)
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, wo)
-	return nil
 }
 
 func (h *Handler) getWorkOrder(w http.ResponseWriter, r *http.Request) error {
-	var wo *workorder.WorkOrder
-	err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		wo, err = workorder.Get(r.Context(), tx, r.PathValue("id"))
-		return err
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.Get(ctx, tx, r.PathValue("id"))
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, wo)
-	return nil
 }
 
 func (h *Handler) updateWorkOrder(w http.ResponseWriter, r *http.Request) error {
@@ -74,16 +53,9 @@ func (h *Handler) updateWorkOrder(w http.ResponseWriter, r *http.Request) error 
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	var wo *workorder.WorkOrder
-	err := h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		wo, err = workorder.Update(r.Context(), tx, r.PathValue("id"), in)
-		return err
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.Update(ctx, tx, r.PathValue("id"), in)
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, wo)
-	return nil
 }
 
 func (h *Handler) listMaterials(w http.ResponseWriter, r *http.Request) error {
@@ -91,16 +63,10 @@ func (h *Handler) listMaterials(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var mats []workorder.Material
-	err = h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		mats, err = workorder.Materials(r.Context(), tx, r.PathValue("id"))
-		return err
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		mats, err := workorder.Materials(ctx, tx, r.PathValue("id"))
+		return pageOf(mats, cursor, limit, func(m workorder.Material) string { return m.ID }), err
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(mats, cursor, limit, func(m workorder.Material) string { return m.ID }))
-	return nil
 }
 
 func (h *Handler) addMaterial(w http.ResponseWriter, r *http.Request) error {
@@ -108,32 +74,18 @@ func (h *Handler) addMaterial(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	var m *workorder.Material
-	err := h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		m, err = workorder.AddMaterial(r.Context(), tx, r.PathValue("id"), in)
-		return err
+	return h.change(w, r, http.StatusCreated, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.AddMaterial(ctx, tx, r.PathValue("id"), in)
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, m)
-	return nil
 }
 
 // transition serves POST work-orders/{id}/{verb} for the verbs that take
 // no body.
 func (h *Handler) transition(verb string) func(w http.ResponseWriter, r *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		var wo *workorder.WorkOrder
-		err := h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-			wo, err = workorder.Transition(r.Context(), tx, r.PathValue("id"), verb)
-			return err
+		return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+			return workorder.Transition(ctx, tx, r.PathValue("id"), verb)
 		})
-		if err != nil {
-			return err
-		}
-		writeJSON(w, http.StatusOK, wo)
-		return nil
 	}
 }
 
@@ -144,16 +96,9 @@ func (h *Handler) completeWorkOrder(w http.ResponseWriter, r *http.Request) erro
 			return err
 		}
 	}
-	var wo *workorder.WorkOrder
-	err := h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		wo, err = workorder.Complete(r.Context(), tx, r.PathValue("id"), in)
-		return err
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.Complete(ctx, tx, r.PathValue("id"), in)
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, wo)
-	return nil
 }
 
 func (h *Handler) listLabor(w http.ResponseWriter, r *http.Request) error {
@@ -161,16 +106,10 @@ func (h *Handler) listLabor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var labor []workorder.Labor
-	err = h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		labor, err = workorder.LaborEntries(r.Context(), tx, r.PathValue("id"))
-		return err
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		labor, err := workorder.LaborEntries(ctx, tx, r.PathValue("id"))
+		return pageOf(labor, cursor, limit, func(l workorder.Labor) string { return l.ID }), err
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, pageOf(labor, cursor, limit, func(l workorder.Labor) string { return l.ID }))
-	return nil
 }
 
 func (h *Handler) logLabor(w http.ResponseWriter, r *http.Request) error {
@@ -178,16 +117,9 @@ func (h *Handler) logLabor(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	var l *workorder.Labor
-	err := h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		l, err = workorder.LogLabor(r.Context(), tx, r.PathValue("id"), in)
-		return err
+	return h.change(w, r, http.StatusCreated, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.LogLabor(ctx, tx, r.PathValue("id"), in)
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, l)
-	return nil
 }
 
 func (h *Handler) issueParts(w http.ResponseWriter, r *http.Request) error {
@@ -204,42 +136,21 @@ func (h *Handler) moveParts(w http.ResponseWriter, r *http.Request,
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	var res *workorder.Moved
-	err := h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		res, err = move(r.Context(), tx, r.PathValue("id"), in)
-		return err
+	return h.change(w, r, http.StatusCreated, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return move(ctx, tx, r.PathValue("id"), in)
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, res)
-	return nil
 }
 
 func (h *Handler) workOrderCosts(w http.ResponseWriter, r *http.Request) error {
-	var c *workorder.Costs
-	err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		c, err = workorder.GetCosts(r.Context(), tx, r.PathValue("id"))
-		return err
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.GetCosts(ctx, tx, r.PathValue("id"))
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, c)
-	return nil
 }
 
 func (h *Handler) workOrderTrace(w http.ResponseWriter, r *http.Request) error {
-	var t *workorder.Trace
-	err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		t, err = workorder.GetTrace(r.Context(), tx, r.PathValue("id"))
-		return err
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.GetTrace(ctx, tx, r.PathValue("id"))
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, t)
-	return nil
 }
 
 // pageOf pages a short list that is read whole, such as the lines of one
