@@ -226,11 +226,11 @@ type Event struct {
 // RequisitionDecided is the payload of requisition_created, _approved,
 // _rejected and _cancelled.
 type RequisitionDecided struct {
-	RequisitionID string                `json:"requisition_id"`
-	Number        string                `json:"number"`
-	Status        string                `json:"status"`
-	Actor         string                `json:"actor"`
-	Comment       string                `json:"comment"`
+	RequisitionID string               `json:"requisition_id"`
+	Number        string               `json:"number"`
+	Status        string               `json:"status"`
+	Actor         string               `json:"actor"`
+	Comment       string               `json:"comment"`
 	Lines         []RequisitionLineRef `json:"lines"`
 }
 
