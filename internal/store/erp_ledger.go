@@ -394,8 +394,11 @@ func (tx *Tx) EmitERPEvent(ctx context.Context, kind integration.EventKind, docu
 
 // ERPEvents lists events with a sequence number above after, in order.
 func (tx *Tx) ERPEvents(ctx context.Context, after int64, limit int) ([]integration.Event, error) {
-	if limit <= 0 || limit > 1000 {
+	switch {
+	case limit <= 0:
 		limit = 100
+	case limit > 1000:
+		limit = 1000
 	}
 	rows, err := tx.query(ctx, `SELECT seq, kind, document_key, payload, created_at FROM erp_events
 		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
