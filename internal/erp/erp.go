@@ -254,8 +254,9 @@ func checkBudgets(ctx context.Context, tx *Tx, e *ledger.Entry) error {
 	return nil
 }
 
-// Reverse posts the reversal of an entry. An entry that moved inventory is
-// corrected through the stock instead, so stock and ledger stay equal.
+// Reverse posts the reversal of a manual or labor entry. The entry of a
+// document (receipt, invoice, stock movement) is corrected through the
+// document, so that stock, GR/IR and the documents stay equal to the ledger.
 func Reverse(ctx context.Context, tx *Tx, id, memo string) (*ledger.Entry, error) {
 	orig, err := tx.ERPEntry(ctx, id)
 	if err != nil {
@@ -266,6 +267,11 @@ func Reverse(ctx context.Context, tx *Tx, id, memo string) (*ledger.Entry, error
 	}
 	if orig.ReversedBy != "" {
 		return nil, millwright.Errorf(millwright.Conflict, "already_reversed", "entry %s is already reversed", orig.Number)
+	}
+	if orig.Source != "manual" && orig.Source != "labor" {
+		return nil, millwright.Errorf(millwright.Rule, "document_entry",
+			"entry %s posts %s %s; correct that document (a return, an adjustment, a credit note) rather than its entry, so documents and ledger agree",
+			orig.Number, orig.Source, orig.SourceID)
 	}
 	for _, l := range orig.Lines {
 		if l.Account == ledger.Inventory {

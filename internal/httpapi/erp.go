@@ -817,7 +817,7 @@ func (h *Handler) erpSaveBudget(w http.ResponseWriter, r *http.Request) error {
 
 func budgetStatus(r *http.Request, tx *store.Tx, costCenter, period string) (budget.Status, error) {
 	var amount millwright.Money
-	b, err := tx.ERPBudgetForUpdate(r.Context(), costCenter, period)
+	b, err := tx.ERPBudget(r.Context(), costCenter, period)
 	switch {
 	case err == nil:
 		amount = b.Amount

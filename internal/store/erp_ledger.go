@@ -326,11 +326,20 @@ func (tx *Tx) ERPBudgetUse(ctx context.Context, costCenter, period string) (actu
 	return
 }
 
+// ERPBudget returns a budget.
+func (tx *Tx) ERPBudget(ctx context.Context, costCenter, period string) (*budget.Budget, error) {
+	return tx.erpBudget(ctx, costCenter, period, "")
+}
+
 // ERPBudgetForUpdate returns a budget, locked until the transaction ends.
 func (tx *Tx) ERPBudgetForUpdate(ctx context.Context, costCenter, period string) (*budget.Budget, error) {
+	return tx.erpBudget(ctx, costCenter, period, tx.forUpdate())
+}
+
+func (tx *Tx) erpBudget(ctx context.Context, costCenter, period, lock string) (*budget.Budget, error) {
 	var b budget.Budget
 	err := tx.queryRow(ctx, `SELECT cost_center, period, amount, alerted, created_at, updated_at FROM erp_budgets
-		WHERE cost_center = ? AND period = ?`+tx.forUpdate(), costCenter, period).
+		WHERE cost_center = ? AND period = ?`+lock, costCenter, period).
 		Scan(&b.CostCenter, &b.Period, &b.Amount, &b.Alerted, (*dbTime)(&b.CreatedAt), (*dbTime)(&b.UpdatedAt))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, millwright.Errorf(millwright.NotFound, "not_found", "cost center %s has no budget for %s", costCenter, period)
