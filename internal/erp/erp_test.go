@@ -360,3 +360,26 @@ func TestApprovalChainAndFastPath(t *testing.T) {
 		}
 	})
 }
+
+func TestWorkOrderCancelledAndItemChanged(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		e := erp.New(db)
+		evs := mustSend(t, e, message(t, "item-1", "system", integration.ItemMaster{ERPItemCode: "BRG-6205", Unit: "EA",
+			StockType: procurement.DirectItem, Vendor: "SKF", Price: millwright.MustMoney("40")}))
+		if len(evs) != 1 || evs[0].Kind != integration.EventItemChanged || evs[0].DocumentKey != "item:BRG-6205" {
+			t.Fatalf("item master events = %v; want one item_changed for item:BRG-6205", kinds(evs))
+		}
+		mustSend(t, e, message(t, "req-1", "pat", integration.RequisitionRequest{Priority: 3, WorkOrderID: "wo_7",
+			Lines: []integration.RequisitionLine{{ERPItemCode: "BRG-6205", Quantity: millwright.NewQty(1)}}}))
+		evs = mustSend(t, e, message(t, "st-1", "pat", integration.WorkOrderStatus{WorkOrderID: "wo_7", WorkOrderNumber: "WO-7", Status: "cancelled"}))
+		if got := kinds(evs); len(got) != 1 || got[0] != integration.EventRequisitionCanceled {
+			t.Fatalf("events of cancelling wo_7 = %v; want [requisition_cancelled]", got)
+		}
+		if r := mustRequisitions(t, db, store.ERPRequisitionFilter{WorkOrderID: "wo_7"}); r[0].Status != procurement.Cancelled {
+			t.Fatalf("requisition of a cancelled work order = %s; want cancelled", r[0].Status)
+		}
+		if got := mustSend(t, e, message(t, "st-2", "pat", integration.WorkOrderStatus{WorkOrderID: "wo_7", Status: "completed"})); len(got) != 0 {
+			t.Fatalf("events of a status with no ERP effect = %v; want none", kinds(got))
+		}
+	})
+}
