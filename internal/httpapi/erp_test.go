@@ -379,7 +379,7 @@ func TestERPReceiptsInvoicesAndLedger(t *testing.T) {
 		wantError(t, invoice(w.tech, skf, brg, 4, "40"), 403, "forbidden")
 		wantError(t, a.do("POST", "/api/v1/erp/invoices", w.finance, map[string]any{"purchase_order_id": "po_nope", "lines": []map[string]any{{"line_id": brg, "quantity": 1, "unit_price": "1"}}}), 422, "unknown_purchase_order")
 		held := invoice(w.finance, skf, brg, 4, "42.00") // +5 %
-		if held.Status != 201 || held.str("status") != "held" || !strings.Contains(held.str("reason"), "beyond the tolerance") {
+		if held.Status != 201 || held.str("status") != "held" || !strings.Contains(held.str("reason"), "the difference 8.00 is beyond the tolerance of 3.20") {
 			t.Fatalf("invoice 5%% over = %d %s; want held, beyond the tolerance", held.Status, held.Raw)
 		}
 		over := invoice(w.finance, filtra, flt, 11, "8.00")

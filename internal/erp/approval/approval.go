@@ -43,7 +43,7 @@ func (r *Rule) Normalize() error {
 		return millwright.Errorf(millwright.Invalid, "bad_amount", "min_amount and max_amount cannot be negative")
 	}
 	if r.MinAmount != nil && r.MaxAmount != nil && !r.MinAmount.LessThan(r.MaxAmount.Decimal) {
-		return millwright.Errorf(millwright.Invalid, "bad_amount", "min_amount %s must be less than max_amount %s", r.MinAmount, r.MaxAmount)
+		return millwright.Errorf(millwright.Invalid, "bad_amount", "min_amount %s must be less than max_amount %s", r.MinAmount.String(), r.MaxAmount.String())
 	}
 	if r.AutoApprove && r.FastPath {
 		return millwright.Errorf(millwright.Invalid, "bad_rule", "a rule is either auto_approve (no review) or fast_path (reviewed after the fact), not both")
@@ -288,7 +288,7 @@ func check(site string, p int, band []Rule) []Problem {
 			lo = *v.lo
 		}
 		if lo.GreaterThan(reach.Decimal) {
-			out = append(out, Problem{Kind: "gap", SiteID: site, Priority: p,
+			out = append(out, Problem{Kind: "gap", SiteID: site, Priority: p, RuleIDs: []string{},
 				Message: fmt.Sprintf("no rule matches priority %d requisitions of %s for amounts %s; they wait for one approver. Add a rule or widen one",
 					p, label, span(&reach, &lo))})
 		}
@@ -301,7 +301,7 @@ func check(site string, p int, band []Rule) []Problem {
 		}
 	}
 	if !open {
-		out = append(out, Problem{Kind: "gap", SiteID: site, Priority: p,
+		out = append(out, Problem{Kind: "gap", SiteID: site, Priority: p, RuleIDs: []string{},
 			Message: fmt.Sprintf("no rule matches priority %d requisitions of %s for amounts %s; they wait for one approver. Add a rule with no max_amount",
 				p, label, span(&reach, nil))})
 	}

@@ -130,7 +130,7 @@ func (e *Entry) Validate() error {
 	}
 	if d, c := e.Totals(); !d.Equal(c.Decimal) {
 		return millwright.Errorf(millwright.Rule, "unbalanced",
-			"the entry is not balanced: debits %s, credits %s; every entry's debits must equal its credits", d, c)
+			"the entry is not balanced: debits %s, credits %s; every entry's debits must equal its credits", d.String(), c.String())
 	}
 	return nil
 }

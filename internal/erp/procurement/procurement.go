@@ -1010,7 +1010,7 @@ func PostInvoice(ctx context.Context, tx Tx, in InvoiceIn) (*Invoice, error) {
 		}
 		if tol := set.Tolerance(x.Expected); x.Variance.Abs().GreaterThan(tol.Decimal) {
 			reasons = append(reasons, sprintf("line %d (%s) costs %s, the order says %s (%s × %s): the difference %s is beyond the tolerance of %s",
-				i+1, l.ERPItemCode, x.Amount, x.Expected, il.Quantity, l.UnitPrice, x.Variance, tol))
+				i+1, l.ERPItemCode, x.Amount.String(), x.Expected.String(), il.Quantity, l.UnitPrice.String(), x.Variance.String(), tol.String()))
 		}
 	}
 	n, err := tx.ERPNextNumber(ctx, "invoice")
