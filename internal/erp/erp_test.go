@@ -383,3 +383,36 @@ func TestWorkOrderCancelledAndItemChanged(t *testing.T) {
 		}
 	})
 }
+
+func TestPostingPeriodFollowsSiteTimeZone(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		// 22:30 UTC on 31 March is 00:30 on 1 April in Berlin.
+		db.Clock = func() time.Time { return time.Date(2026, 3, 31, 22, 30, 0, 0, time.UTC) }
+		e := erp.New(db)
+		for _, tt := range []struct{ site, tz, want string }{{"site_berlin", "Europe/Berlin", "2026-04"}, {"site_utc", "", "2026-03"}} {
+			m, err := integration.NewMessage("labor-"+tt.site, tt.site, tt.site, "tom", db.Clock(),
+				integration.LaborCost{WorkOrderID: "wo_" + tt.site, CostCenter: "CC-" + tt.site, Amount: millwright.MustMoney("10")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.TimeZone = tt.tz
+			mustSend(t, e, m)
+			var p millwright.Page[ledger.Entry]
+			db.View(context.Background(), func(tx *store.Tx) (err error) {
+				p, err = tx.ERPEntries(context.Background(), store.ERPEntryFilter{WorkOrderID: "wo_" + tt.site})
+				return err
+			})
+			if len(p.Items) != 1 || p.Items[0].Period != tt.want {
+				t.Fatalf("period of a posting at %s for %s = %+v; want %s", db.Clock(), tt.site, p.Items, tt.want)
+			}
+			var actual millwright.Money
+			db.View(context.Background(), func(tx *store.Tx) (err error) {
+				actual, _, err = tx.ERPBudgetUse(context.Background(), "CC-"+tt.site, tt.want)
+				return err
+			})
+			if actual.String() != "10.00" {
+				t.Fatalf("actual of CC-%s in %s = %s; want 10.00", tt.site, tt.want, actual)
+			}
+		}
+	})
+}

@@ -582,9 +582,13 @@ func (h *Handler) erpListInvoices(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
+	site, err := siteFilter(r)
+	if err != nil {
+		return err
+	}
 	var p millwright.Page[procurement.Invoice]
 	if err := h.view(r, func(tx *store.Tx) (err error) {
-		p, err = tx.ERPInvoices(r.Context(), r.URL.Query().Get("purchase_order_id"), r.URL.Query().Get("status"), cursor, limit)
+		p, err = tx.ERPInvoices(r.Context(), site, r.URL.Query().Get("purchase_order_id"), r.URL.Query().Get("status"), cursor, limit)
 		return err
 	}); err != nil {
 		return err
@@ -596,8 +600,14 @@ func (h *Handler) erpListInvoices(w http.ResponseWriter, r *http.Request) error 
 func (h *Handler) erpGetInvoice(w http.ResponseWriter, r *http.Request) error {
 	var inv *procurement.Invoice
 	if err := h.view(r, func(tx *store.Tx) (err error) {
-		inv, err = tx.ERPInvoice(r.Context(), r.PathValue("id"))
-		return err
+		if inv, err = tx.ERPInvoice(r.Context(), r.PathValue("id")); err != nil {
+			return err
+		}
+		po, err := tx.ERPPurchaseOrder(r.Context(), inv.PurchaseOrderID)
+		if err != nil {
+			return err
+		}
+		return millwright.CheckSite(r.Context(), po.SiteID)
 	}); err != nil {
 		return err
 	}
@@ -645,7 +655,11 @@ func (h *Handler) erpListEntries(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	f := store.ERPEntryFilter{WorkOrderID: q.Get("work_order_id"), CostCenter: q.Get("cost_center"), Period: q.Get("period"),
+	site, err := siteFilter(r)
+	if err != nil {
+		return err
+	}
+	f := store.ERPEntryFilter{SiteID: site, WorkOrderID: q.Get("work_order_id"), CostCenter: q.Get("cost_center"), Period: q.Get("period"),
 		Cursor: cursor, Limit: limit}
 	var p millwright.Page[ledger.Entry]
 	if err := h.view(r, func(tx *store.Tx) (err error) {

@@ -393,6 +393,13 @@ func TestERPReceiptsInvoicesAndLedger(t *testing.T) {
 		if x := invoice(w.finance, skf, brg, 1, "40"); x.str("status") != "held" { // nothing left to invoice
 			t.Fatalf("invoice of a fully invoiced line = %s; want held", x.Raw)
 		}
+		wantError(t, a.do("GET", "/api/v1/erp/invoices/"+ok.str("id"), w.southBuyer, nil), 403, "site_forbidden")
+		if got := a.do("GET", "/api/v1/erp/invoices", w.southBuyer, nil).items(); len(got) != 0 {
+			t.Fatalf("a SOUTH buyer sees %d NORTH invoices; want 0", len(got))
+		}
+		if got := a.do("GET", "/api/v1/erp/ledger/entries", w.southBuyer, nil).items(); len(got) != 0 {
+			t.Fatalf("a SOUTH buyer sees %d NORTH entries; want 0", len(got))
+		}
 		stockInv := invoice(w.finance, filtra, flt, 10, "8.10")
 		if stockInv.str("status") != "posted" {
 			t.Fatalf("stock invoice = %s; want posted", stockInv.Raw)

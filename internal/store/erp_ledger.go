@@ -198,9 +198,9 @@ func (tx *Tx) erpEntryLines(ctx context.Context, es []ledger.Entry) error {
 
 // ERPEntryFilter selects journal entries.
 type ERPEntryFilter struct {
-	WorkOrderID, CostCenter, Period string
-	Cursor                          string
-	Limit                           int
+	SiteID, WorkOrderID, CostCenter, Period string
+	Cursor                                  string
+	Limit                                   int
 }
 
 // ERPEntries lists journal entries that have a line with the work order or
@@ -208,11 +208,11 @@ type ERPEntryFilter struct {
 func (tx *Tx) ERPEntries(ctx context.Context, f ERPEntryFilter) (millwright.Page[ledger.Entry], error) {
 	n := page(f.Limit)
 	rows, err := tx.query(ctx, `SELECT `+entryCols+` FROM erp_entries e
-		WHERE e.id > ? AND (? = '' OR e.period = ?)
+		WHERE e.id > ? AND (? = '' OR e.period = ?) AND (? = '' OR e.site_id = ?)
 		  AND (? = '' OR EXISTS (SELECT 1 FROM erp_entry_lines l WHERE l.entry_id = e.id AND l.work_order_id = ?))
 		  AND (? = '' OR EXISTS (SELECT 1 FROM erp_entry_lines l WHERE l.entry_id = e.id AND l.cost_center = ?))
 		ORDER BY e.id LIMIT ?`,
-		f.Cursor, f.Period, f.Period, f.WorkOrderID, f.WorkOrderID, f.CostCenter, f.CostCenter, n)
+		f.Cursor, f.Period, f.Period, f.SiteID, f.SiteID, f.WorkOrderID, f.WorkOrderID, f.CostCenter, f.CostCenter, n)
 	if err != nil {
 		return millwright.Page[ledger.Entry]{}, err
 	}

@@ -692,11 +692,13 @@ func (tx *Tx) ERPInvoice(ctx context.Context, id string) (*procurement.Invoice, 
 	return &out[0], nil
 }
 
-// ERPInvoices lists invoices.
-func (tx *Tx) ERPInvoices(ctx context.Context, poID, status, cursor string, limit int) (millwright.Page[procurement.Invoice], error) {
+// ERPInvoices lists invoices, of one site's purchase orders when siteID is set.
+func (tx *Tx) ERPInvoices(ctx context.Context, siteID, poID, status, cursor string, limit int) (millwright.Page[procurement.Invoice], error) {
 	n := page(limit)
 	rows, err := tx.query(ctx, `SELECT `+invCols+` FROM erp_invoices WHERE id > ? AND (? = '' OR purchase_order_id = ?)
-		AND (? = '' OR status = ?) ORDER BY id LIMIT ?`, cursor, poID, poID, status, status, n)
+		AND (? = '' OR status = ?)
+		AND (? = '' OR purchase_order_id IN (SELECT id FROM erp_purchase_orders WHERE site_id = ?))
+		ORDER BY id LIMIT ?`, cursor, poID, poID, status, status, siteID, siteID, n)
 	if err != nil {
 		return millwright.Page[procurement.Invoice]{}, err
 	}
