@@ -416,3 +416,40 @@ func TestPostingPeriodFollowsSiteTimeZone(t *testing.T) {
 		}
 	})
 }
+
+func TestConcurrentDeliveriesApplyOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		e := erp.New(db)
+		mustItem(t, e, "BRG-6205", procurement.DirectItem, "SKF", "40.00")
+		m := message(t, "wo_5/release/1", "pat", integration.RequisitionRequest{Priority: 3, WorkOrderID: "wo_5",
+			Lines: []integration.RequisitionLine{{ERPItemCode: "BRG-6205", Quantity: millwright.NewQty(1)}}})
+		const n = 8
+		errs := make(chan error, n)
+		seqs := make(chan int64, n)
+		for range n {
+			go func() {
+				evs, err := e.Send(context.Background(), m)
+				if err == nil && len(evs) > 0 {
+					seqs <- evs[0].Seq
+				}
+				errs <- err
+			}()
+		}
+		for range n {
+			if err := <-errs; err != nil {
+				t.Fatalf("concurrent Send = %v; want nil", err)
+			}
+		}
+		close(seqs)
+		first := int64(-1)
+		for s := range seqs {
+			if first != -1 && s != first {
+				t.Fatalf("deliveries answered events %d and %d; want the same first answer", first, s)
+			}
+			first = s
+		}
+		if got := len(mustRequisitions(t, db, store.ERPRequisitionFilter{WorkOrderID: "wo_5"})); got != 1 {
+			t.Fatalf("requisitions after %d concurrent deliveries = %d; want 1", n, got)
+		}
+	})
+}
