@@ -1,0 +1,493 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/erp/budget"
+	"github.com/millwright-cmms/millwright/internal/erp/ledger"
+	"github.com/millwright-cmms/millwright/internal/integration"
+)
+
+// ERPNextNumber returns the next value of one of the ERP's own counters.
+func (tx *Tx) ERPNextNumber(ctx context.Context, name string) (int64, error) {
+	var n int64
+	err := tx.queryRow(ctx, `
+		INSERT INTO erp_counters (name, value) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET value = erp_counters.value + 1
+		RETURNING value`, name).Scan(&n)
+	return n, err
+}
+
+// SaveERPSite records a site the ERP has heard of and its time zone.
+func (tx *Tx) SaveERPSite(ctx context.Context, siteID, code, timeZone string) error {
+	_, err := tx.exec(ctx, `
+		INSERT INTO erp_sites (site_id, code, time_zone, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (site_id) DO UPDATE SET code = excluded.code, time_zone = excluded.time_zone, updated_at = excluded.updated_at`,
+		siteID, code, timeZone, tx.now)
+	return err
+}
+
+// ERPSiteTimeZone returns the time zone of a site, UTC for a site the ERP
+// has not heard of.
+func (tx *Tx) ERPSiteTimeZone(ctx context.Context, siteID string) (*time.Location, error) {
+	var tz string
+	err := tx.queryRow(ctx, `SELECT time_zone FROM erp_sites WHERE site_id = ?`, siteID).Scan(&tz)
+	if errors.Is(err, sql.ErrNoRows) || tz == "" {
+		return time.UTC, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	loc, err := time.LoadLocation(tz)
+	if err != nil {
+		return time.UTC, nil
+	}
+	return loc, nil
+}
+
+// ERPAccount returns an account of the chart.
+func (tx *Tx) ERPAccount(ctx context.Context, code string) (*ledger.Account, error) {
+	var a ledger.Account
+	err := tx.queryRow(ctx, `SELECT code, name, type FROM erp_accounts WHERE code = ?`, code).Scan(&a.Code, &a.Name, &a.Type)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "account %s is not in the chart of accounts", code)
+	}
+	return &a, err
+}
+
+// ERPAccounts lists the chart of accounts.
+func (tx *Tx) ERPAccounts(ctx context.Context) ([]ledger.Account, error) {
+	rows, err := tx.query(ctx, `SELECT code, name, type FROM erp_accounts ORDER BY code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []ledger.Account{}
+	for rows.Next() {
+		var a ledger.Account
+		if err := rows.Scan(&a.Code, &a.Name, &a.Type); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// EnsureERPCostCenter creates a cost center the first time it is named.
+func (tx *Tx) EnsureERPCostCenter(ctx context.Context, code string) error {
+	_, err := tx.exec(ctx, `INSERT INTO erp_cost_centers (code, name, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (code) DO NOTHING`, code, code, tx.now)
+	return err
+}
+
+// SaveERPCostCenter creates or renames a cost center.
+func (tx *Tx) SaveERPCostCenter(ctx context.Context, c *ledger.CostCenter) error {
+	c.CreatedAt = tx.now
+	return tx.queryRow(ctx, `INSERT INTO erp_cost_centers (code, name, created_at) VALUES (?, ?, ?)
+		ON CONFLICT (code) DO UPDATE SET name = excluded.name
+		RETURNING created_at`, c.Code, c.Name, tx.now).Scan((*dbTime)(&c.CreatedAt))
+}
+
+// ERPCostCenters lists the cost centers.
+func (tx *Tx) ERPCostCenters(ctx context.Context) ([]ledger.CostCenter, error) {
+	rows, err := tx.query(ctx, `SELECT code, name, created_at FROM erp_cost_centers ORDER BY code`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []ledger.CostCenter{}
+	for rows.Next() {
+		var c ledger.CostCenter
+		if err := rows.Scan(&c.Code, &c.Name, (*dbTime)(&c.CreatedAt)); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// InsertERPEntry stores a posted journal entry with its lines and number.
+// Entries are never updated or deleted.
+func (tx *Tx) InsertERPEntry(ctx context.Context, e *ledger.Entry) error {
+	n, err := tx.ERPNextNumber(ctx, "entry")
+	if err != nil {
+		return err
+	}
+	e.ID, e.Number = millwright.NewID("je"), fmt.Sprintf("JE-%06d", n)
+	if _, err := tx.exec(ctx, `
+		INSERT INTO erp_entries (id, number, at, period, site_id, memo, source, source_id, reverses_id, created_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.ID, e.Number, e.At, e.Period, e.SiteID, e.Memo, e.Source, e.SourceID, null(e.ReversesID), e.CreatedBy); err != nil {
+		if IsDuplicate(err) {
+			return millwright.Errorf(millwright.Conflict, "already_reversed", "entry %s is already reversed; an entry is reversed once", e.ReversesID)
+		}
+		return err
+	}
+	for i, l := range e.Lines {
+		if _, err := tx.exec(ctx, `
+			INSERT INTO erp_entry_lines (entry_id, position, account, debit, credit, cost_center, work_order_id, asset_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			e.ID, i+1, l.Account, l.Debit, l.Credit, l.CostCenter, l.WorkOrderID, l.AssetID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+const entryCols = `e.id, e.number, e.at, e.period, e.site_id, e.memo, e.source, e.source_id, e.reverses_id, e.created_by,
+	(SELECT r.id FROM erp_entries r WHERE r.reverses_id = e.id)`
+
+func scanEntry(r interface{ Scan(...any) error }) (ledger.Entry, error) {
+	var (
+		e                  ledger.Entry
+		reverses, reversed nullStr
+	)
+	err := r.Scan(&e.ID, &e.Number, (*dbTime)(&e.At), &e.Period, &e.SiteID, &e.Memo, &e.Source, &e.SourceID,
+		&reverses, &e.CreatedBy, &reversed)
+	e.ReversesID, e.ReversedBy = string(reverses), string(reversed)
+	return e, err
+}
+
+// ERPEntry returns a journal entry with its lines.
+func (tx *Tx) ERPEntry(ctx context.Context, id string) (*ledger.Entry, error) {
+	e, err := scanEntry(tx.queryRow(ctx, `SELECT `+entryCols+` FROM erp_entries e WHERE e.id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "journal entry %s does not exist", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	es := []ledger.Entry{e}
+	if err := tx.erpEntryLines(ctx, es); err != nil {
+		return nil, err
+	}
+	return &es[0], nil
+}
+
+func (tx *Tx) erpEntryLines(ctx context.Context, es []ledger.Entry) error {
+	for i := range es {
+		rows, err := tx.query(ctx, `
+			SELECT account, debit, credit, cost_center, work_order_id, asset_id
+			FROM erp_entry_lines WHERE entry_id = ? ORDER BY position`, es[i].ID)
+		if err != nil {
+			return err
+		}
+		es[i].Lines = []ledger.Line{}
+		for rows.Next() {
+			var l ledger.Line
+			if err := rows.Scan(&l.Account, &l.Debit, &l.Credit, &l.CostCenter, &l.WorkOrderID, &l.AssetID); err != nil {
+				rows.Close()
+				return err
+			}
+			es[i].Lines = append(es[i].Lines, l)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ERPEntryFilter selects journal entries.
+type ERPEntryFilter struct {
+	SiteID, WorkOrderID, CostCenter, Period string
+	Cursor                                  string
+	Limit                                   int
+}
+
+// ERPEntries lists journal entries that have a line with the work order or
+// cost center, oldest first.
+func (tx *Tx) ERPEntries(ctx context.Context, f ERPEntryFilter) (millwright.Page[ledger.Entry], error) {
+	n := page(f.Limit)
+	rows, err := tx.query(ctx, `SELECT `+entryCols+` FROM erp_entries e
+		WHERE e.id > ? AND (? = '' OR e.period = ?) AND (? = '' OR e.site_id = ?)
+		  AND (? = '' OR EXISTS (SELECT 1 FROM erp_entry_lines l WHERE l.entry_id = e.id AND l.work_order_id = ?))
+		  AND (? = '' OR EXISTS (SELECT 1 FROM erp_entry_lines l WHERE l.entry_id = e.id AND l.cost_center = ?))
+		ORDER BY e.id LIMIT ?`,
+		f.Cursor, f.Period, f.Period, f.SiteID, f.SiteID, f.WorkOrderID, f.WorkOrderID, f.CostCenter, f.CostCenter, n)
+	if err != nil {
+		return millwright.Page[ledger.Entry]{}, err
+	}
+	var es []ledger.Entry
+	for rows.Next() {
+		e, err := scanEntry(rows)
+		if err != nil {
+			rows.Close()
+			return millwright.Page[ledger.Entry]{}, err
+		}
+		es = append(es, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return millwright.Page[ledger.Entry]{}, err
+	}
+	if err := tx.erpEntryLines(ctx, es); err != nil {
+		return millwright.Page[ledger.Entry]{}, err
+	}
+	return millwright.NewPage(es, n, func(e ledger.Entry) string { return e.ID }), nil
+}
+
+// ERPTrialBalance sums every account's debits and credits. The sums are
+// made in Go: SQLite keeps decimals as text.
+func (tx *Tx) ERPTrialBalance(ctx context.Context) (ledger.TrialBalance, error) {
+	accounts, err := tx.ERPAccounts(ctx)
+	if err != nil {
+		return ledger.TrialBalance{}, err
+	}
+	idx := map[string]int{}
+	bal := make([]ledger.Balance, len(accounts))
+	for i, a := range accounts {
+		bal[i] = ledger.Balance{Account: a.Code, Name: a.Name, Type: a.Type}
+		idx[a.Code] = i
+	}
+	rows, err := tx.query(ctx, `SELECT account, debit, credit FROM erp_entry_lines`)
+	if err != nil {
+		return ledger.TrialBalance{}, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			acct          string
+			debit, credit millwright.Money
+		)
+		if err := rows.Scan(&acct, &debit, &credit); err != nil {
+			return ledger.TrialBalance{}, err
+		}
+		b := &bal[idx[acct]]
+		b.Debit, b.Credit = b.Debit.Add(debit), b.Credit.Add(credit)
+	}
+	if err := rows.Err(); err != nil {
+		return ledger.TrialBalance{}, err
+	}
+	return ledger.NewTrialBalance(bal), nil
+}
+
+// ERPWorkOrderCost is a work order's cost in the ledger: debits minus
+// credits of its lines on expense accounts.
+func (tx *Tx) ERPWorkOrderCost(ctx context.Context, workOrderID string) (millwright.Money, error) {
+	return tx.erpSum(ctx, `SELECT l.debit, l.credit FROM erp_entry_lines l JOIN erp_accounts a ON a.code = l.account
+		WHERE a.type = 'expense' AND l.work_order_id = ?`, workOrderID)
+}
+
+func (tx *Tx) erpSum(ctx context.Context, q string, args ...any) (millwright.Money, error) {
+	rows, err := tx.query(ctx, q, args...)
+	if err != nil {
+		return millwright.Money{}, err
+	}
+	defer rows.Close()
+	var sum millwright.Money
+	for rows.Next() {
+		var a, b millwright.Money
+		if err := rows.Scan(&a, &b); err != nil {
+			return millwright.Money{}, err
+		}
+		sum = sum.Add(a).Sub(b)
+	}
+	return sum, rows.Err()
+}
+
+// ERPBudgetUse is a cost center's actual (expense postings of the period)
+// and committed (unreceived value of open purchase-order lines for direct
+// items charged to it, placed in the period).
+func (tx *Tx) ERPBudgetUse(ctx context.Context, costCenter, period string) (actual, committed millwright.Money, err error) {
+	actual, err = tx.erpSum(ctx, `SELECT l.debit, l.credit FROM erp_entry_lines l
+		JOIN erp_accounts a ON a.code = l.account JOIN erp_entries e ON e.id = l.entry_id
+		WHERE a.type = 'expense' AND l.cost_center = ? AND e.period = ?`, costCenter, period)
+	if err != nil {
+		return
+	}
+	rows, err := tx.query(ctx, `SELECT l.quantity, l.received_quantity, l.unit_price FROM erp_po_lines l
+		JOIN erp_purchase_orders p ON p.id = l.purchase_order_id
+		WHERE l.cost_center = ? AND p.period = ? AND l.direct = ? AND p.status IN ('open', 'partially_received')`,
+		costCenter, period, true)
+	if err != nil {
+		return
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var q, r millwright.Qty
+		var price millwright.Money
+		if err = rows.Scan(&q, &r, &price); err != nil {
+			return
+		}
+		if open := q.Sub(r); open.IsPositive() {
+			committed = committed.Add(price.Times(open))
+		}
+	}
+	err = rows.Err()
+	return
+}
+
+// ERPBudget returns a budget.
+func (tx *Tx) ERPBudget(ctx context.Context, costCenter, period string) (*budget.Budget, error) {
+	return tx.erpBudget(ctx, costCenter, period, "")
+}
+
+// ERPBudgetForUpdate returns a budget, locked until the transaction ends.
+func (tx *Tx) ERPBudgetForUpdate(ctx context.Context, costCenter, period string) (*budget.Budget, error) {
+	return tx.erpBudget(ctx, costCenter, period, tx.forUpdate())
+}
+
+func (tx *Tx) erpBudget(ctx context.Context, costCenter, period, lock string) (*budget.Budget, error) {
+	var b budget.Budget
+	err := tx.queryRow(ctx, `SELECT cost_center, period, amount, alerted, created_at, updated_at FROM erp_budgets
+		WHERE cost_center = ? AND period = ?`+lock, costCenter, period).
+		Scan(&b.CostCenter, &b.Period, &b.Amount, &b.Alerted, (*dbTime)(&b.CreatedAt), (*dbTime)(&b.UpdatedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "cost center %s has no budget for %s", costCenter, period)
+	}
+	return &b, err
+}
+
+// SaveERPBudget creates or changes a budget; it reports whether it was new.
+func (tx *Tx) SaveERPBudget(ctx context.Context, b *budget.Budget) error {
+	if b.CreatedAt.IsZero() {
+		b.CreatedAt = tx.now
+	}
+	b.UpdatedAt = tx.now
+	_, err := tx.exec(ctx, `
+		INSERT INTO erp_budgets (cost_center, period, amount, alerted, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (cost_center, period) DO UPDATE SET amount = excluded.amount, alerted = excluded.alerted, updated_at = excluded.updated_at`,
+		b.CostCenter, b.Period, b.Amount, b.Alerted, b.CreatedAt, b.UpdatedAt)
+	return err
+}
+
+// ERPBudgets lists budgets, by cost center and period.
+func (tx *Tx) ERPBudgets(ctx context.Context, costCenter, period, cursor string, limit int) (millwright.Page[budget.Budget], error) {
+	n := page(limit)
+	rows, err := tx.query(ctx, `SELECT cost_center, period, amount, alerted, created_at, updated_at FROM erp_budgets
+		WHERE (cost_center || '/' || period) > ? AND (? = '' OR cost_center = ?) AND (? = '' OR period = ?)
+		ORDER BY cost_center, period LIMIT ?`, cursor, costCenter, costCenter, period, period, n)
+	if err != nil {
+		return millwright.Page[budget.Budget]{}, err
+	}
+	defer rows.Close()
+	var out []budget.Budget
+	for rows.Next() {
+		var b budget.Budget
+		if err := rows.Scan(&b.CostCenter, &b.Period, &b.Amount, &b.Alerted, (*dbTime)(&b.CreatedAt), (*dbTime)(&b.UpdatedAt)); err != nil {
+			return millwright.Page[budget.Budget]{}, err
+		}
+		out = append(out, b)
+	}
+	if err := rows.Err(); err != nil {
+		return millwright.Page[budget.Budget]{}, err
+	}
+	return millwright.NewPage(out, n, func(b budget.Budget) string { return b.CostCenter + "/" + b.Period }), nil
+}
+
+// EmitERPEvent appends an event to the ERP's event log, in this
+// transaction, with the next sequence number.
+func (tx *Tx) EmitERPEvent(ctx context.Context, kind integration.EventKind, documentKey string, payload any) (integration.Event, error) {
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return integration.Event{}, fmt.Errorf("encode %s event: %w", kind, err)
+	}
+	seq, err := tx.ERPNextNumber(ctx, "event")
+	if err != nil {
+		return integration.Event{}, err
+	}
+	ev := integration.Event{Seq: seq, Kind: kind, DocumentKey: documentKey, At: tx.now, Payload: b}
+	_, err = tx.exec(ctx, `INSERT INTO erp_events (seq, kind, document_key, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
+		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At)
+	return ev, err
+}
+
+// ERPEvents lists events with a sequence number above after, in order.
+func (tx *Tx) ERPEvents(ctx context.Context, after int64, limit int) ([]integration.Event, error) {
+	switch {
+	case limit <= 0:
+		limit = 100
+	case limit > 1000:
+		limit = 1000
+	}
+	rows, err := tx.query(ctx, `SELECT seq, kind, document_key, payload, created_at FROM erp_events
+		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []integration.Event{}
+	for rows.Next() {
+		var (
+			ev      integration.Event
+			payload string
+		)
+		if err := rows.Scan(&ev.Seq, &ev.Kind, &ev.DocumentKey, &payload, (*dbTime)(&ev.At)); err != nil {
+			return nil, err
+		}
+		ev.Payload = json.RawMessage(payload)
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// ERPMessage returns the stored result of a port message already applied:
+// its request hash and the events it emitted. found is false for a new key.
+func (tx *Tx) ERPMessage(ctx context.Context, key string) (hash string, events []integration.Event, found bool, err error) {
+	var js string
+	err = tx.queryRow(ctx, `SELECT request_hash, events_json FROM erp_messages WHERE idempotency_key = ?`, key).Scan(&hash, &js)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil, false, nil
+	}
+	if err != nil {
+		return "", nil, false, err
+	}
+	return hash, events, true, json.Unmarshal([]byte(js), &events)
+}
+
+// SaveERPMessage records a port message as applied, with its events.
+// A concurrent application of the same key fails with a duplicate key.
+func (tx *Tx) SaveERPMessage(ctx context.Context, key string, kind integration.MessageKind, hash string, events []integration.Event) error {
+	if events == nil {
+		events = []integration.Event{}
+	}
+	b, err := json.Marshal(events)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO erp_messages (idempotency_key, kind, request_hash, events_json, applied_at) VALUES (?, ?, ?, ?, ?)`,
+		key, kind, hash, string(b), tx.now)
+	return err
+}
+
+// ERPSettingsMap returns the ERP's settings as stored.
+func (tx *Tx) ERPSettingsMap(ctx context.Context) (map[string]string, error) {
+	rows, err := tx.query(ctx, `SELECT key, value FROM erp_settings`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]string{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		m[k] = v
+	}
+	return m, rows.Err()
+}
+
+// SetERPSetting stores one setting.
+func (tx *Tx) SetERPSetting(ctx context.Context, key, value string) error {
+	_, err := tx.exec(ctx, `INSERT INTO erp_settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+func atoiOr(s string, def int) int {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return def
+	}
+	return n
+}
