@@ -22,11 +22,6 @@ func (h *Handler) inERP(r *http.Request, fn func(tx *erp.Tx) error) error {
 	return h.db.InTx(r.Context(), func(stx *store.Tx) error { return fn(erp.Wrap(stx)) })
 }
 
-// view runs fn in a read transaction.
-func (h *Handler) view(r *http.Request, fn func(tx *store.Tx) error) error {
-	return h.db.View(r.Context(), fn)
-}
-
 func (h *Handler) erpApplyMessage(w http.ResponseWriter, r *http.Request) error {
 	var m integration.Message
 	if err := decode(r, &m); err != nil {
@@ -109,7 +104,7 @@ func (h *Handler) erpListItems(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var p millwright.Page[procurement.Item]
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		p, err = tx.ERPItems(r.Context(), r.URL.Query().Get("erp_item_code"), cursor, limit)
 		return err
 	}); err != nil {
@@ -121,7 +116,7 @@ func (h *Handler) erpListItems(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) erpGetItem(w http.ResponseWriter, r *http.Request) error {
 	var it *procurement.Item
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		it, err = tx.ERPItem(r.Context(), r.PathValue("id"))
 		return err
 	}); err != nil {
@@ -206,7 +201,7 @@ func (h *Handler) erpListRequisitions(w http.ResponseWriter, r *http.Request) er
 	f := store.ERPRequisitionFilter{SiteID: site, WorkOrderID: q.Get("work_order_id"), ItemID: q.Get("item_id"),
 		Status: q.Get("status"), Cursor: cursor, Limit: limit}
 	var p millwright.Page[procurement.Requisition]
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		p, err = tx.ERPRequisitions(r.Context(), f)
 		return err
 	}); err != nil {
@@ -218,7 +213,7 @@ func (h *Handler) erpListRequisitions(w http.ResponseWriter, r *http.Request) er
 
 func (h *Handler) erpGetRequisition(w http.ResponseWriter, r *http.Request) error {
 	var req *procurement.Requisition
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		req, err = tx.ERPRequisition(r.Context(), r.PathValue("id"))
 		return err
 	}); err != nil {
@@ -279,7 +274,7 @@ func (h *Handler) erpRequisitionAction(verb string) func(w http.ResponseWriter, 
 
 func (h *Handler) erpListRules(w http.ResponseWriter, r *http.Request) error {
 	var rules []approval.Rule
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		rules, err = tx.ERPRules(r.Context())
 		return err
 	}); err != nil {
@@ -298,7 +293,7 @@ func (h *Handler) erpListRules(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) erpGetRule(w http.ResponseWriter, r *http.Request) error {
 	var ru *approval.Rule
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		ru, err = tx.ERPRule(r.Context(), r.PathValue("id"))
 		return err
 	}); err != nil {
@@ -385,7 +380,7 @@ func (h *Handler) erpDeleteRule(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) erpValidateRules(w http.ResponseWriter, r *http.Request) error {
 	var rules []approval.Rule
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		rules, err = tx.ERPRules(r.Context())
 		return err
 	}); err != nil {
@@ -408,7 +403,7 @@ func (h *Handler) erpListReviews(w http.ResponseWriter, r *http.Request) error {
 	f := store.ERPReviewFilter{SiteID: site, Status: r.URL.Query().Get("status"), RequisitionID: r.URL.Query().Get("requisition_id"),
 		Cursor: cursor, Limit: limit}
 	var p millwright.Page[approval.Review]
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		p, err = tx.ERPReviews(r.Context(), f)
 		return err
 	}); err != nil {
@@ -481,7 +476,7 @@ func (h *Handler) erpListPurchaseOrders(w http.ResponseWriter, r *http.Request) 
 	f := store.ERPPurchaseOrderFilter{SiteID: site, RequisitionID: q.Get("requisition_id"), ItemID: q.Get("item_id"),
 		WorkOrderID: q.Get("work_order_id"), Status: q.Get("status"), Cursor: cursor, Limit: limit}
 	var p millwright.Page[procurement.PurchaseOrder]
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		p, err = tx.ERPPurchaseOrders(r.Context(), f)
 		return err
 	}); err != nil {
@@ -493,7 +488,7 @@ func (h *Handler) erpListPurchaseOrders(w http.ResponseWriter, r *http.Request) 
 
 func (h *Handler) erpGetPurchaseOrder(w http.ResponseWriter, r *http.Request) error {
 	var po *procurement.PurchaseOrder
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		po, err = tx.ERPPurchaseOrder(r.Context(), r.PathValue("id"))
 		return err
 	}); err != nil {
@@ -587,7 +582,7 @@ func (h *Handler) erpListInvoices(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var p millwright.Page[procurement.Invoice]
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		p, err = tx.ERPInvoices(r.Context(), site, r.URL.Query().Get("purchase_order_id"), r.URL.Query().Get("status"), cursor, limit)
 		return err
 	}); err != nil {
@@ -599,7 +594,7 @@ func (h *Handler) erpListInvoices(w http.ResponseWriter, r *http.Request) error 
 
 func (h *Handler) erpGetInvoice(w http.ResponseWriter, r *http.Request) error {
 	var inv *procurement.Invoice
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		if inv, err = tx.ERPInvoice(r.Context(), r.PathValue("id")); err != nil {
 			return err
 		}
@@ -625,7 +620,7 @@ func (h *Handler) erpListStock(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	var p millwright.Page[procurement.Stock]
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		p, err = tx.ERPStock(r.Context(), site, r.URL.Query().Get("item_id"), r.URL.Query().Get("warehouse"), cursor, limit)
 		return err
 	}); err != nil {
@@ -639,7 +634,7 @@ func (h *Handler) erpListStock(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) erpAccounts(w http.ResponseWriter, r *http.Request) error {
 	var as []ledger.Account
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		as, err = tx.ERPAccounts(r.Context())
 		return err
 	}); err != nil {
@@ -662,7 +657,7 @@ func (h *Handler) erpListEntries(w http.ResponseWriter, r *http.Request) error {
 	f := store.ERPEntryFilter{SiteID: site, WorkOrderID: q.Get("work_order_id"), CostCenter: q.Get("cost_center"), Period: q.Get("period"),
 		Cursor: cursor, Limit: limit}
 	var p millwright.Page[ledger.Entry]
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		p, err = tx.ERPEntries(r.Context(), f)
 		return err
 	}); err != nil {
@@ -674,7 +669,7 @@ func (h *Handler) erpListEntries(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) erpGetEntry(w http.ResponseWriter, r *http.Request) error {
 	var e *ledger.Entry
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		e, err = tx.ERPEntry(r.Context(), r.PathValue("id"))
 		return err
 	}); err != nil {
@@ -725,7 +720,7 @@ func (h *Handler) erpReverseEntry(w http.ResponseWriter, r *http.Request) error 
 
 func (h *Handler) erpTrialBalance(w http.ResponseWriter, r *http.Request) error {
 	var tb ledger.TrialBalance
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		tb, err = tx.ERPTrialBalance(r.Context())
 		return err
 	}); err != nil {
@@ -737,7 +732,7 @@ func (h *Handler) erpTrialBalance(w http.ResponseWriter, r *http.Request) error 
 
 func (h *Handler) erpListCostCenters(w http.ResponseWriter, r *http.Request) error {
 	var cs []ledger.CostCenter
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		cs, err = tx.ERPCostCenters(r.Context())
 		return err
 	}); err != nil {
@@ -849,7 +844,7 @@ func (h *Handler) erpListBudgets(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	var p millwright.Page[budget.Budget]
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		p, err = tx.ERPBudgets(r.Context(), q.Get("cost_center"), q.Get("period"), cursor, limit)
 		return err
 	}); err != nil {
@@ -871,7 +866,7 @@ func (h *Handler) erpBudgetStatus(w http.ResponseWriter, r *http.Request) error 
 		return err
 	}
 	var st budget.Status
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		st, err = budgetStatus(r, tx, cc, period)
 		return err
 	}); err != nil {
@@ -885,7 +880,7 @@ func (h *Handler) erpBudgetStatus(w http.ResponseWriter, r *http.Request) error 
 
 func (h *Handler) erpGetSettings(w http.ResponseWriter, r *http.Request) error {
 	var s procurement.Settings
-	if err := h.view(r, func(tx *store.Tx) (err error) {
+	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
 		s, err = tx.ERPSettings(r.Context())
 		return err
 	}); err != nil {
