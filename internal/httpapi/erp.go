@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 
@@ -85,17 +86,10 @@ func (h *Handler) erpSaveItem(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &b); err != nil {
 		return err
 	}
-	var it *procurement.Item
-	err := h.inERP(r, func(tx *erp.Tx) (err error) {
-		it, err = procurement.SaveItem(r.Context(), tx, procurement.Item{Code: b.ERPItemCode, Description: b.Description, Unit: b.Unit,
+	return h.change(w, r, http.StatusCreated, func(ctx context.Context, stx *store.Tx) (any, error) {
+		return procurement.SaveItem(ctx, erp.Wrap(stx), procurement.Item{Code: b.ERPItemCode, Description: b.Description, Unit: b.Unit,
 			StockType: b.StockType, Vendor: b.Vendor, Price: b.Price, LeadTimeDays: b.LeadTimeDays})
-		return err
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, it)
-	return nil
 }
 
 func (h *Handler) erpListItems(w http.ResponseWriter, r *http.Request) error {
@@ -103,27 +97,15 @@ func (h *Handler) erpListItems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var p millwright.Page[procurement.Item]
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		p, err = tx.ERPItems(r.Context(), r.URL.Query().Get("erp_item_code"), cursor, limit)
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPItems(ctx, r.URL.Query().Get("erp_item_code"), cursor, limit)
+	})
 }
 
 func (h *Handler) erpGetItem(w http.ResponseWriter, r *http.Request) error {
-	var it *procurement.Item
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		it, err = tx.ERPItem(r.Context(), r.PathValue("id"))
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, it)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPItem(ctx, r.PathValue("id"))
+	})
 }
 
 // Requisitions.
@@ -200,15 +182,9 @@ func (h *Handler) erpListRequisitions(w http.ResponseWriter, r *http.Request) er
 	q := r.URL.Query()
 	f := store.ERPRequisitionFilter{SiteID: site, WorkOrderID: q.Get("work_order_id"), ItemID: q.Get("item_id"),
 		Status: q.Get("status"), Cursor: cursor, Limit: limit}
-	var p millwright.Page[procurement.Requisition]
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		p, err = tx.ERPRequisitions(r.Context(), f)
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPRequisitions(ctx, f)
+	})
 }
 
 func (h *Handler) erpGetRequisition(w http.ResponseWriter, r *http.Request) error {
@@ -292,15 +268,9 @@ func (h *Handler) erpListRules(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) erpGetRule(w http.ResponseWriter, r *http.Request) error {
-	var ru *approval.Rule
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		ru, err = tx.ERPRule(r.Context(), r.PathValue("id"))
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, ru)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPRule(ctx, r.PathValue("id"))
+	})
 }
 
 type ruleBody struct {
@@ -402,15 +372,9 @@ func (h *Handler) erpListReviews(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := store.ERPReviewFilter{SiteID: site, Status: r.URL.Query().Get("status"), RequisitionID: r.URL.Query().Get("requisition_id"),
 		Cursor: cursor, Limit: limit}
-	var p millwright.Page[approval.Review]
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		p, err = tx.ERPReviews(r.Context(), f)
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPReviews(ctx, f)
+	})
 }
 
 // erpCompleteReview marks a fast-path approval reviewed. The reviewer
@@ -475,15 +439,9 @@ func (h *Handler) erpListPurchaseOrders(w http.ResponseWriter, r *http.Request) 
 	q := r.URL.Query()
 	f := store.ERPPurchaseOrderFilter{SiteID: site, RequisitionID: q.Get("requisition_id"), ItemID: q.Get("item_id"),
 		WorkOrderID: q.Get("work_order_id"), Status: q.Get("status"), Cursor: cursor, Limit: limit}
-	var p millwright.Page[procurement.PurchaseOrder]
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		p, err = tx.ERPPurchaseOrders(r.Context(), f)
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPPurchaseOrders(ctx, f)
+	})
 }
 
 func (h *Handler) erpGetPurchaseOrder(w http.ResponseWriter, r *http.Request) error {
@@ -531,16 +489,9 @@ func (h *Handler) erpReceive(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) erpClosePurchaseOrder(w http.ResponseWriter, r *http.Request) error {
-	var po *procurement.PurchaseOrder
-	err := h.inERP(r, func(tx *erp.Tx) (err error) {
-		po, err = procurement.Close(r.Context(), tx, r.PathValue("id"))
-		return err
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, stx *store.Tx) (any, error) {
+		return procurement.Close(ctx, erp.Wrap(stx), r.PathValue("id"))
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, po)
-	return nil
 }
 
 func (h *Handler) erpPostInvoice(w http.ResponseWriter, r *http.Request) error {
@@ -560,16 +511,9 @@ func (h *Handler) erpPostInvoice(w http.ResponseWriter, r *http.Request) error {
 	for _, l := range b.Lines {
 		in.Lines = append(in.Lines, procurement.InvoiceLineIn{LineID: l.LineID, Quantity: l.Quantity, UnitPrice: l.UnitPrice})
 	}
-	var inv *procurement.Invoice
-	err := h.inERP(r, func(tx *erp.Tx) (err error) {
-		inv, err = procurement.PostInvoice(r.Context(), tx, in)
-		return err
+	return h.change(w, r, http.StatusCreated, func(ctx context.Context, stx *store.Tx) (any, error) {
+		return procurement.PostInvoice(ctx, erp.Wrap(stx), in)
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, inv)
-	return nil
 }
 
 func (h *Handler) erpListInvoices(w http.ResponseWriter, r *http.Request) error {
@@ -581,15 +525,9 @@ func (h *Handler) erpListInvoices(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	var p millwright.Page[procurement.Invoice]
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		p, err = tx.ERPInvoices(r.Context(), site, r.URL.Query().Get("purchase_order_id"), r.URL.Query().Get("status"), cursor, limit)
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPInvoices(ctx, site, r.URL.Query().Get("purchase_order_id"), r.URL.Query().Get("status"), cursor, limit)
+	})
 }
 
 func (h *Handler) erpGetInvoice(w http.ResponseWriter, r *http.Request) error {
@@ -619,15 +557,9 @@ func (h *Handler) erpListStock(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var p millwright.Page[procurement.Stock]
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		p, err = tx.ERPStock(r.Context(), site, r.URL.Query().Get("item_id"), r.URL.Query().Get("warehouse"), cursor, limit)
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPStock(ctx, site, r.URL.Query().Get("item_id"), r.URL.Query().Get("warehouse"), cursor, limit)
+	})
 }
 
 // Ledger.
@@ -656,27 +588,15 @@ func (h *Handler) erpListEntries(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := store.ERPEntryFilter{SiteID: site, WorkOrderID: q.Get("work_order_id"), CostCenter: q.Get("cost_center"), Period: q.Get("period"),
 		Cursor: cursor, Limit: limit}
-	var p millwright.Page[ledger.Entry]
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		p, err = tx.ERPEntries(r.Context(), f)
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPEntries(ctx, f)
+	})
 }
 
 func (h *Handler) erpGetEntry(w http.ResponseWriter, r *http.Request) error {
-	var e *ledger.Entry
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		e, err = tx.ERPEntry(r.Context(), r.PathValue("id"))
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, e)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPEntry(ctx, r.PathValue("id"))
+	})
 }
 
 func (h *Handler) erpPostEntry(w http.ResponseWriter, r *http.Request) error {
@@ -706,28 +626,15 @@ func (h *Handler) erpReverseEntry(w http.ResponseWriter, r *http.Request) error 
 			return err
 		}
 	}
-	var e *ledger.Entry
-	err := h.inERP(r, func(tx *erp.Tx) (err error) {
-		e, err = erp.Reverse(r.Context(), tx, r.PathValue("id"), b.Memo)
-		return err
+	return h.change(w, r, http.StatusCreated, func(ctx context.Context, stx *store.Tx) (any, error) {
+		return erp.Reverse(ctx, erp.Wrap(stx), r.PathValue("id"), b.Memo)
 	})
-	if err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusCreated, e)
-	return nil
 }
 
 func (h *Handler) erpTrialBalance(w http.ResponseWriter, r *http.Request) error {
-	var tb ledger.TrialBalance
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		tb, err = tx.ERPTrialBalance(r.Context())
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, tb)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPTrialBalance(ctx)
+	})
 }
 
 func (h *Handler) erpListCostCenters(w http.ResponseWriter, r *http.Request) error {
@@ -843,15 +750,9 @@ func (h *Handler) erpListBudgets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	var p millwright.Page[budget.Budget]
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		p, err = tx.ERPBudgets(r.Context(), q.Get("cost_center"), q.Get("period"), cursor, limit)
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, p)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPBudgets(ctx, q.Get("cost_center"), q.Get("period"), cursor, limit)
+	})
 }
 
 // erpBudgetStatus is computed on read from the ledger and the open
@@ -865,29 +766,17 @@ func (h *Handler) erpBudgetStatus(w http.ResponseWriter, r *http.Request) error 
 	if err := budget.CheckPeriod(period); err != nil {
 		return err
 	}
-	var st budget.Status
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		st, err = budgetStatus(r, tx, cc, period)
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, st)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return budgetStatus(r, tx, cc, period)
+	})
 }
 
 // Settings.
 
 func (h *Handler) erpGetSettings(w http.ResponseWriter, r *http.Request) error {
-	var s procurement.Settings
-	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		s, err = tx.ERPSettings(r.Context())
-		return err
-	}); err != nil {
-		return err
-	}
-	writeJSON(w, http.StatusOK, s)
-	return nil
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.ERPSettings(ctx)
+	})
 }
 
 func (h *Handler) erpPutSettings(w http.ResponseWriter, r *http.Request) error {
