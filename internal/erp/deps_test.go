@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-// TestDependencies keeps the ERP's rule packages free of I/O (the store
+// TestDependencies keeps the domain packages, the CMMS's and the ERP's, free of I/O (the store
 // opens transactions, httpapi speaks HTTP) and the CMMS free of the ERP:
 // the CMMS reaches the ERP only through internal/integration.
 func TestDependencies(t *testing.T) {
@@ -21,6 +21,7 @@ func TestDependencies(t *testing.T) {
 	}{
 		{[]string{"approval", "budget", "ledger", "procurement"}, []string{"database/sql", "net/http", mod + "internal/store", mod + "internal/httpapi"}},
 		{[]string{"../asset", "../inventory", "../workorder", "../integration"}, []string{mod + "internal/erp"}},
+		{[]string{"../asset", "../inventory", "../workorder", "../audit", "../auth"}, []string{"database/sql", "net/http", mod + "internal/store", mod + "internal/httpapi"}},
 	}
 	for _, tt := range tests {
 		for _, dir := range tt.dirs {
