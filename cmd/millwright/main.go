@@ -62,7 +62,7 @@ MILLWRIGHT_DB and MILLWRIGHT_ADDR set --db and --addr.`
 // run is the whole program; tests call it with their own arguments.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
-		return usagef("no command given\n%s", usage)
+		return usagef("no command given; run 'millwright help' for the commands")
 	}
 	switch cmd := strings.Join(args[:min(2, len(args))], " "); {
 	case args[0] == "serve":
@@ -90,7 +90,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		fmt.Fprintln(stdout, usage)
 		return nil
 	default:
-		return usagef("unknown command %q\n%s", cmd, usage)
+		return usagef("unknown command %q; run 'millwright help' for the commands", cmd)
 	}
 }
 

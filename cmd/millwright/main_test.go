@@ -129,3 +129,12 @@ func TestUserPassword(t *testing.T) {
 		t.Fatalf("user password printed %q", out.String())
 	}
 }
+
+func TestBadInputIsOneLine(t *testing.T) {
+	for _, args := range [][]string{{}, {"frobnicate"}, {"token", "create", "--user", "x"}} {
+		err := run(t.Context(), args, env(nil), nil, io.Discard, io.Discard)
+		if err == nil || strings.Contains(err.Error(), "\n") {
+			t.Errorf("run(%q) = %q; want a one-line error", args, err)
+		}
+	}
+}
