@@ -30,7 +30,7 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil {
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr); err != nil && !errors.Is(err, errHelp) {
 		fmt.Fprintln(os.Stderr, "millwright:", err)
 		os.Exit(exitCode(err))
 	}
@@ -40,6 +40,9 @@ func main() {
 type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
+
+// errHelp ends a command after -h printed its flags: exit status 0.
+var errHelp = errors.New("help printed")
 
 func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }
 
@@ -96,7 +99,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 
 func flags(name string, getenv func(string) string, stderr io.Writer) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs.SetOutput(io.Discard) // errors come back as one line; -h prints the flags (parse)
 	def := getenv("MILLWRIGHT_DB")
 	if def == "" {
 		def = store.DefaultDSN
@@ -106,7 +109,13 @@ func flags(name string, getenv func(string) string, stderr io.Writer) (*flag.Fla
 
 func parse(fs *flag.FlagSet, args []string) error {
 	if err := fs.Parse(args); err != nil {
-		return usagef("%s: %v", fs.Name(), err)
+		if errors.Is(err, flag.ErrHelp) {
+			fs.SetOutput(os.Stdout)
+			fmt.Printf("usage of millwright %s:\n", fs.Name())
+			fs.PrintDefaults()
+			return errHelp
+		}
+		return usagef("%s: %v; run 'millwright %s -h' for its flags", fs.Name(), err, fs.Name())
 	}
 	if fs.NArg() > 0 {
 		return usagef("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
