@@ -1,0 +1,98 @@
+package workorder
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration"
+)
+
+// NeededByDays is how far after the release a requested material is
+// needed when nothing else says.
+const NeededByDays = 7
+
+// requestMaterial is Auto Request Material: for each direct line of w
+// marked auto_request_material whose procurement has not started, it checks
+// the item's ERP mapping and puts the lines that pass into ONE requisition
+// request in the outbox, in this transaction, and marks them requested. A
+// line with no mapping is blocked with the reason and the fix; the work
+// order goes on. A line is requested once: only lines in status none are
+// taken, so releasing again, retries and edits ask for nothing twice.
+func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
+	mats, err := tx.Materials(ctx, w.ID)
+	if err != nil {
+		return err
+	}
+	site, err := tx.Site(ctx, w.SiteID)
+	if err != nil {
+		return err
+	}
+	a, err := tx.Asset(ctx, w.AssetID)
+	if err != nil {
+		return err
+	}
+	req := integration.RequisitionRequest{
+		Priority: w.Priority, CostCenter: a.CostCenter,
+		WorkOrderID: w.ID, WorkOrderNumber: w.Number, AssetID: w.AssetID,
+	}
+	neededBy := tx.Now().AddDate(0, 0, NeededByDays).Format("2006-01-02")
+	var requested []*Material
+	for i := range mats {
+		m := &mats[i]
+		if !m.Direct || !m.AutoRequestMaterial || m.ProcurementStatus != ProcurementNone {
+			continue
+		}
+		mp, err := tx.ItemMapping(ctx, m.ItemID, w.SiteID)
+		if err != nil {
+			if millwright.ErrorKind(err) != millwright.NotFound {
+				return err
+			}
+			m.ProcurementStatus = ProcurementBlocked
+			m.BlockedReason = fmt.Sprintf("part %s: no ERP item code mapped for site %s; add one with POST /api/v1/integration/mappings/items",
+				m.PartNumber, site.Code)
+			if err := tx.SaveMaterial(ctx, m); err != nil {
+				return err
+			}
+			if err := tx.Audit(ctx, "work_order", w.ID, "material_blocked", nil, m); err != nil {
+				return err
+			}
+			continue
+		}
+		req.Lines = append(req.Lines, integration.RequisitionLine{
+			WorkOrderID: w.ID, MaterialLineID: m.ID, ERPItemCode: mp.ERPItemCode,
+			Quantity: mp.ToERP(m.Quantity), Unit: mp.ERPUnit, NeededBy: neededBy,
+			EstimatedUnitPrice: unitPriceInERP(m.UnitCost, mp),
+		})
+		requested = append(requested, m)
+	}
+	if len(requested) == 0 {
+		return nil
+	}
+	key := "requisition:" + w.ID + ":" + requested[0].ID
+	msg, err := integration.NewMessage(key, w.SiteID, site.Code, tx.Actor().Username, tx.Now(), req)
+	if err != nil {
+		return err
+	}
+	msg.TimeZone = site.TimeZone
+	ids := make([]string, len(requested))
+	for i, m := range requested {
+		ids[i] = m.ID
+		m.ProcurementStatus, m.BlockedReason = ProcurementRequested, ""
+		if err := tx.SaveMaterial(ctx, m); err != nil {
+			return err
+		}
+	}
+	if err := tx.Enqueue(ctx, msg, w.ID, ids...); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, "work_order", w.ID, "request_material", nil, req)
+}
+
+// unitPriceInERP is a CMMS unit cost as the price of one ERP unit.
+func unitPriceInERP(c millwright.Money, mp *integration.ItemMapping) millwright.Money {
+	if !mp.Factor.IsPositive() {
+		return c
+	}
+	return c.Times(mp.Factor)
+}
