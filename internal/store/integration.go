@@ -306,3 +306,12 @@ func lockOf(tx *Tx, t string) string {
 	}
 	return ""
 }
+
+// EarlierWaiting reports whether an event of the same document with a
+// lower sequence number is still waiting.
+func (tx *Tx) EarlierWaiting(ctx context.Context, documentKey string, seq int64) (bool, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM inbound_events WHERE document_key = ? AND seq < ? AND status = 'waiting'`,
+		documentKey, seq).Scan(&n)
+	return n > 0, err
+}
