@@ -33,7 +33,7 @@ type OutboxMessage struct {
 
 // MessageFilter selects outbox messages for a list.
 type MessageFilter struct {
-	Status, WorkOrderID, Cursor string
+	Status, WorkOrderID, SiteID, Cursor string
 	Limit                       int
 }
 

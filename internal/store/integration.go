@@ -37,15 +37,21 @@ func (tx *Tx) Enqueue(ctx context.Context, m integration.Message, workOrderID st
 			return err
 		}
 	}
-	if tx.wake != nil {
-		tx.AfterCommit(func() {
-			select {
-			case tx.wake <- struct{}{}:
-			default:
-			}
-		})
-	}
+	tx.WakeDispatcher()
 	return nil
+}
+
+// WakeDispatcher wakes the dispatcher once this transaction commits.
+func (tx *Tx) WakeDispatcher() {
+	if tx.wake == nil {
+		return
+	}
+	tx.AfterCommit(func() {
+		select {
+		case tx.wake <- struct{}{}:
+		default:
+		}
+	})
 }
 
 const messageCols = `id, kind, site_id, work_order_id, idempotency_key, message, status, attempts, last_error,
@@ -118,8 +124,8 @@ func (tx *Tx) OutboxMessage(ctx context.Context, id string) (*integration.Outbox
 func (tx *Tx) OutboxMessages(ctx context.Context, f integration.MessageFilter) (millwright.Page[integration.OutboxMessage], error) {
 	n := page(f.Limit)
 	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages
-		WHERE id > ? AND (? = '' OR status = ?) AND (? = '' OR work_order_id = ?)
-		ORDER BY id LIMIT ?`, f.Cursor, f.Status, f.Status, f.WorkOrderID, f.WorkOrderID, n)
+		WHERE id > ? AND (? = '' OR status = ?) AND (? = '' OR work_order_id = ?) AND (? = '' OR site_id = ?)
+		ORDER BY id LIMIT ?`, f.Cursor, f.Status, f.Status, f.WorkOrderID, f.WorkOrderID, f.SiteID, f.SiteID, n)
 	ms, err := tx.scanMessages(ctx, rows, err)
 	if err != nil {
 		return millwright.Page[integration.OutboxMessage]{}, err
@@ -314,4 +320,79 @@ func (tx *Tx) EarlierWaiting(ctx context.Context, documentKey string, seq int64)
 	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM inbound_events WHERE document_key = ? AND seq < ? AND status = 'waiting'`,
 		documentKey, seq).Scan(&n)
 	return n > 0, err
+}
+
+// BlockedMaterials lists the blocked material lines of an item, oldest first.
+func (tx *Tx) BlockedMaterials(ctx context.Context, itemID string) ([]workorder.Material, error) {
+	rows, err := tx.query(ctx, `SELECT `+materialCols+`, i.part_number
+		FROM wo_materials m JOIN items i ON i.id = m.item_id
+		WHERE m.item_id = ? AND m.procurement_status = ? ORDER BY m.id`, itemID, workorder.ProcurementBlocked)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []workorder.Material{}
+	for rows.Next() {
+		var m workorder.Material
+		if err := rows.Scan(&m.ID, &m.WorkOrderID, &m.ItemID, &m.Quantity, &m.Direct, (*nullStr)(&m.StoreroomID),
+			&m.AutoRequestMaterial, &m.Reserved, &m.Issued, &m.UnitCost, &m.ProcurementStatus, &m.BlockedReason,
+			&m.PurchaseOrderNumber, &m.PromisedDate, &m.CommittedCost, &m.ActualCost, (*dbTime)(&m.CreatedAt),
+			&m.PartNumber); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// UnmappedItem is an item with no ERP mapping for a site.
+type UnmappedItem struct {
+	ItemID, PartNumber, SiteID, SiteCode string
+}
+
+// UnmappedItems lists, for every site (or one), the items that have
+// neither a mapping for that site nor a global one, by site and part.
+func (tx *Tx) UnmappedItems(ctx context.Context, siteID string) ([]UnmappedItem, error) {
+	rows, err := tx.query(ctx, `SELECT i.id, i.part_number, s.id, s.code FROM items i CROSS JOIN sites s
+		WHERE (? = '' OR s.id = ?) AND NOT EXISTS (SELECT 1 FROM item_mappings m
+			WHERE m.item_id = i.id AND (m.site_id = '' OR m.site_id = s.id))
+		ORDER BY s.code, i.part_number`, siteID, siteID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []UnmappedItem{}
+	for rows.Next() {
+		var u UnmappedItem
+		if err := rows.Scan(&u.ItemID, &u.PartNumber, &u.SiteID, &u.SiteCode); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// AssetNoCostCenter is an asset with no cost center.
+type AssetNoCostCenter struct {
+	AssetID, Tag, SiteID string
+}
+
+// AssetsWithoutCostCenter lists the assets of a site (or every site) with
+// no cost center, by tag.
+func (tx *Tx) AssetsWithoutCostCenter(ctx context.Context, siteID string) ([]AssetNoCostCenter, error) {
+	rows, err := tx.query(ctx, `SELECT id, tag, site_id FROM assets
+		WHERE cost_center = '' AND (? = '' OR site_id = ?) ORDER BY tag`, siteID, siteID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []AssetNoCostCenter{}
+	for rows.Next() {
+		var a AssetNoCostCenter
+		if err := rows.Scan(&a.AssetID, &a.Tag, &a.SiteID); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }

@@ -3,6 +3,8 @@ package workorder
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/integration"
@@ -49,8 +51,8 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
 				return err
 			}
 			m.ProcurementStatus = ProcurementBlocked
-			m.BlockedReason = fmt.Sprintf("part %s: no ERP item code mapped for site %s; add one with POST /api/v1/integration/mappings/items",
-				m.PartNumber, site.Code)
+			m.BlockedReason = fmt.Sprintf("part %s: %s %s; add one with POST /api/v1/integration/mappings/items",
+				m.PartNumber, unmapped, site.Code)
 			if err := tx.SaveMaterial(ctx, m); err != nil {
 				return err
 			}
@@ -87,6 +89,52 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
 		return err
 	}
 	return tx.Audit(ctx, "work_order", w.ID, "request_material", nil, req)
+}
+
+// unmapped is what the reason of a line blocked by a mapping gap says.
+const unmapped = "no ERP item code mapped for site"
+
+// RetryBlocked requests again the lines of an item that were blocked for
+// want of an ERP mapping, once one is added: for each work order already
+// released and still active, the lines go back to status none and Auto
+// Request Material runs for it again, in this transaction. It returns the
+// work orders it requested material for.
+func RetryBlocked(ctx context.Context, tx Tx, itemID string) ([]string, error) {
+	lines, err := tx.BlockedMaterials(ctx, itemID)
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	for _, l := range lines {
+		if !strings.Contains(l.BlockedReason, unmapped) || slices.Contains(done, l.WorkOrderID) {
+			continue
+		}
+		w, err := tx.WorkOrderForUpdate(ctx, l.WorkOrderID)
+		if err != nil {
+			return nil, err
+		}
+		if !w.Active() {
+			continue
+		}
+		mats, err := tx.Materials(ctx, w.ID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range mats {
+			m := &mats[i]
+			if m.ItemID == itemID && m.ProcurementStatus == ProcurementBlocked && strings.Contains(m.BlockedReason, unmapped) {
+				m.ProcurementStatus, m.BlockedReason = ProcurementNone, ""
+				if err := tx.SaveMaterial(ctx, m); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := requestMaterial(ctx, tx, w); err != nil {
+			return nil, err
+		}
+		done = append(done, w.ID)
+	}
+	return done, nil
 }
 
 // unitPriceInERP is a CMMS unit cost as the price of one ERP unit.

@@ -50,6 +50,8 @@ type Tx interface {
 	// ItemMapping returns an item's ERP cross-reference at a site (the
 	// site's own first, then the global one), NotFound when it has none.
 	ItemMapping(ctx context.Context, itemID, siteID string) (*integration.ItemMapping, error)
+	// BlockedMaterials lists the blocked material lines of an item.
+	BlockedMaterials(ctx context.Context, itemID string) ([]Material, error)
 	// Enqueue writes a message to the outbox in this transaction.
 	Enqueue(ctx context.Context, m integration.Message, workOrderID string, materialLineIDs ...string) error
 	// WorkOrderMovements lists the stock movements that carry a work order's id.
