@@ -34,7 +34,7 @@ type OutboxMessage struct {
 // MessageFilter selects outbox messages for a list.
 type MessageFilter struct {
 	Status, WorkOrderID, SiteID, Cursor string
-	Limit                       int
+	Limit                               int
 }
 
 // ItemMapping is an item's cross-reference in the ERP: its code and unit,
