@@ -1,0 +1,162 @@
+package outbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration"
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/storetest"
+)
+
+// fakeERP answers Send with err and Events with events.
+type fakeERP struct {
+	mu     sync.Mutex
+	err    error
+	sent   []string
+	events []integration.Event
+}
+
+func (f *fakeERP) Send(_ context.Context, m integration.Message) ([]integration.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, m.IdempotencyKey)
+	return nil, f.err
+}
+
+func (f *fakeERP) Events(_ context.Context, after int64, limit int) ([]integration.Event, error) {
+	var out []integration.Event
+	for _, e := range f.events {
+		if e.Seq > after && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func mustEnqueue(t *testing.T, db *store.DB, key, wo string) {
+	t.Helper()
+	m, err := integration.NewMessage(key, "site_1", "NORTH", "pat", time.Now(), integration.WorkOrderStatus{WorkOrderID: wo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InTx(t.Context(), func(tx *store.Tx) error { return tx.Enqueue(t.Context(), m, wo) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustMessages(t *testing.T, db *store.DB, status string) []integration.OutboxMessage {
+	t.Helper()
+	var p millwright.Page[integration.OutboxMessage]
+	if err := db.View(t.Context(), func(tx *store.Tx) (err error) {
+		p, err = tx.OutboxMessages(t.Context(), integration.MessageFilter{Status: status})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return p.Items
+}
+
+// A message the ERP cannot take now is retried with a growing delay and is
+// dead after MaxAttempts; one it refuses as it is fails at once.
+func TestDispatcherRetriesThenDead(t *testing.T) {
+	tests := []struct {
+		name         string
+		err          error
+		wantStatus   string
+		wantAttempts int
+	}{
+		{"unreachable", errors.New("connection refused"), integration.StatusDead, 3},
+		{"refused", millwright.Errorf(millwright.Rule, "unknown_item", "item X is unknown"), integration.StatusFailed, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T, db *store.DB) {
+				erp := &fakeERP{err: tt.err}
+				d := &outbox.Dispatcher{DB: db, Connector: erp, MaxAttempts: 3, Backoff: time.Millisecond}
+				mustEnqueue(t, db, "k1", "wo_1")
+				for range 20 {
+					if err := d.Step(t.Context()); err != nil {
+						t.Fatal(err)
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				got := mustMessages(t, db, tt.wantStatus)
+				if len(got) != 1 || got[0].Attempts != tt.wantAttempts || got[0].LastError == "" {
+					t.Fatalf("%s messages = %+v; want k1 after %d attempts with its last error", tt.wantStatus, got, tt.wantAttempts)
+				}
+				if len(erp.sent) != tt.wantAttempts {
+					t.Fatalf("sent %d times; want %d", len(erp.sent), tt.wantAttempts)
+				}
+			})
+		})
+	}
+}
+
+// Messages of one work order go out in order: the second waits while the
+// first is being retried.
+func TestDispatcherOrderPerWorkOrder(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		erp := &fakeERP{err: errors.New("timeout")}
+		d := &outbox.Dispatcher{DB: db, Connector: erp, Backoff: time.Hour}
+		mustEnqueue(t, db, "a1", "wo_a")
+		mustEnqueue(t, db, "a2", "wo_a")
+		mustEnqueue(t, db, "b1", "wo_b")
+		if err := d.Step(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := erp.sent; len(got) != 2 || got[0] != "a1" || got[1] != "b1" {
+			t.Fatalf("sent = %v; want [a1 b1]: a2 waits behind a1", got)
+		}
+		erp.err = nil
+		if err := d.Step(t.Context()); err != nil { // a1 is not due for an hour
+			t.Fatal(err)
+		}
+		if len(erp.sent) != 2 {
+			t.Fatalf("sent = %v; want nothing more while a1 backs off", erp.sent)
+		}
+	})
+}
+
+// Events are recorded once; one about a line not known yet waits, and so
+// does every later event of its document; others apply.
+func TestDispatcherEventsOnceAndWaiting(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		payload := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+		erp := &fakeERP{events: []integration.Event{
+			{Seq: 1, Kind: integration.EventRequisitionApproved, DocumentKey: "requisition:REQ-1",
+				Payload: payload(integration.RequisitionDecided{Number: "REQ-1", Lines: []integration.RequisitionLineRef{{MaterialLineID: "wom_unknown"}}})},
+			{Seq: 2, Kind: integration.EventRequisitionCanceled, DocumentKey: "requisition:REQ-1",
+				Payload: payload(integration.RequisitionDecided{Number: "REQ-1"})},
+			{Seq: 3, Kind: integration.EventItemChanged, DocumentKey: "item:X", Payload: payload(integration.ItemChanged{ERPItemCode: "X"})},
+		}}
+		d := &outbox.Dispatcher{DB: db, Connector: erp}
+		for range 2 { // the second step polls again and sees nothing new
+			if err := d.Step(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var waiting []integration.Event
+		db.View(t.Context(), func(tx *store.Tx) (err error) {
+			waiting, err = tx.WaitingEvents(t.Context(), 10)
+			return err
+		})
+		if len(waiting) != 2 || waiting[0].Seq != 1 || waiting[1].Seq != 2 {
+			t.Fatalf("waiting = %+v; want events 1 (unknown line) and 2 (behind it)", waiting)
+		}
+		var fresh bool
+		db.InTx(t.Context(), func(tx *store.Tx) (err error) {
+			fresh, err = tx.RecordEvent(t.Context(), erp.events[2])
+			return err
+		})
+		if fresh {
+			t.Fatal("RecordEvent of a seen event = fresh; want a duplicate ignored")
+		}
+	})
+}
