@@ -313,6 +313,20 @@ func TestAutoRequestMaterialMappingGap(t *testing.T) {
 		if n := len(a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil).items()); n != 2 {
 			t.Fatalf("requisitions after mapping again = %d; want still 2", n)
 		}
+
+		// A direct line added after the release is requested as the release would have.
+		yes := true
+		r := a.do("POST", "/api/v1/work-orders/"+wo+"/materials", w.planner,
+			map[string]any{"item_id": w.gasket, "quantity": 6, "auto_request_material": yes})
+		if r.Status != 201 || r.str("procurement_status") != "requested" {
+			t.Fatalf("add a direct line to the released work order = %d %s; want 201 requested", r.Status, r.Raw)
+		}
+		eventually(t, "the late line requested", func() string {
+			if n := len(a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil).items()); n != 3 {
+				return "requisitions = " + str(n) + "; want 3"
+			}
+			return ""
+		})
 	})
 }
 
