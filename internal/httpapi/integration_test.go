@@ -383,3 +383,50 @@ func TestOutboxFailedMessageReplay(t *testing.T) {
 		}
 	})
 }
+
+// Flow 3: a technician adds a non-stock bearing to a corrective work order
+// under way; with Auto Request Material the requisition goes out in the
+// technician's name, and the receipt charges the work order at once.
+func TestAutoRequestMaterialDirectItemFlow3(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		w := newARMWorld(t, a, true)
+		tech := a.token("tom", millwright.Technician, w.Site)
+		startDispatcher(t, a)
+		wo := mustWorkOrder(t, a, w.plant, map[string]any{"asset_id": w.ARMAsset, "title": "Bearing noise"}).str("id")
+		mustDrive(t, a, wo, "approve", "release", "start")
+		r := a.do("POST", "/api/v1/work-orders/"+wo+"/materials", tech, map[string]any{"item_id": w.Bearing, "quantity": 1})
+		if r.Status != 201 || r.Body["direct"] != true || r.str("procurement_status") != "requested" {
+			t.Fatalf("technician adds the bearing = %d %s; want 201, direct, requested", r.Status, r.Raw)
+		}
+		var req map[string]any
+		eventually(t, "requisition by the technician", func() string {
+			items := a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil).items()
+			if len(items) != 1 {
+				return "requisitions = " + str(len(items))
+			}
+			req = items[0]
+			return ""
+		})
+		if req["requested_by"] != "tom" {
+			t.Fatalf("requested_by = %v; want tom, whose action caused it", req["requested_by"])
+		}
+		if x := a.do("POST", "/api/v1/erp/requisitions/"+str(req["id"])+"/approve", w.approver, nil); x.Status != 200 {
+			t.Fatalf("approve = %d %s", x.Status, x.Raw)
+		}
+		po := a.must(200, "GET", "/api/v1/erp/purchase-orders?requisition_id="+str(req["id"]), nil).items()[0]
+		po = a.must(200, "GET", "/api/v1/erp/purchase-orders/"+str(po["id"]), nil).Body
+		pl := field(po, "lines", 0).(map[string]any)
+		if x := a.do("POST", "/api/v1/erp/purchase-orders/"+str(po["id"])+"/receipts", w.storekeeper,
+			map[string]any{"lines": []map[string]any{{"line_id": pl["id"], "quantity": 1}}}); x.Status != 201 {
+			t.Fatalf("receipt = %d %s", x.Status, x.Raw)
+		}
+		eventually(t, "bearing received on the work order", func() string {
+			l := directLines(t, a, wo)["BRG-SPC"]
+			c := a.must(200, "GET", "/api/v1/work-orders/"+wo+"/costs", nil).Body
+			if l["procurement_status"] != "received" || l["actual_cost"] != "250.00" || str(field(c, "actual", "direct")) != "250.00" {
+				return "line " + str(l["procurement_status"]) + " " + str(l["actual_cost"]) + ", actual direct " + str(field(c, "actual", "direct"))
+			}
+			return ""
+		})
+	})
+}
