@@ -92,3 +92,19 @@ func (h *Handler) dataQuality(w http.ResponseWriter, r *http.Request) error {
 		return pageOf(gaps, cursor, limit, key), nil
 	})
 }
+
+func (h *Handler) getIntegrationSettings(w http.ResponseWriter, r *http.Request) error {
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return outbox.GetSettings(ctx, tx)
+	})
+}
+
+func (h *Handler) saveIntegrationSettings(w http.ResponseWriter, r *http.Request) error {
+	var in outbox.Settings
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return outbox.SaveSettings(ctx, tx, in)
+	})
+}

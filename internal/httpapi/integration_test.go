@@ -430,3 +430,51 @@ func TestAutoRequestMaterialDirectItemFlow3(t *testing.T) {
 		})
 	})
 }
+
+// The trigger point per work-order type: at approval, at release (the
+// default), or never.
+func TestAutoRequestTriggerPerType(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		w := newARMWorld(t, a, true)
+		startDispatcher(t, a)
+		put := func(tok string, body any) resp { return a.do("PUT", "/api/v1/integration/settings", tok, body) }
+		wantError(t, put(w.integ, map[string]any{"auto_request_trigger": map[string]string{"emergency": "soon"}}), 400, "invalid_trigger")
+		wantError(t, put(w.integ, map[string]any{"auto_request_trigger": map[string]string{"urgent": "never"}}), 400, "invalid_type")
+		wantError(t, put(w.planner, map[string]any{"auto_request_trigger": map[string]string{"emergency": "never"}}), 403, "forbidden")
+		r := put(w.integ, map[string]any{"auto_request_trigger": map[string]string{"emergency": "approval", "corrective": "never"}})
+		if r.Status != 200 || field(r.Body, "auto_request_trigger", "emergency") != "approval" ||
+			field(r.Body, "auto_request_trigger", "corrective") != "never" || field(r.Body, "auto_request_trigger", "preventive") != "release" {
+			t.Fatalf("PUT settings = %d %s; want emergency approval, corrective never, preventive release", r.Status, r.Raw)
+		}
+		newWO := func(typ string) string {
+			id := mustWorkOrder(t, a, w.plant, map[string]any{"type": typ, "asset_id": w.ARMAsset}).str("id")
+			if x := a.do("POST", "/api/v1/work-orders/"+id+"/materials", w.planner, map[string]any{"item_id": w.Bearing, "quantity": 1}); x.Status != 201 || x.str("procurement_status") != "none" {
+				t.Fatalf("add bearing to a new %s work order = %d %s; want 201, none", typ, x.Status, x.Raw)
+			}
+			return id
+		}
+		em := newWO("emergency")
+		mustDrive(t, a, em, "approve")
+		if s := directLines(t, a, em)["BRG-SPC"]["procurement_status"]; s != "requested" {
+			t.Fatalf("emergency line after approval = %v; want requested", s)
+		}
+		co := newWO("corrective")
+		mustDrive(t, a, co, "approve", "release")
+		if s := directLines(t, a, co)["BRG-SPC"]["procurement_status"]; s != "none" {
+			t.Fatalf("corrective line after release = %v; want none (trigger never)", s)
+		}
+		if n := len(a.do("GET", "/api/v1/integration/messages?work_order_id="+co, w.integ, nil).items()); n != 0 {
+			t.Fatalf("messages of the corrective work order = %d; want 0", n)
+		}
+		eventually(t, "emergency requisition", func() string {
+			if n := len(a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+em, nil).items()); n != 1 {
+				return "requisitions = " + str(n)
+			}
+			return ""
+		})
+		mustDrive(t, a, em, "release") // already requested: nothing more
+		if n := len(a.do("GET", "/api/v1/integration/messages?work_order_id="+em, w.integ, nil).items()); n != 1 {
+			t.Fatalf("messages of the emergency work order after release = %d; want still 1", n)
+		}
+	})
+}

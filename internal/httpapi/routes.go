@@ -120,5 +120,7 @@ func (h *Handler) routes() []route {
 		{"GET /api/v1/integration/messages/{id}", auth.ManageIntegration, h.getMessage},
 		{"POST /api/v1/integration/messages/{id}/replay", auth.ManageIntegration, h.replayMessage},
 		{"GET /api/v1/integration/data-quality", auth.ManageIntegration, h.dataQuality},
+		{"GET /api/v1/integration/settings", auth.ManageIntegration, h.getIntegrationSettings},
+		{"PUT /api/v1/integration/settings", auth.ManageIntegration, h.saveIntegrationSettings},
 	}
 }

@@ -396,3 +396,18 @@ func (tx *Tx) AssetsWithoutCostCenter(ctx context.Context, siteID string) ([]Ass
 	}
 	return out, rows.Err()
 }
+
+// AutoRequestTrigger returns when work orders of type t request material;
+// release unless set.
+func (tx *Tx) AutoRequestTrigger(ctx context.Context, t workorder.Type) (string, error) {
+	v, err := tx.IntegrationState(ctx, "auto_request_trigger:"+string(t))
+	if v == "" && err == nil {
+		v = workorder.TriggerRelease
+	}
+	return v, err
+}
+
+// SetAutoRequestTrigger sets when work orders of type t request material.
+func (tx *Tx) SetAutoRequestTrigger(ctx context.Context, t workorder.Type, trigger string) error {
+	return tx.SetIntegrationState(ctx, "auto_request_trigger:"+string(t), trigger)
+}

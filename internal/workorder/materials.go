@@ -158,7 +158,7 @@ func Materials(ctx context.Context, tx Tx, id string) ([]Material, error) {
 // work order already released, as the release would have, and reads back
 // the line's procurement status.
 func requestLate(ctx context.Context, tx Tx, w *WorkOrder, m *Material) error {
-	if !w.Active() || !m.AutoRequestMaterial {
+	if !w.Open() || !m.AutoRequestMaterial {
 		return nil
 	}
 	if err := requestMaterial(ctx, tx, w); err != nil {

@@ -10,6 +10,34 @@ import (
 	"github.com/millwright-cmms/millwright/internal/integration"
 )
 
+// When Auto Request Material sends a work order's request, per work-order
+// type: at approval, at release (the default), or never.
+const (
+	TriggerApproval = "approval"
+	TriggerRelease  = "release"
+	TriggerNever    = "never"
+)
+
+// Triggers lists the trigger points.
+var Triggers = []string{TriggerApproval, TriggerRelease, TriggerNever}
+
+// triggerPassed reports whether w has reached the point at which its type
+// requests material: approved or later for approval, active for release.
+func triggerPassed(ctx context.Context, tx Tx, w *WorkOrder) (bool, error) {
+	trigger, err := tx.AutoRequestTrigger(ctx, w.Type)
+	if err != nil {
+		return false, err
+	}
+	switch trigger {
+	case TriggerApproval:
+		return w.Status == Approved || w.Status == Planned || w.Active(), nil
+	case TriggerNever:
+		return false, nil
+	default:
+		return w.Active(), nil
+	}
+}
+
 // NeededByDays is how far after the release a requested material is
 // needed when nothing else says.
 const NeededByDays = 7
@@ -22,6 +50,9 @@ const NeededByDays = 7
 // order goes on. A line is requested once: only lines in status none are
 // taken, so releasing again, retries and edits ask for nothing twice.
 func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
+	if ok, err := triggerPassed(ctx, tx, w); err != nil || !ok {
+		return err
+	}
 	mats, err := tx.Materials(ctx, w.ID)
 	if err != nil {
 		return err
@@ -113,7 +144,9 @@ func RetryBlocked(ctx context.Context, tx Tx, itemID string) ([]string, error) {
 		if err != nil {
 			return nil, err
 		}
-		if !w.Active() {
+		if ok, err := triggerPassed(ctx, tx, w); err != nil {
+			return nil, err
+		} else if !ok {
 			continue
 		}
 		mats, err := tx.Materials(ctx, w.ID)

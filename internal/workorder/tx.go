@@ -50,6 +50,9 @@ type Tx interface {
 	// ItemMapping returns an item's ERP cross-reference at a site (the
 	// site's own first, then the global one), NotFound when it has none.
 	ItemMapping(ctx context.Context, itemID, siteID string) (*integration.ItemMapping, error)
+	// AutoRequestTrigger returns when work orders of type t request
+	// material: TriggerApproval, TriggerRelease or TriggerNever.
+	AutoRequestTrigger(ctx context.Context, t Type) (string, error)
 	// BlockedMaterials lists the blocked material lines of an item.
 	BlockedMaterials(ctx context.Context, itemID string) ([]Material, error)
 	// Enqueue writes a message to the outbox in this transaction.

@@ -3,6 +3,7 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/millwright-cmms/millwright"
@@ -121,4 +122,50 @@ func DataQuality(ctx context.Context, tx *store.Tx, siteID string) ([]Gap, error
 			Message: fmt.Sprintf("asset %s has no cost center, so its costs cannot be posted; set one with PATCH /api/v1/assets/%s", a.Tag, a.AssetID)})
 	}
 	return out, nil
+}
+
+// Settings are the integration engine's settings.
+type Settings struct {
+	// AutoRequestTrigger says, per work-order type, when Auto Request
+	// Material sends the request: approval, release (the default) or never.
+	AutoRequestTrigger map[workorder.Type]string `json:"auto_request_trigger"`
+}
+
+// GetSettings returns the settings, every work-order type listed.
+func GetSettings(ctx context.Context, tx *store.Tx) (*Settings, error) {
+	s := &Settings{AutoRequestTrigger: map[workorder.Type]string{}}
+	for _, t := range workorder.Types {
+		v, err := tx.AutoRequestTrigger(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		s.AutoRequestTrigger[t] = v
+	}
+	return s, nil
+}
+
+// SaveSettings changes the settings named in in and returns them all.
+func SaveSettings(ctx context.Context, tx *store.Tx, in Settings) (*Settings, error) {
+	before, err := GetSettings(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for t, v := range in.AutoRequestTrigger {
+		if !slices.Contains(workorder.Types, t) {
+			return nil, millwright.Errorf(millwright.Invalid, "invalid_type",
+				"%q is not a work-order type; use preventive, corrective, emergency, predictive or inspection", t)
+		}
+		if !slices.Contains(workorder.Triggers, v) {
+			return nil, millwright.Errorf(millwright.Invalid, "invalid_trigger",
+				"auto_request_trigger of %s must be approval, release or never, not %q", t, v)
+		}
+		if err := tx.SetAutoRequestTrigger(ctx, t, v); err != nil {
+			return nil, err
+		}
+	}
+	after, err := GetSettings(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return after, tx.Audit(ctx, "integration_settings", "settings", "update", before, after)
 }
