@@ -478,3 +478,34 @@ func TestAutoRequestTriggerPerType(t *testing.T) {
 		}
 	})
 }
+
+// A rejected requisition blocks its lines with who rejected it and why.
+func TestAutoRequestMaterialRejected(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		w := newARMWorld(t, a, true)
+		startDispatcher(t, a)
+		wo := mustWorkOrder(t, a, w.plant, map[string]any{"type": "preventive"}).str("id")
+		mustDrive(t, a, wo, "approve", "release")
+		var req map[string]any
+		eventually(t, "requisition", func() string {
+			items := a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil).items()
+			if len(items) != 1 {
+				return "requisitions = " + str(len(items))
+			}
+			req = items[0]
+			return ""
+		})
+		if x := a.do("POST", "/api/v1/erp/requisitions/"+str(req["id"])+"/reject", w.approver, map[string]any{"comment": "use the spare pump's parts"}); x.Status != 200 {
+			t.Fatalf("reject = %d %s", x.Status, x.Raw)
+		}
+		eventually(t, "lines blocked by the rejection", func() string {
+			for part, l := range directLines(t, a, wo) {
+				want := "requisition " + str(req["number"]) + " was rejected by anna: use the spare pump's parts"
+				if l["procurement_status"] != "blocked" || l["blocked_reason"] != want {
+					return part + " is " + str(l["procurement_status"]) + " " + str(l["blocked_reason"]) + "; want blocked: " + want
+				}
+			}
+			return ""
+		})
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -157,6 +158,67 @@ func TestDispatcherEventsOnceAndWaiting(t *testing.T) {
 		})
 		if fresh {
 			t.Fatal("RecordEvent of a seen event = fresh; want a duplicate ignored")
+		}
+	})
+}
+
+// slowERP counts deliveries per key and notes any key sent twice at once.
+type slowERP struct {
+	mu       sync.Mutex
+	inFlight map[string]bool
+	sends    map[string]int
+	overlap  []string
+}
+
+func (s *slowERP) Send(_ context.Context, m integration.Message) ([]integration.Event, error) {
+	s.mu.Lock()
+	if s.inFlight[m.IdempotencyKey] {
+		s.overlap = append(s.overlap, m.IdempotencyKey)
+	}
+	s.inFlight[m.IdempotencyKey] = true
+	s.sends[m.IdempotencyKey]++
+	s.mu.Unlock()
+	time.Sleep(2 * time.Millisecond)
+	s.mu.Lock()
+	delete(s.inFlight, m.IdempotencyKey)
+	s.mu.Unlock()
+	return nil, nil
+}
+
+func (s *slowERP) Events(context.Context, int64, int) ([]integration.Event, error) { return nil, nil }
+
+// Two dispatchers over one database share the work: every message is
+// delivered, none is sent twice, and none by both at once.
+func TestDispatchersShareTheWork(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		const n = 40
+		for i := range n {
+			mustEnqueue(t, db, "k"+strconv.Itoa(i), "wo_"+strconv.Itoa(i%7))
+		}
+		erp := &slowERP{inFlight: map[string]bool{}, sends: map[string]int{}}
+		var wg sync.WaitGroup
+		for range 2 {
+			d := &outbox.Dispatcher{DB: db, Connector: erp}
+			wg.Go(func() {
+				for range 30 {
+					if err := d.Step(t.Context()); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if got := len(mustMessages(t, db, integration.StatusDelivered)); got != n {
+			t.Fatalf("delivered = %d; want %d", got, n)
+		}
+		for k, c := range erp.sends {
+			if c != 1 {
+				t.Errorf("%s sent %d times; want 1", k, c)
+			}
+		}
+		if len(erp.overlap) > 0 {
+			t.Fatalf("sent twice at once: %v", erp.overlap)
 		}
 	})
 }
