@@ -12,11 +12,16 @@ import (
 )
 
 // apply records each event once and applies it, or leaves it waiting.
-func (d *Dispatcher) apply(ctx context.Context, events []integration.Event) error {
+// Polled events move the polling position past them; the events a Send
+// returns do not, since ERP users' events before them may not have been
+// polled yet.
+func (d *Dispatcher) apply(ctx context.Context, events []integration.Event, polled bool) error {
 	for _, ev := range events {
 		err := d.DB.InTx(ctx, func(tx *store.Tx) error {
-			if err := advance(ctx, tx, ev.Seq); err != nil {
-				return err
+			if polled {
+				if err := advance(ctx, tx, ev.Seq); err != nil {
+					return err
+				}
 			}
 			fresh, err := tx.RecordEvent(ctx, ev)
 			if err != nil || !fresh {
@@ -69,8 +74,13 @@ func applyOne(ctx context.Context, tx *store.Tx, ev integration.Event) error {
 		return err
 	}
 	err = applyEvent(ctx, tx, ev)
-	if millwright.ErrorKind(err) == millwright.NotFound {
+	switch millwright.ErrorKind(err) {
+	case millwright.NotFound:
 		return nil // waits for the line
+	case millwright.Invalid:
+		// An event that cannot be read will never apply: it is kept, with
+		// the reason, rather than stop every event after it.
+		return tx.MarkEventApplied(ctx, ev.Seq, err.Error())
 	}
 	if err != nil {
 		return err

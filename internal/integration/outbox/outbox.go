@@ -165,7 +165,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) 
 			"status", m.Status, "err", sendErr)
 		return nil
 	}
-	return d.apply(ctx, events)
+	return d.apply(ctx, events, false)
 }
 
 // retryDelay is the wait before attempt n+1: Backoff doubled per attempt,
@@ -225,7 +225,7 @@ func (d *Dispatcher) poll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := d.apply(ctx, events); err != nil {
+		if err := d.apply(ctx, events, true); err != nil {
 			return err
 		}
 		if len(events) < batch {

@@ -126,7 +126,8 @@ func TestDispatcherOrderPerWorkOrder(t *testing.T) {
 }
 
 // Events are recorded once; one about a line not known yet waits, and so
-// does every later event of its document; others apply.
+// does every later event of its document; others apply, an unreadable one
+// with its reason.
 func TestDispatcherEventsOnceAndWaiting(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		payload := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
@@ -136,6 +137,8 @@ func TestDispatcherEventsOnceAndWaiting(t *testing.T) {
 			{Seq: 2, Kind: integration.EventRequisitionCanceled, DocumentKey: "requisition:REQ-1",
 				Payload: payload(integration.RequisitionDecided{Number: "REQ-1"})},
 			{Seq: 3, Kind: integration.EventItemChanged, DocumentKey: "item:X", Payload: payload(integration.ItemChanged{ERPItemCode: "X"})},
+			// Unreadable: kept with its reason, it holds nothing up.
+			{Seq: 4, Kind: integration.EventGoodsReceived, DocumentKey: "purchase_order:PO-9", Payload: json.RawMessage(`"x"`)},
 		}}
 		d := &outbox.Dispatcher{DB: db, Connector: erp}
 		for range 2 { // the second step polls again and sees nothing new
