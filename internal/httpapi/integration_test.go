@@ -509,3 +509,48 @@ func TestAutoRequestMaterialRejected(t *testing.T) {
 		})
 	})
 }
+
+func TestItemMappings(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		p := mustPlant(t, a)
+		integ := a.token("link", millwright.Integration, "")
+		planner := a.token("pat", millwright.Planner, "")
+		post := func(tok string, body map[string]any) resp {
+			return a.do("POST", "/api/v1/integration/mappings/items", tok, body)
+		}
+		tests := []struct {
+			name   string
+			body   map[string]any
+			status int
+			code   string
+		}{
+			{"no item", map[string]any{"erp_item_code": "X"}, 400, "missing_field"},
+			{"no code", map[string]any{"item_id": p.Filter}, 400, "missing_field"},
+			{"unknown item", map[string]any{"item_id": "itm_nope", "erp_item_code": "X"}, 422, "item_not_found"},
+			{"unknown site", map[string]any{"item_id": p.Filter, "site_id": "site_nope", "erp_item_code": "X"}, 422, "site_not_found"},
+			{"negative factor", map[string]any{"item_id": p.Filter, "erp_item_code": "X", "factor": -2}, 400, "invalid_factor"},
+			{"unit not convertible", map[string]any{"item_id": p.Filter, "erp_item_code": "X", "erp_unit": "PALLET"}, 422, "unit_not_convertible"},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) { wantError(t, post(integ, tt.body), tt.status, tt.code) })
+		}
+		wantError(t, post(planner, map[string]any{"item_id": p.Filter, "erp_item_code": "X"}), 403, "forbidden")
+
+		box := post(integ, map[string]any{"item_id": p.Filter, "erp_item_code": "FLT-10-BOX", "erp_unit": "BOX"})
+		if box.Status != 200 || str(box.Body["factor"]) != "10" || box.str("site_id") != "" {
+			t.Fatalf("map FLT-10 in boxes = %d %s; want factor 10 from the item's BOX unit, every site", box.Status, box.Raw)
+		}
+		site := post(integ, map[string]any{"item_id": p.Filter, "site_id": p.Site, "erp_item_code": "FLT-10-N", "factor": 1})
+		if site.Status != 200 {
+			t.Fatalf("map FLT-10 at NORTH = %d %s", site.Status, site.Raw)
+		}
+		again := post(integ, map[string]any{"item_id": p.Filter, "site_id": p.Site, "erp_item_code": "FLT-10-N2"})
+		if again.str("erp_item_code") != "FLT-10-N2" || str(again.Body["factor"]) != "1" {
+			t.Fatalf("replace the NORTH mapping = %s; want FLT-10-N2, factor 1", again.Raw)
+		}
+		list := a.do("GET", "/api/v1/integration/mappings/items?item_id="+p.Filter, integ, nil).items()
+		if len(list) != 2 || list[0]["erp_item_code"] != "FLT-10-BOX" || list[1]["erp_item_code"] != "FLT-10-N2" {
+			t.Fatalf("mappings of FLT-10 = %v; want the global one, then NORTH's", list)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/integration"
+	"github.com/millwright-cmms/millwright/internal/inventory"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/workorder"
 )
@@ -25,15 +26,21 @@ func SaveMapping(ctx context.Context, tx *store.Tx, m integration.ItemMapping) (
 	case m.Factor.IsNegative():
 		return nil, millwright.Errorf(millwright.Invalid, "invalid_factor", "factor must be more than zero (the CMMS units in one ERP unit), got %s", m.Factor)
 	}
-	if m.Factor.IsZero() { // absent: one to one
-		m.Factor = millwright.NewQty(1)
-	}
 	it, err := tx.Item(ctx, m.ItemID)
 	if err != nil {
 		return nil, relatedErr(err, "item_not_found")
 	}
 	if m.ERPUnit == "" {
 		m.ERPUnit = it.Unit
+	}
+	if m.Factor.IsZero() { // absent: from the item's units
+		f, ok := unitFactor(it, m.ERPUnit)
+		if !ok {
+			return nil, millwright.Errorf(millwright.Rule, "unit_not_convertible",
+				"part %s is counted in %s and %s is not one of its units; send factor, the %s in one %s",
+				it.PartNumber, it.Unit, m.ERPUnit, it.Unit, m.ERPUnit)
+		}
+		m.Factor = f
 	}
 	if m.SiteID != "" {
 		if _, err := tx.Site(ctx, m.SiteID); err != nil {
@@ -50,6 +57,19 @@ func SaveMapping(ctx context.Context, tx *store.Tx, m integration.ItemMapping) (
 		return nil, fmt.Errorf("request the lines of part %s that waited for its mapping: %w", it.PartNumber, err)
 	}
 	return &m, nil
+}
+
+// unitFactor is how many of the item's base units make one unit u.
+func unitFactor(it *inventory.Item, u string) (millwright.Qty, bool) {
+	if u == it.Unit {
+		return millwright.NewQty(1), true
+	}
+	for _, c := range it.Conversions {
+		if c.Unit == u {
+			return c.Factor, true
+		}
+	}
+	return millwright.Qty{}, false
 }
 
 func relatedErr(err error, code string) error {
