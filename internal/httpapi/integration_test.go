@@ -166,6 +166,14 @@ func TestAutoRequestMaterialEndToEnd(t *testing.T) {
 		if len(msgs) != 1 || msgs[0]["status"] != "delivered" || msgs[0]["kind"] != "requisition_request" {
 			t.Fatalf("messages of the work order = %v; want one delivered requisition_request", msgs)
 		}
+		kinds := map[string]string{}
+		for _, e := range a.must(200, "GET", "/api/v1/work-orders/"+wo+"/trace", nil).Body["events"].([]any) {
+			em := e.(map[string]any)
+			kinds[str(em["kind"])] = str(em["actor"])
+		}
+		if kinds["message_queued"] != "pat" || kinds["message_delivered"] != "system" {
+			t.Fatalf("trace kinds = %v; want message_queued by pat and message_delivered", kinds)
+		}
 		eventually(t, "lines requested", func() string {
 			for part, m := range directLines(t, a, wo) {
 				if m["procurement_status"] != "requested" {

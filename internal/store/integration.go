@@ -411,3 +411,9 @@ func (tx *Tx) AutoRequestTrigger(ctx context.Context, t workorder.Type) (string,
 func (tx *Tx) SetAutoRequestTrigger(ctx context.Context, t workorder.Type, trigger string) error {
 	return tx.SetIntegrationState(ctx, "auto_request_trigger:"+string(t), trigger)
 }
+
+// WorkOrderMessages lists the outbox messages about a work order, oldest first.
+func (tx *Tx) WorkOrderMessages(ctx context.Context, workOrderID string) ([]integration.OutboxMessage, error) {
+	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages WHERE work_order_id = ? ORDER BY id`, workOrderID)
+	return tx.scanMessages(ctx, rows, err)
+}

@@ -55,6 +55,8 @@ type Tx interface {
 	AutoRequestTrigger(ctx context.Context, t Type) (string, error)
 	// BlockedMaterials lists the blocked material lines of an item.
 	BlockedMaterials(ctx context.Context, itemID string) ([]Material, error)
+	// WorkOrderMessages lists the outbox messages about a work order, oldest first.
+	WorkOrderMessages(ctx context.Context, workOrderID string) ([]integration.OutboxMessage, error)
 	// Enqueue writes a message to the outbox in this transaction.
 	Enqueue(ctx context.Context, m integration.Message, workOrderID string, materialLineIDs ...string) error
 	// WorkOrderMovements lists the stock movements that carry a work order's id.
