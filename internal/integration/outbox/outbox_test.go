@@ -10,10 +10,13 @@ import (
 	"time"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/asset"
 	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/inventory"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/storetest"
+	"github.com/millwright-cmms/millwright/internal/workorder"
 )
 
 // fakeERP answers Send with err and Events with events.
@@ -222,6 +225,68 @@ func TestDispatchersShareTheWork(t *testing.T) {
 		}
 		if len(erp.overlap) > 0 {
 			t.Fatalf("sent twice at once: %v", erp.overlap)
+		}
+	})
+}
+
+// An event about a line the CMMS does not know yet waits and is applied
+// on a later step, once the line exists.
+func TestDispatcherWaitingEventAppliedLater(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		var lineID string
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			s := &asset.Site{Code: "NORTH", Name: "North", Currency: "EUR", TimeZone: "Europe/Berlin"}
+			if err := tx.CreateSite(ctx, s); err != nil {
+				return err
+			}
+			a := &asset.Asset{Tag: "P-1", Name: "Pump", SiteID: s.ID, Criticality: 3}
+			if err := tx.CreateAsset(ctx, a); err != nil {
+				return err
+			}
+			it := &inventory.Item{PartNumber: "BRG", Description: "Bearing", Unit: "EA", StockType: inventory.DirectItem, UnitCost: millwright.MustMoney("10")}
+			if err := tx.CreateItem(ctx, it); err != nil {
+				return err
+			}
+			w := &workorder.WorkOrder{Number: "WO-1", Type: workorder.Corrective, Status: workorder.Released, Priority: 3,
+				SiteID: s.ID, AssetID: a.ID, Title: "Fix", CreatedBy: "pat", CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
+			if err := tx.CreateWorkOrder(ctx, w); err != nil {
+				return err
+			}
+			m := &workorder.Material{WorkOrderID: w.ID, ItemID: it.ID, Quantity: millwright.NewQty(2), Direct: true,
+				ProcurementStatus: workorder.ProcurementRequested}
+			if err := tx.CreateMaterial(ctx, m); err != nil {
+				return err
+			}
+			lineID = m.ID
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(integration.PurchaseOrderChanged{Number: "PO-1", PromisedDate: "2026-12-01",
+			Lines: []integration.PurchaseOrderLine{{MaterialLineID: "wom_later", Quantity: millwright.NewQty(2), UnitPrice: millwright.MustMoney("11.00")}}})
+		erp := &fakeERP{events: []integration.Event{{Seq: 1, Kind: integration.EventPurchaseOrderCreate, DocumentKey: "purchase_order:PO-1", Payload: b}}}
+		d := &outbox.Dispatcher{DB: db, Connector: erp}
+		if err := d.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The line becomes known under the id the event names.
+		if err := db.Exec(ctx, "UPDATE wo_materials SET id = 'wom_later' WHERE id = '"+lineID+"'"); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var l *workorder.Material
+		if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			l, err = tx.MaterialLine(ctx, "wom_later")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if l == nil || l.ProcurementStatus != workorder.ProcurementOrdered || l.PurchaseOrderNumber != "PO-1" ||
+			l.CommittedCost.String() != "22.00" || l.PromisedDate != "2026-12-01" {
+			t.Fatalf("line = %+v; want ordered on PO-1, promised 2026-12-01, committed 22.00", l)
 		}
 	})
 }
