@@ -366,6 +366,16 @@ func TestOutboxFailedMessageReplay(t *testing.T) {
 			}
 		}
 		wantError(t, a.do("POST", "/api/v1/integration/messages/msg_nope/replay", w.integ, nil), 404, "not_found")
+		wantError(t, a.do("GET", "/api/v1/integration/messages", "", nil), 401, "unauthorized")
+		south := a.token("sly", millwright.Integration, w.OtherSite)
+		if got := a.do("GET", "/api/v1/integration/messages", south, nil).items(); len(got) != 0 {
+			t.Fatalf("a SOUTH integration user sees %d NORTH messages; want 0", len(got))
+		}
+		wantError(t, a.do("GET", "/api/v1/integration/messages/"+str(msg["id"]), south, nil), 403, "site_forbidden")
+		wantError(t, a.do("POST", "/api/v1/integration/messages/"+str(msg["id"])+"/replay", south, nil), 403, "site_forbidden")
+		if got := a.do("GET", "/api/v1/integration/messages?status=delivered", w.integ, nil).items(); len(got) != 0 {
+			t.Fatalf("delivered messages = %d; want 0 before the replay", len(got))
+		}
 		wantError(t, a.do("GET", "/api/v1/integration/messages?status=lost", w.integ, nil), 400, "invalid_status")
 		if r := a.do("POST", "/api/v1/erp/items", w.buyer, map[string]any{"erp_item_code": "ERP-IMP-NEW", "description": "Impeller",
 			"unit": "EA", "stock_type": "direct", "vendor": "KSB", "price": "900.00"}); r.Status != http.StatusCreated {
