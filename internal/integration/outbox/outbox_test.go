@@ -290,3 +290,30 @@ func TestDispatcherWaitingEventAppliedLater(t *testing.T) {
 		}
 	})
 }
+
+// The dispatcher wakes when a message commits: with an hour between
+// ticks, a new message is still delivered at once.
+func TestDispatcherWakesOnCommit(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		erp := &fakeERP{}
+		d := &outbox.Dispatcher{DB: db, Connector: erp, Interval: time.Hour}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- d.Run(ctx) }()
+		defer func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run = %v; want nil", err)
+			}
+		}()
+		time.Sleep(50 * time.Millisecond) // past the first step
+		start := time.Now()
+		mustEnqueue(t, db, "k1", "wo_1")
+		for len(mustMessages(t, db, integration.StatusDelivered)) == 0 {
+			if time.Since(start) > 2*time.Second {
+				t.Fatal("message not delivered 2 s after its commit; want at once")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+}
