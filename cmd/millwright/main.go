@@ -23,7 +23,9 @@ import (
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/auth"
 	"github.com/millwright-cmms/millwright/internal/demo"
+	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
 
@@ -177,6 +179,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		return nil
 	})
+	// The integration engine: the outbox to, and the events from, the
+	// embedded ERP in process.
+	dispatcher := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: log}
+	g.Go(func() error { return dispatcher.Run(ctx) })
 	g.Go(func() error {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

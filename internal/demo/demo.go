@@ -42,7 +42,7 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 		l := &loader{tx: tx, res: &res, sites: map[string]string{}, locs: map[string]string{},
 			classes: map[string]string{}, assets: map[string]*asset.Asset{}, items: map[string]*inventory.Item{},
 			stores: map[string]string{}, users: map[string]millwright.Principal{}}
-		for _, step := range []func(context.Context) error{l.plant, l.materials, l.people, l.work} {
+		for _, step := range []func(context.Context) error{l.plant, l.materials, l.people, l.integrationSetup, l.work} {
 			if err := step(ctx); err != nil {
 				return err
 			}

@@ -113,5 +113,14 @@ func (h *Handler) routes() []route {
 		{"GET /api/v1/erp/budgets", auth.Read, h.erpListBudgets},
 		{"POST /api/v1/erp/budgets", auth.ManageFinance, h.erpSaveBudget},
 		{"GET /api/v1/erp/budgets/status", auth.Read, h.erpBudgetStatus},
+		// Integration
+		{"GET /api/v1/integration/mappings/items", auth.ManageIntegration, h.listItemMappings},
+		{"POST /api/v1/integration/mappings/items", auth.ManageIntegration, h.saveItemMapping},
+		{"GET /api/v1/integration/messages", auth.ManageIntegration, h.listMessages},
+		{"GET /api/v1/integration/messages/{id}", auth.ManageIntegration, h.getMessage},
+		{"POST /api/v1/integration/messages/{id}/replay", auth.ManageIntegration, h.replayMessage},
+		{"GET /api/v1/integration/data-quality", auth.ManageIntegration, h.dataQuality},
+		{"GET /api/v1/integration/settings", auth.ManageIntegration, h.getIntegrationSettings},
+		{"PUT /api/v1/integration/settings", auth.ManageIntegration, h.saveIntegrationSettings},
 	}
 }

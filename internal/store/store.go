@@ -43,6 +43,9 @@ type DB struct {
 
 	// Clock returns the current time; tests replace it.
 	Clock func() time.Time
+
+	// wake is signalled after a commit that wrote an outbox message.
+	wake chan struct{}
 }
 
 // DefaultDSN is the embedded default database.
@@ -51,7 +54,7 @@ const DefaultDSN = "sqlite:./millwright.db"
 // Open opens the database named by dsn: "sqlite:PATH" or "postgres://...".
 // It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{dsn: dsn, Clock: time.Now}
+	db := &DB{dsn: dsn, Clock: time.Now, wake: make(chan struct{}, 1)}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
@@ -157,7 +160,7 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx 
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx}
+	tx := &Tx{tx: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, wake: db.wake}
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return err
@@ -187,6 +190,7 @@ type Tx struct {
 	now         time.Time
 	ctx         context.Context
 	afterCommit []func()
+	wake        chan struct{}
 }
 
 // Now is the time of the transaction, fixed when it began.

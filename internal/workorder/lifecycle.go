@@ -326,6 +326,10 @@ func move(ctx context.Context, tx Tx, w *WorkOrder, to Status, verb string) erro
 		return err
 	}
 	switch to {
+	case Approved, Released: // requestMaterial asks only once the type's trigger point is passed
+		if err := requestMaterial(ctx, tx, w); err != nil {
+			return err
+		}
 	case Completed:
 		w.CompletedAt = &now
 	case Closed, Cancelled:

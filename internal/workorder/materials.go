@@ -69,7 +69,10 @@ func AddMaterial(ctx context.Context, tx Tx, id string, in NewMaterial) (*Materi
 			return nil, millwright.Errorf(millwright.Rule, "storeroom_on_direct_line",
 				"part %s is planned as a direct item, bought for the work order, so it takes no storeroom_id; leave storeroom_id out or send direct false", it.PartNumber)
 		}
-		return m, addLine(ctx, tx, w, it, m)
+		if err := addLine(ctx, tx, w, it, m); err != nil {
+			return nil, err
+		}
+		return m, requestLate(ctx, tx, w, m)
 	}
 	if err := auth.Require(ctx, auth.PlanWork); err != nil {
 		return nil, millwright.Errorf(millwright.Forbidden, "forbidden",
@@ -149,4 +152,26 @@ func Materials(ctx context.Context, tx Tx, id string) ([]Material, error) {
 		return nil, err
 	}
 	return tx.Materials(ctx, w.ID)
+}
+
+// requestLate runs Auto Request Material for a direct line added to a
+// work order already released, as the release would have, and reads back
+// the line's procurement status.
+func requestLate(ctx context.Context, tx Tx, w *WorkOrder, m *Material) error {
+	if !w.Open() || !m.AutoRequestMaterial {
+		return nil
+	}
+	if err := requestMaterial(ctx, tx, w); err != nil {
+		return err
+	}
+	mats, err := tx.Materials(ctx, w.ID)
+	if err != nil {
+		return err
+	}
+	for _, x := range mats {
+		if x.ID == m.ID {
+			m.ProcurementStatus, m.BlockedReason = x.ProcurementStatus, x.BlockedReason
+		}
+	}
+	return nil
 }

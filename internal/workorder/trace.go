@@ -14,7 +14,9 @@ import (
 const (
 	EventStatusChanged = "status_changed"
 	EventLaborLogged   = "labor_logged"
-	EventPartsIssued   = "parts_issued" // issues and returns; a return has a negative quantity
+	EventPartsIssued   = "parts_issued"   // issues and returns; a return has a negative quantity
+	EventMessageQueued = "message_queued" // a message to the ERP written to the outbox
+	EventMessageSent   = "message_delivered"
 )
 
 // Event is one step in the history of a work order.
@@ -121,6 +123,21 @@ func GetTrace(ctx context.Context, tx Tx, id string) (*Trace, error) {
 		}
 		t.Events = append(t.Events, Event{At: m.At, Actor: m.Actor, Kind: EventPartsIssued, Ref: m.ID,
 			Detail: moveDetail(m, part, store)})
+	}
+	msgs, err := tx.WorkOrderMessages(ctx, w.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range msgs {
+		detail := fmt.Sprintf("%s for %d material lines, %s", m.Kind, len(m.MaterialLineIDs), m.Status)
+		if m.LastError != "" {
+			detail += ": " + m.LastError
+		}
+		t.Events = append(t.Events, Event{At: m.CreatedAt, Actor: m.Message.Actor, Kind: EventMessageQueued, Ref: m.ID, Detail: detail})
+		if m.DeliveredAt != nil {
+			t.Events = append(t.Events, Event{At: *m.DeliveredAt, Actor: "system", Kind: EventMessageSent, Ref: m.ID,
+				Detail: fmt.Sprintf("%s delivered to the ERP after %d attempts", m.Kind, m.Attempts)})
+		}
 	}
 	slices.SortStableFunc(t.Events, func(a, b Event) int { return a.At.Compare(b.At) })
 	return t, nil

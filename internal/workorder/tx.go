@@ -7,6 +7,7 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/asset"
+	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/inventory"
 )
 
@@ -18,6 +19,7 @@ type Tx interface {
 	Audit(ctx context.Context, entityType, entityID, action string, before, after any) error
 	NextNumber(ctx context.Context, name string) (int64, error)
 
+	Site(ctx context.Context, id string) (*asset.Site, error)
 	Asset(ctx context.Context, id string) (*asset.Asset, error)
 	Class(ctx context.Context, id string) (*asset.Class, error)
 	AssetBOM(ctx context.Context, assetID string) ([]asset.BOMLine, error)
@@ -45,6 +47,18 @@ type Tx interface {
 	SaveMaterial(ctx context.Context, m *Material) error
 	AddLabor(ctx context.Context, l *Labor) error
 	LaborEntries(ctx context.Context, workOrderID string) ([]Labor, error)
+	// ItemMapping returns an item's ERP cross-reference at a site (the
+	// site's own first, then the global one), NotFound when it has none.
+	ItemMapping(ctx context.Context, itemID, siteID string) (*integration.ItemMapping, error)
+	// AutoRequestTrigger returns when work orders of type t request
+	// material: TriggerApproval, TriggerRelease or TriggerNever.
+	AutoRequestTrigger(ctx context.Context, t Type) (string, error)
+	// BlockedMaterials lists the blocked material lines of an item.
+	BlockedMaterials(ctx context.Context, itemID string) ([]Material, error)
+	// WorkOrderMessages lists the outbox messages about a work order, oldest first.
+	WorkOrderMessages(ctx context.Context, workOrderID string) ([]integration.OutboxMessage, error)
+	// Enqueue writes a message to the outbox in this transaction.
+	Enqueue(ctx context.Context, m integration.Message, workOrderID string, materialLineIDs ...string) error
 	// WorkOrderMovements lists the stock movements that carry a work order's id.
 	WorkOrderMovements(ctx context.Context, workOrderID string) ([]inventory.Movement, error)
 }

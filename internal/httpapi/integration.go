@@ -1,0 +1,110 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration"
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/store"
+)
+
+// The integration engine's endpoints (/api/v1/integration/...).
+
+func (h *Handler) listItemMappings(w http.ResponseWriter, r *http.Request) error {
+	cursor, limit, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		ms, err := tx.ItemMappings(ctx, r.URL.Query().Get("item_id"))
+		if err != nil {
+			return nil, err
+		}
+		return pageOf(ms, cursor, limit, func(m integration.ItemMapping) string { return m.ItemID + "@" + m.SiteID }), nil
+	})
+}
+
+func (h *Handler) saveItemMapping(w http.ResponseWriter, r *http.Request) error {
+	var in integration.ItemMapping
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return outbox.SaveMapping(ctx, tx, in)
+	})
+}
+
+func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) error {
+	cursor, limit, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	site, err := siteFilter(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	f := integration.MessageFilter{Status: q.Get("status"), WorkOrderID: q.Get("work_order_id"), SiteID: site,
+		Cursor: cursor, Limit: limit}
+	switch f.Status {
+	case "", integration.StatusPending, integration.StatusDelivered, integration.StatusFailed, integration.StatusDead:
+	default:
+		return millwright.Errorf(millwright.Invalid, "invalid_status",
+			"status %q is not a message status; use pending, delivered, failed or dead", f.Status)
+	}
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return tx.OutboxMessages(ctx, f)
+	})
+}
+
+func (h *Handler) getMessage(w http.ResponseWriter, r *http.Request) error {
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return outbox.Message(ctx, tx, r.PathValue("id"))
+	})
+}
+
+func (h *Handler) replayMessage(w http.ResponseWriter, r *http.Request) error {
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return outbox.Replay(ctx, tx, r.PathValue("id"))
+	})
+}
+
+func (h *Handler) dataQuality(w http.ResponseWriter, r *http.Request) error {
+	cursor, limit, err := listParams(r)
+	if err != nil {
+		return err
+	}
+	site, err := siteFilter(r)
+	if err != nil {
+		return err
+	}
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		gaps, err := outbox.DataQuality(ctx, tx, site)
+		if err != nil {
+			return nil, err
+		}
+		key := func(g outbox.Gap) string { return g.Kind + ":" + g.SiteID + ":" + g.RecordID }
+		slices.SortFunc(gaps, func(a, b outbox.Gap) int { return strings.Compare(key(a), key(b)) })
+		return pageOf(gaps, cursor, limit, key), nil
+	})
+}
+
+func (h *Handler) getIntegrationSettings(w http.ResponseWriter, r *http.Request) error {
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return outbox.GetSettings(ctx, tx)
+	})
+}
+
+func (h *Handler) saveIntegrationSettings(w http.ResponseWriter, r *http.Request) error {
+	var in outbox.Settings
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return outbox.SaveSettings(ctx, tx, in)
+	})
+}

@@ -1,0 +1,58 @@
+package integration
+
+import (
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+)
+
+// Outbox message statuses.
+const (
+	StatusPending   = "pending"   // waiting to be sent, or retrying
+	StatusDelivered = "delivered" // the ERP applied it
+	StatusFailed    = "failed"    // stopped by a fixable error (a mapping gap); replay after the fix
+	StatusDead      = "dead"      // retries exhausted
+)
+
+// OutboxMessage is a Message as the outbox keeps it.
+type OutboxMessage struct {
+	ID              string     `json:"id"`
+	Kind            string     `json:"kind"`
+	SiteID          string     `json:"site_id"`
+	WorkOrderID     string     `json:"work_order_id"`
+	MaterialLineIDs []string   `json:"material_line_ids"`
+	IdempotencyKey  string     `json:"idempotency_key"`
+	Status          string     `json:"status"`
+	Attempts        int        `json:"attempts"`
+	LastError       string     `json:"last_error"`
+	NextAttemptAt   time.Time  `json:"next_attempt_at"`
+	CreatedAt       time.Time  `json:"created_at"`
+	DeliveredAt     *time.Time `json:"delivered_at"`
+	Message         Message    `json:"message"`
+}
+
+// MessageFilter selects outbox messages for a list.
+type MessageFilter struct {
+	Status, WorkOrderID, SiteID, Cursor string
+	Limit                               int
+}
+
+// ItemMapping is an item's cross-reference in the ERP: its code and unit,
+// at one site or, with SiteID empty, at every site. Factor is how many CMMS
+// units make one ERP unit.
+type ItemMapping struct {
+	ItemID      string         `json:"item_id"`
+	SiteID      string         `json:"site_id"`
+	ERPItemCode string         `json:"erp_item_code"`
+	ERPUnit     string         `json:"erp_unit"`
+	Factor      millwright.Qty `json:"factor"`
+	UpdatedAt   time.Time      `json:"updated_at"`
+}
+
+// ToERP converts a quantity in the CMMS item's base unit to the ERP unit.
+func (m ItemMapping) ToERP(q millwright.Qty) millwright.Qty {
+	if !m.Factor.IsPositive() {
+		return q
+	}
+	return millwright.Qty{Decimal: q.Decimal.Div(m.Factor.Decimal)}
+}

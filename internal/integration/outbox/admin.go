@@ -1,0 +1,191 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration"
+	"github.com/millwright-cmms/millwright/internal/inventory"
+	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/workorder"
+)
+
+// SaveMapping creates or replaces an item's ERP cross-reference, at one
+// site or (SiteID empty) everywhere, and requests the lines that waited for
+// it, in the same transaction.
+func SaveMapping(ctx context.Context, tx *store.Tx, m integration.ItemMapping) (*integration.ItemMapping, error) {
+	m.ERPItemCode, m.ERPUnit = strings.TrimSpace(m.ERPItemCode), strings.TrimSpace(m.ERPUnit)
+	switch {
+	case m.ItemID == "":
+		return nil, millwright.Errorf(millwright.Invalid, "missing_field", "item_id is required: the id of the CMMS item to map")
+	case m.ERPItemCode == "":
+		return nil, millwright.Errorf(millwright.Invalid, "missing_field", "erp_item_code is required: the item's code in the ERP")
+	case m.Factor.IsNegative():
+		return nil, millwright.Errorf(millwright.Invalid, "invalid_factor", "factor must be more than zero (the CMMS units in one ERP unit), got %s", m.Factor)
+	}
+	it, err := tx.Item(ctx, m.ItemID)
+	if err != nil {
+		return nil, relatedErr(err, "item_not_found")
+	}
+	if m.ERPUnit == "" {
+		m.ERPUnit = it.Unit
+	}
+	if m.Factor.IsZero() { // absent: from the item's units
+		f, ok := unitFactor(it, m.ERPUnit)
+		if !ok {
+			return nil, millwright.Errorf(millwright.Rule, "unit_not_convertible",
+				"part %s is counted in %s and %s is not one of its units; send factor, the %s in one %s",
+				it.PartNumber, it.Unit, m.ERPUnit, it.Unit, m.ERPUnit)
+		}
+		m.Factor = f
+	}
+	if m.SiteID != "" {
+		if _, err := tx.Site(ctx, m.SiteID); err != nil {
+			return nil, relatedErr(err, "site_not_found")
+		}
+	}
+	if err := tx.SaveItemMapping(ctx, &m); err != nil {
+		return nil, err
+	}
+	if err := tx.Audit(ctx, "item_mapping", m.ItemID+"@"+m.SiteID, "save", nil, m); err != nil {
+		return nil, err
+	}
+	if _, err := workorder.RetryBlocked(ctx, tx, m.ItemID); err != nil {
+		return nil, fmt.Errorf("request the lines of part %s that waited for its mapping: %w", it.PartNumber, err)
+	}
+	return &m, nil
+}
+
+// unitFactor is how many of the item's base units make one unit u.
+func unitFactor(it *inventory.Item, u string) (millwright.Qty, bool) {
+	if u == it.Unit {
+		return millwright.NewQty(1), true
+	}
+	for _, c := range it.Conversions {
+		if c.Unit == u {
+			return c.Factor, true
+		}
+	}
+	return millwright.Qty{}, false
+}
+
+func relatedErr(err error, code string) error {
+	if e, ok := err.(*millwright.Error); ok && e.Kind == millwright.NotFound {
+		return millwright.Errorf(millwright.Rule, code, "%s; check the id in the request body", e.Message)
+	}
+	return err
+}
+
+// Message returns an outbox message the caller's site may see.
+func Message(ctx context.Context, tx *store.Tx, id string) (*integration.OutboxMessage, error) {
+	m, err := tx.OutboxMessage(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return m, millwright.CheckSite(ctx, m.SiteID)
+}
+
+// Replay sends a failed or dead message again: it is pending at once, its
+// attempts start over, and the dispatcher wakes when this commits. It
+// keeps its idempotency key, so the ERP applies it once whatever happened
+// before.
+func Replay(ctx context.Context, tx *store.Tx, id string) (*integration.OutboxMessage, error) {
+	m, err := Message(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if m.Status != integration.StatusFailed && m.Status != integration.StatusDead {
+		return nil, millwright.Errorf(millwright.Conflict, "not_replayable",
+			"message %s is %s; only a failed or dead message can be replayed", m.ID, m.Status)
+	}
+	before := *m
+	m.Status, m.Attempts, m.NextAttemptAt = integration.StatusPending, 0, tx.Now()
+	if err := tx.SaveOutboxMessage(ctx, m); err != nil {
+		return nil, err
+	}
+	tx.WakeDispatcher()
+	return m, tx.Audit(ctx, "integration_message", m.ID, "replay", before.Status, m.Status)
+}
+
+// Gap is one master-data gap that would stop a message.
+type Gap struct {
+	Kind       string `json:"kind"`        // unmapped_item, missing_cost_center
+	RecordType string `json:"record_type"` // item, asset
+	RecordID   string `json:"record_id"`
+	Record     string `json:"record"` // the part number or asset tag
+	SiteID     string `json:"site_id"`
+	Message    string `json:"message"` // what is missing and how to fix it
+}
+
+// DataQuality lists every item with no ERP mapping for a site and every
+// asset with no cost center, of one site or all.
+func DataQuality(ctx context.Context, tx *store.Tx, siteID string) ([]Gap, error) {
+	items, err := tx.UnmappedItems(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	out := []Gap{}
+	for _, u := range items {
+		out = append(out, Gap{Kind: "unmapped_item", RecordType: "item", RecordID: u.ItemID, Record: u.PartNumber, SiteID: u.SiteID,
+			Message: fmt.Sprintf("part %s: no ERP item code mapped for site %s; add one with POST /api/v1/integration/mappings/items",
+				u.PartNumber, u.SiteCode)})
+	}
+	assets, err := tx.AssetsWithoutCostCenter(ctx, siteID)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range assets {
+		out = append(out, Gap{Kind: "missing_cost_center", RecordType: "asset", RecordID: a.AssetID, Record: a.Tag, SiteID: a.SiteID,
+			Message: fmt.Sprintf("asset %s has no cost center, so its costs cannot be posted; set one with PATCH /api/v1/assets/%s", a.Tag, a.AssetID)})
+	}
+	return out, nil
+}
+
+// Settings are the integration engine's settings.
+type Settings struct {
+	// AutoRequestTrigger says, per work-order type, when Auto Request
+	// Material sends the request: approval, release (the default) or never.
+	AutoRequestTrigger map[workorder.Type]string `json:"auto_request_trigger"`
+}
+
+// GetSettings returns the settings, every work-order type listed.
+func GetSettings(ctx context.Context, tx *store.Tx) (*Settings, error) {
+	s := &Settings{AutoRequestTrigger: map[workorder.Type]string{}}
+	for _, t := range workorder.Types {
+		v, err := tx.AutoRequestTrigger(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		s.AutoRequestTrigger[t] = v
+	}
+	return s, nil
+}
+
+// SaveSettings changes the settings named in in and returns them all.
+func SaveSettings(ctx context.Context, tx *store.Tx, in Settings) (*Settings, error) {
+	before, err := GetSettings(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	for t, v := range in.AutoRequestTrigger {
+		if !slices.Contains(workorder.Types, t) {
+			return nil, millwright.Errorf(millwright.Invalid, "invalid_type",
+				"%q is not a work-order type; use preventive, corrective, emergency, predictive or inspection", t)
+		}
+		if !slices.Contains(workorder.Triggers, v) {
+			return nil, millwright.Errorf(millwright.Invalid, "invalid_trigger",
+				"auto_request_trigger of %s must be approval, release or never, not %q", t, v)
+		}
+		if err := tx.SetAutoRequestTrigger(ctx, t, v); err != nil {
+			return nil, err
+		}
+	}
+	after, err := GetSettings(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	return after, tx.Audit(ctx, "integration_settings", "settings", "update", before, after)
+}

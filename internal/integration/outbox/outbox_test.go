@@ -1,0 +1,319 @@
+package outbox_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/asset"
+	"github.com/millwright-cmms/millwright/internal/integration"
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/inventory"
+	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/storetest"
+	"github.com/millwright-cmms/millwright/internal/workorder"
+)
+
+// fakeERP answers Send with err and Events with events.
+type fakeERP struct {
+	mu     sync.Mutex
+	err    error
+	sent   []string
+	events []integration.Event
+}
+
+func (f *fakeERP) Send(_ context.Context, m integration.Message) ([]integration.Event, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.sent = append(f.sent, m.IdempotencyKey)
+	return nil, f.err
+}
+
+func (f *fakeERP) Events(_ context.Context, after int64, limit int) ([]integration.Event, error) {
+	var out []integration.Event
+	for _, e := range f.events {
+		if e.Seq > after && len(out) < limit {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func mustEnqueue(t *testing.T, db *store.DB, key, wo string) {
+	t.Helper()
+	m, err := integration.NewMessage(key, "site_1", "NORTH", "pat", time.Now(), integration.WorkOrderStatus{WorkOrderID: wo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InTx(t.Context(), func(tx *store.Tx) error { return tx.Enqueue(t.Context(), m, wo) }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func mustMessages(t *testing.T, db *store.DB, status string) []integration.OutboxMessage {
+	t.Helper()
+	var p millwright.Page[integration.OutboxMessage]
+	if err := db.View(t.Context(), func(tx *store.Tx) (err error) {
+		p, err = tx.OutboxMessages(t.Context(), integration.MessageFilter{Status: status})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return p.Items
+}
+
+// A message the ERP cannot take now is retried with a growing delay and is
+// dead after MaxAttempts; one it refuses as it is fails at once.
+func TestDispatcherRetriesThenDead(t *testing.T) {
+	tests := []struct {
+		name         string
+		err          error
+		wantStatus   string
+		wantAttempts int
+	}{
+		{"unreachable", errors.New("connection refused"), integration.StatusDead, 3},
+		{"refused", millwright.Errorf(millwright.Rule, "unknown_item", "item X is unknown"), integration.StatusFailed, 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T, db *store.DB) {
+				erp := &fakeERP{err: tt.err}
+				d := &outbox.Dispatcher{DB: db, Connector: erp, MaxAttempts: 3, Backoff: time.Millisecond}
+				mustEnqueue(t, db, "k1", "wo_1")
+				for range 20 {
+					if err := d.Step(t.Context()); err != nil {
+						t.Fatal(err)
+					}
+					time.Sleep(5 * time.Millisecond)
+				}
+				got := mustMessages(t, db, tt.wantStatus)
+				if len(got) != 1 || got[0].Attempts != tt.wantAttempts || got[0].LastError == "" {
+					t.Fatalf("%s messages = %+v; want k1 after %d attempts with its last error", tt.wantStatus, got, tt.wantAttempts)
+				}
+				if len(erp.sent) != tt.wantAttempts {
+					t.Fatalf("sent %d times; want %d", len(erp.sent), tt.wantAttempts)
+				}
+			})
+		})
+	}
+}
+
+// Messages of one work order go out in order: the second waits while the
+// first is being retried.
+func TestDispatcherOrderPerWorkOrder(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		erp := &fakeERP{err: errors.New("timeout")}
+		d := &outbox.Dispatcher{DB: db, Connector: erp, Backoff: time.Hour}
+		mustEnqueue(t, db, "a1", "wo_a")
+		mustEnqueue(t, db, "a2", "wo_a")
+		mustEnqueue(t, db, "b1", "wo_b")
+		if err := d.Step(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if got := erp.sent; len(got) != 2 || got[0] != "a1" || got[1] != "b1" {
+			t.Fatalf("sent = %v; want [a1 b1]: a2 waits behind a1", got)
+		}
+		erp.err = nil
+		if err := d.Step(t.Context()); err != nil { // a1 is not due for an hour
+			t.Fatal(err)
+		}
+		if len(erp.sent) != 2 {
+			t.Fatalf("sent = %v; want nothing more while a1 backs off", erp.sent)
+		}
+	})
+}
+
+// Events are recorded once; one about a line not known yet waits, and so
+// does every later event of its document; others apply, an unreadable one
+// with its reason.
+func TestDispatcherEventsOnceAndWaiting(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		payload := func(v any) json.RawMessage { b, _ := json.Marshal(v); return b }
+		erp := &fakeERP{events: []integration.Event{
+			{Seq: 1, Kind: integration.EventRequisitionApproved, DocumentKey: "requisition:REQ-1",
+				Payload: payload(integration.RequisitionDecided{Number: "REQ-1", Lines: []integration.RequisitionLineRef{{MaterialLineID: "wom_unknown"}}})},
+			{Seq: 2, Kind: integration.EventRequisitionCanceled, DocumentKey: "requisition:REQ-1",
+				Payload: payload(integration.RequisitionDecided{Number: "REQ-1"})},
+			{Seq: 3, Kind: integration.EventItemChanged, DocumentKey: "item:X", Payload: payload(integration.ItemChanged{ERPItemCode: "X"})},
+			// Unreadable: kept with its reason, it holds nothing up.
+			{Seq: 4, Kind: integration.EventGoodsReceived, DocumentKey: "purchase_order:PO-9", Payload: json.RawMessage(`"x"`)},
+		}}
+		d := &outbox.Dispatcher{DB: db, Connector: erp}
+		for range 2 { // the second step polls again and sees nothing new
+			if err := d.Step(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var waiting []integration.Event
+		db.View(t.Context(), func(tx *store.Tx) (err error) {
+			waiting, err = tx.WaitingEvents(t.Context(), 10)
+			return err
+		})
+		if len(waiting) != 2 || waiting[0].Seq != 1 || waiting[1].Seq != 2 {
+			t.Fatalf("waiting = %+v; want events 1 (unknown line) and 2 (behind it)", waiting)
+		}
+		var fresh bool
+		db.InTx(t.Context(), func(tx *store.Tx) (err error) {
+			fresh, err = tx.RecordEvent(t.Context(), erp.events[2])
+			return err
+		})
+		if fresh {
+			t.Fatal("RecordEvent of a seen event = fresh; want a duplicate ignored")
+		}
+	})
+}
+
+// slowERP counts deliveries per key and notes any key sent twice at once.
+type slowERP struct {
+	mu       sync.Mutex
+	inFlight map[string]bool
+	sends    map[string]int
+	overlap  []string
+}
+
+func (s *slowERP) Send(_ context.Context, m integration.Message) ([]integration.Event, error) {
+	s.mu.Lock()
+	if s.inFlight[m.IdempotencyKey] {
+		s.overlap = append(s.overlap, m.IdempotencyKey)
+	}
+	s.inFlight[m.IdempotencyKey] = true
+	s.sends[m.IdempotencyKey]++
+	s.mu.Unlock()
+	time.Sleep(2 * time.Millisecond)
+	s.mu.Lock()
+	delete(s.inFlight, m.IdempotencyKey)
+	s.mu.Unlock()
+	return nil, nil
+}
+
+func (s *slowERP) Events(context.Context, int64, int) ([]integration.Event, error) { return nil, nil }
+
+// Two dispatchers over one database share the work: every message is
+// delivered, none is sent twice, and none by both at once.
+func TestDispatchersShareTheWork(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		const n = 40
+		for i := range n {
+			mustEnqueue(t, db, "k"+strconv.Itoa(i), "wo_"+strconv.Itoa(i%7))
+		}
+		erp := &slowERP{inFlight: map[string]bool{}, sends: map[string]int{}}
+		var wg sync.WaitGroup
+		for range 2 {
+			d := &outbox.Dispatcher{DB: db, Connector: erp}
+			wg.Go(func() {
+				for range 30 {
+					if err := d.Step(t.Context()); err != nil {
+						t.Error(err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if got := len(mustMessages(t, db, integration.StatusDelivered)); got != n {
+			t.Fatalf("delivered = %d; want %d", got, n)
+		}
+		for k, c := range erp.sends {
+			if c != 1 {
+				t.Errorf("%s sent %d times; want 1", k, c)
+			}
+		}
+		if len(erp.overlap) > 0 {
+			t.Fatalf("sent twice at once: %v", erp.overlap)
+		}
+	})
+}
+
+// An event about a line the CMMS does not know yet waits and is applied
+// on a later step, once the line exists.
+func TestDispatcherWaitingEventAppliedLater(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		var lineID string
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			s := &asset.Site{Code: "NORTH", Name: "North", Currency: "EUR", TimeZone: "Europe/Berlin"}
+			if err := tx.CreateSite(ctx, s); err != nil {
+				return err
+			}
+			a := &asset.Asset{Tag: "P-1", Name: "Pump", SiteID: s.ID, Criticality: 3}
+			if err := tx.CreateAsset(ctx, a); err != nil {
+				return err
+			}
+			it := &inventory.Item{PartNumber: "BRG", Description: "Bearing", Unit: "EA", StockType: inventory.DirectItem, UnitCost: millwright.MustMoney("10")}
+			if err := tx.CreateItem(ctx, it); err != nil {
+				return err
+			}
+			w := &workorder.WorkOrder{Number: "WO-1", Type: workorder.Corrective, Status: workorder.Released, Priority: 3,
+				SiteID: s.ID, AssetID: a.ID, Title: "Fix", CreatedBy: "pat", CreatedAt: tx.Now(), UpdatedAt: tx.Now()}
+			if err := tx.CreateWorkOrder(ctx, w); err != nil {
+				return err
+			}
+			m := &workorder.Material{WorkOrderID: w.ID, ItemID: it.ID, Quantity: millwright.NewQty(2), Direct: true,
+				ProcurementStatus: workorder.ProcurementRequested}
+			if err := tx.CreateMaterial(ctx, m); err != nil {
+				return err
+			}
+			lineID = m.ID
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(integration.PurchaseOrderChanged{Number: "PO-1", PromisedDate: "2026-12-01",
+			Lines: []integration.PurchaseOrderLine{{MaterialLineID: "wom_later", Quantity: millwright.NewQty(2), UnitPrice: millwright.MustMoney("11.00")}}})
+		erp := &fakeERP{events: []integration.Event{{Seq: 1, Kind: integration.EventPurchaseOrderCreate, DocumentKey: "purchase_order:PO-1", Payload: b}}}
+		d := &outbox.Dispatcher{DB: db, Connector: erp}
+		if err := d.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The line becomes known under the id the event names.
+		if err := db.Exec(ctx, "UPDATE wo_materials SET id = 'wom_later' WHERE id = '"+lineID+"'"); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var l *workorder.Material
+		if err := db.InTx(ctx, func(tx *store.Tx) (err error) {
+			l, err = tx.MaterialLine(ctx, "wom_later")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if l == nil || l.ProcurementStatus != workorder.ProcurementOrdered || l.PurchaseOrderNumber != "PO-1" ||
+			l.CommittedCost.String() != "22.00" || l.PromisedDate != "2026-12-01" {
+			t.Fatalf("line = %+v; want ordered on PO-1, promised 2026-12-01, committed 22.00", l)
+		}
+	})
+}
+
+// The dispatcher wakes when a message commits: with an hour between
+// ticks, a new message is still delivered at once.
+func TestDispatcherWakesOnCommit(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		erp := &fakeERP{}
+		d := &outbox.Dispatcher{DB: db, Connector: erp, Interval: time.Hour}
+		ctx, cancel := context.WithCancel(t.Context())
+		done := make(chan error, 1)
+		go func() { done <- d.Run(ctx) }()
+		defer func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Errorf("Run = %v; want nil", err)
+			}
+		}()
+		time.Sleep(50 * time.Millisecond) // past the first step
+		start := time.Now()
+		mustEnqueue(t, db, "k1", "wo_1")
+		for len(mustMessages(t, db, integration.StatusDelivered)) == 0 {
+			if time.Since(start) > 2*time.Second {
+				t.Fatal("message not delivered 2 s after its commit; want at once")
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	})
+}

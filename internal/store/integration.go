@@ -1,0 +1,419 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration"
+	"github.com/millwright-cmms/millwright/internal/workorder"
+)
+
+// Wake is signalled after each commit that wrote an outbox message, so the
+// dispatcher delivers it at once instead of at its next tick.
+func (db *DB) Wake() <-chan struct{} { return db.wake }
+
+// Enqueue writes m to the outbox in this transaction: it commits with the
+// change that causes it, or not at all. workOrderID (may be empty) orders
+// the messages of one work order; lines are the material lines it asks for.
+func (tx *Tx) Enqueue(ctx context.Context, m integration.Message, workOrderID string, lines ...string) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	id := millwright.NewID("msg")
+	_, err = tx.exec(ctx, `INSERT INTO integration_messages (id, kind, site_id, work_order_id, idempotency_key,
+			message, status, attempts, last_error, next_attempt_at, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, '', ?, ?)`,
+		id, m.Kind, m.SiteID, workOrderID, m.IdempotencyKey, string(b), integration.StatusPending, tx.now, tx.now)
+	if err := duplicate(err, "message %s is already in the outbox", m.IdempotencyKey); err != nil {
+		return err
+	}
+	for _, l := range lines {
+		if _, err := tx.exec(ctx, `INSERT INTO integration_message_lines (message_id, material_line_id) VALUES (?, ?)`, id, l); err != nil {
+			return err
+		}
+	}
+	tx.WakeDispatcher()
+	return nil
+}
+
+// WakeDispatcher wakes the dispatcher once this transaction commits.
+func (tx *Tx) WakeDispatcher() {
+	if tx.wake == nil {
+		return
+	}
+	tx.AfterCommit(func() {
+		select {
+		case tx.wake <- struct{}{}:
+		default:
+		}
+	})
+}
+
+const messageCols = `id, kind, site_id, work_order_id, idempotency_key, message, status, attempts, last_error,
+	next_attempt_at, created_at, delivered_at`
+
+func (tx *Tx) scanMessages(ctx context.Context, rows *sql.Rows, err error) ([]integration.OutboxMessage, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := []integration.OutboxMessage{}
+	for rows.Next() {
+		var (
+			m   integration.OutboxMessage
+			raw string
+		)
+		if err := rows.Scan(&m.ID, &m.Kind, &m.SiteID, &m.WorkOrderID, &m.IdempotencyKey, &raw, &m.Status,
+			&m.Attempts, &m.LastError, (*dbTime)(&m.NextAttemptAt), (*dbTime)(&m.CreatedAt), nullTime{&m.DeliveredAt}); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(raw), &m.Message); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if out[i].MaterialLineIDs, err = tx.messageLines(ctx, out[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (tx *Tx) messageLines(ctx context.Context, id string) ([]string, error) {
+	rows, err := tx.query(ctx, `SELECT material_line_id FROM integration_message_lines WHERE message_id = ? ORDER BY material_line_id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []string{}
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// OutboxMessage returns the outbox message with id.
+func (tx *Tx) OutboxMessage(ctx context.Context, id string) (*integration.OutboxMessage, error) {
+	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages WHERE id = ?`, id)
+	ms, err := tx.scanMessages(ctx, rows, err)
+	if err != nil {
+		return nil, err
+	}
+	if len(ms) == 0 {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "outbox message %s does not exist", id)
+	}
+	return &ms[0], nil
+}
+
+// OutboxMessages lists outbox messages by id, filtered.
+func (tx *Tx) OutboxMessages(ctx context.Context, f integration.MessageFilter) (millwright.Page[integration.OutboxMessage], error) {
+	n := page(f.Limit)
+	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages
+		WHERE id > ? AND (? = '' OR status = ?) AND (? = '' OR work_order_id = ?) AND (? = '' OR site_id = ?)
+		ORDER BY id LIMIT ?`, f.Cursor, f.Status, f.Status, f.WorkOrderID, f.WorkOrderID, f.SiteID, f.SiteID, n)
+	ms, err := tx.scanMessages(ctx, rows, err)
+	if err != nil {
+		return millwright.Page[integration.OutboxMessage]{}, err
+	}
+	return millwright.NewPage(ms, n, func(m integration.OutboxMessage) string { return m.ID }), nil
+}
+
+// ClaimMessages takes up to limit pending messages that are due, oldest
+// first, the first undelivered one of each work order only, so a work
+// order's messages go out in order. Each is leased until lease from now:
+// its next attempt moves there and its attempts count up, so another
+// dispatcher leaves it alone and a crash mid-send only delays it. On
+// PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED.
+func (tx *Tx) ClaimMessages(ctx context.Context, limit int, lease time.Duration) ([]integration.OutboxMessage, error) {
+	lock := ""
+	if tx.engine == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages m
+		WHERE m.status = ? AND m.next_attempt_at <= ?
+			AND (m.work_order_id = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
+				WHERE e.work_order_id = m.work_order_id AND e.status = ? AND e.id < m.id))
+		ORDER BY m.id LIMIT ?`+lock,
+		integration.StatusPending, tx.now, integration.StatusPending, limit)
+	ms, err := tx.scanMessages(ctx, rows, err)
+	if err != nil {
+		return nil, err
+	}
+	until := tx.now.Add(lease)
+	for i := range ms {
+		ms[i].Attempts++
+		if _, err := tx.exec(ctx, `UPDATE integration_messages SET attempts = ?, next_attempt_at = ? WHERE id = ?`,
+			ms[i].Attempts, until, ms[i].ID); err != nil {
+			return nil, err
+		}
+	}
+	return ms, nil
+}
+
+// SaveOutboxMessage stores a message's status, attempts, error and times.
+func (tx *Tx) SaveOutboxMessage(ctx context.Context, m *integration.OutboxMessage) error {
+	_, err := tx.exec(ctx, `UPDATE integration_messages SET status = ?, attempts = ?, last_error = ?,
+			next_attempt_at = ?, delivered_at = ? WHERE id = ?`,
+		m.Status, m.Attempts, m.LastError, m.NextAttemptAt, m.DeliveredAt, m.ID)
+	return err
+}
+
+// ItemMapping returns the ERP cross-reference of an item at a site: the
+// site's own mapping first, then the global one.
+func (tx *Tx) ItemMapping(ctx context.Context, itemID, siteID string) (*integration.ItemMapping, error) {
+	var m integration.ItemMapping
+	err := tx.queryRow(ctx, `SELECT item_id, site_id, erp_item_code, erp_unit, factor, updated_at FROM item_mappings
+		WHERE item_id = ? AND (site_id = ? OR site_id = '') ORDER BY site_id DESC LIMIT 1`, itemID, siteID).
+		Scan(&m.ItemID, &m.SiteID, &m.ERPItemCode, &m.ERPUnit, &m.Factor, (*dbTime)(&m.UpdatedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "item %s has no ERP mapping for site %s", itemID, siteID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// SaveItemMapping creates or replaces the mapping of an item at a site.
+func (tx *Tx) SaveItemMapping(ctx context.Context, m *integration.ItemMapping) error {
+	m.UpdatedAt = tx.now
+	_, err := tx.exec(ctx, `INSERT INTO item_mappings (item_id, site_id, erp_item_code, erp_unit, factor, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (item_id, site_id) DO UPDATE SET erp_item_code = excluded.erp_item_code,
+			erp_unit = excluded.erp_unit, factor = excluded.factor, updated_at = excluded.updated_at`,
+		m.ItemID, m.SiteID, m.ERPItemCode, m.ERPUnit, m.Factor, m.UpdatedAt)
+	return err
+}
+
+// ItemMappings lists every item mapping, by item and site.
+func (tx *Tx) ItemMappings(ctx context.Context, itemID string) ([]integration.ItemMapping, error) {
+	rows, err := tx.query(ctx, `SELECT item_id, site_id, erp_item_code, erp_unit, factor, updated_at FROM item_mappings
+		WHERE (? = '' OR item_id = ?) ORDER BY item_id, site_id`, itemID, itemID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []integration.ItemMapping{}
+	for rows.Next() {
+		var m integration.ItemMapping
+		if err := rows.Scan(&m.ItemID, &m.SiteID, &m.ERPItemCode, &m.ERPUnit, &m.Factor, (*dbTime)(&m.UpdatedAt)); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// InboundEvent is an ERP event as the CMMS keeps it.
+type InboundEvent struct {
+	integration.Event
+	Status string // applied or waiting
+	Note   string
+}
+
+// RecordEvent keeps ev once, as waiting; it reports false when ev's
+// sequence number was seen before.
+func (tx *Tx) RecordEvent(ctx context.Context, ev integration.Event) (bool, error) {
+	res, err := tx.exec(ctx, `INSERT INTO inbound_events (seq, kind, document_key, payload, status, received_at)
+		VALUES (?, ?, ?, ?, 'waiting', ?) ON CONFLICT (seq) DO NOTHING`,
+		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), tx.now)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// WaitingEvents lists the events not yet applied, in sequence order.
+func (tx *Tx) WaitingEvents(ctx context.Context, limit int) ([]integration.Event, error) {
+	rows, err := tx.query(ctx, `SELECT seq, kind, document_key, payload, received_at FROM inbound_events
+		WHERE status = 'waiting' ORDER BY seq LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []integration.Event{}
+	for rows.Next() {
+		var (
+			ev      integration.Event
+			payload string
+		)
+		if err := rows.Scan(&ev.Seq, &ev.Kind, &ev.DocumentKey, &payload, (*dbTime)(&ev.At)); err != nil {
+			return nil, err
+		}
+		ev.Payload = json.RawMessage(payload)
+		out = append(out, ev)
+	}
+	return out, rows.Err()
+}
+
+// MarkEventApplied records that the event with seq was applied.
+func (tx *Tx) MarkEventApplied(ctx context.Context, seq int64, note string) error {
+	_, err := tx.exec(ctx, `UPDATE inbound_events SET status = 'applied', note = ?, applied_at = ? WHERE seq = ?`,
+		note, tx.now, seq)
+	return err
+}
+
+// IntegrationState returns a value the integration engine keeps, "" when unset.
+func (tx *Tx) IntegrationState(ctx context.Context, key string) (string, error) {
+	var v string
+	err := tx.queryRow(ctx, `SELECT value FROM integration_state WHERE key = ?`, key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return v, err
+}
+
+// SetIntegrationState stores a value the integration engine keeps.
+func (tx *Tx) SetIntegrationState(ctx context.Context, key, value string) error {
+	_, err := tx.exec(ctx, `INSERT INTO integration_state (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
+	return err
+}
+
+// MaterialLine returns the work-order material line with id, locked until
+// the transaction ends.
+func (tx *Tx) MaterialLine(ctx context.Context, id string) (*workorder.Material, error) {
+	var m workorder.Material
+	err := tx.queryRow(ctx, `SELECT `+materialCols+`, i.part_number
+		FROM wo_materials m JOIN items i ON i.id = m.item_id WHERE m.id = ?`+lockOf(tx, "m"), id).
+		Scan(&m.ID, &m.WorkOrderID, &m.ItemID, &m.Quantity, &m.Direct, (*nullStr)(&m.StoreroomID),
+			&m.AutoRequestMaterial, &m.Reserved, &m.Issued, &m.UnitCost, &m.ProcurementStatus, &m.BlockedReason,
+			&m.PurchaseOrderNumber, &m.PromisedDate, &m.CommittedCost, &m.ActualCost, (*dbTime)(&m.CreatedAt),
+			&m.PartNumber)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "material line %s does not exist", id)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+// lockOf is the row-lock suffix that locks only the rows of table alias t.
+func lockOf(tx *Tx, t string) string {
+	if tx.engine == Postgres {
+		return " FOR UPDATE OF " + t
+	}
+	return ""
+}
+
+// EarlierWaiting reports whether an event of the same document with a
+// lower sequence number is still waiting.
+func (tx *Tx) EarlierWaiting(ctx context.Context, documentKey string, seq int64) (bool, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM inbound_events WHERE document_key = ? AND seq < ? AND status = 'waiting'`,
+		documentKey, seq).Scan(&n)
+	return n > 0, err
+}
+
+// BlockedMaterials lists the blocked material lines of an item, oldest first.
+func (tx *Tx) BlockedMaterials(ctx context.Context, itemID string) ([]workorder.Material, error) {
+	rows, err := tx.query(ctx, `SELECT `+materialCols+`, i.part_number
+		FROM wo_materials m JOIN items i ON i.id = m.item_id
+		WHERE m.item_id = ? AND m.procurement_status = ? ORDER BY m.id`, itemID, workorder.ProcurementBlocked)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []workorder.Material{}
+	for rows.Next() {
+		var m workorder.Material
+		if err := rows.Scan(&m.ID, &m.WorkOrderID, &m.ItemID, &m.Quantity, &m.Direct, (*nullStr)(&m.StoreroomID),
+			&m.AutoRequestMaterial, &m.Reserved, &m.Issued, &m.UnitCost, &m.ProcurementStatus, &m.BlockedReason,
+			&m.PurchaseOrderNumber, &m.PromisedDate, &m.CommittedCost, &m.ActualCost, (*dbTime)(&m.CreatedAt),
+			&m.PartNumber); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// UnmappedItem is an item with no ERP mapping for a site.
+type UnmappedItem struct {
+	ItemID, PartNumber, SiteID, SiteCode string
+}
+
+// UnmappedItems lists, for every site (or one), the items that have
+// neither a mapping for that site nor a global one, by site and part.
+func (tx *Tx) UnmappedItems(ctx context.Context, siteID string) ([]UnmappedItem, error) {
+	rows, err := tx.query(ctx, `SELECT i.id, i.part_number, s.id, s.code FROM items i CROSS JOIN sites s
+		WHERE (? = '' OR s.id = ?) AND NOT EXISTS (SELECT 1 FROM item_mappings m
+			WHERE m.item_id = i.id AND (m.site_id = '' OR m.site_id = s.id))
+		ORDER BY s.code, i.part_number`, siteID, siteID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []UnmappedItem{}
+	for rows.Next() {
+		var u UnmappedItem
+		if err := rows.Scan(&u.ItemID, &u.PartNumber, &u.SiteID, &u.SiteCode); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// AssetNoCostCenter is an asset with no cost center.
+type AssetNoCostCenter struct {
+	AssetID, Tag, SiteID string
+}
+
+// AssetsWithoutCostCenter lists the assets of a site (or every site) with
+// no cost center, by tag.
+func (tx *Tx) AssetsWithoutCostCenter(ctx context.Context, siteID string) ([]AssetNoCostCenter, error) {
+	rows, err := tx.query(ctx, `SELECT id, tag, site_id FROM assets
+		WHERE cost_center = '' AND (? = '' OR site_id = ?) ORDER BY tag`, siteID, siteID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []AssetNoCostCenter{}
+	for rows.Next() {
+		var a AssetNoCostCenter
+		if err := rows.Scan(&a.AssetID, &a.Tag, &a.SiteID); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// AutoRequestTrigger returns when work orders of type t request material;
+// release unless set.
+func (tx *Tx) AutoRequestTrigger(ctx context.Context, t workorder.Type) (string, error) {
+	v, err := tx.IntegrationState(ctx, "auto_request_trigger:"+string(t))
+	if v == "" && err == nil {
+		v = workorder.TriggerRelease
+	}
+	return v, err
+}
+
+// SetAutoRequestTrigger sets when work orders of type t request material.
+func (tx *Tx) SetAutoRequestTrigger(ctx context.Context, t workorder.Type, trigger string) error {
+	return tx.SetIntegrationState(ctx, "auto_request_trigger:"+string(t), trigger)
+}
+
+// WorkOrderMessages lists the outbox messages about a work order, oldest first.
+func (tx *Tx) WorkOrderMessages(ctx context.Context, workOrderID string) ([]integration.OutboxMessage, error) {
+	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages WHERE work_order_id = ? ORDER BY id`, workOrderID)
+	return tx.scanMessages(ctx, rows, err)
+}

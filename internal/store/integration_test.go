@@ -1,0 +1,69 @@
+package store_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration"
+	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/storetest"
+)
+
+// An enqueued message is kept only when its transaction commits, wakes the
+// dispatcher after the commit, and is claimed in order per work order.
+func TestOutboxEnqueueAndClaim(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		msg := func(key string) integration.Message {
+			m, err := integration.NewMessage(key, "site_1", "NORTH", "pat", time.Now(), integration.WorkOrderStatus{WorkOrderID: "wo_1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		// Rolled back: nothing kept, no wake-up.
+		db.InTx(ctx, func(tx *store.Tx) error {
+			tx.Enqueue(ctx, msg("k0"), "wo_1")
+			return millwright.Errorf(millwright.Rule, "x", "roll back")
+		})
+		select {
+		case <-db.Wake():
+			t.Fatal("a rolled-back Enqueue woke the dispatcher")
+		default:
+		}
+		for _, k := range []string{"k1", "k2"} {
+			if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.Enqueue(ctx, msg(k), "wo_1", "wom_"+k) }); err != nil {
+				t.Fatalf("Enqueue(%s) = %v", k, err)
+			}
+		}
+		select {
+		case <-db.Wake():
+		default:
+			t.Fatal("a committed Enqueue did not wake the dispatcher")
+		}
+		err := db.InTx(ctx, func(tx *store.Tx) error { return tx.Enqueue(ctx, msg("k1"), "wo_1") })
+		if got := millwright.ErrorCode(err); got != "duplicate" && millwright.ErrorKind(err) != millwright.Conflict {
+			t.Fatalf("second Enqueue(k1) = %v; want a conflict", err)
+		}
+		var claimed []integration.OutboxMessage
+		db.InTx(ctx, func(tx *store.Tx) (err error) {
+			claimed, err = tx.ClaimMessages(ctx, 10, time.Minute)
+			return err
+		})
+		if len(claimed) != 1 || claimed[0].IdempotencyKey != "k1" || claimed[0].Attempts != 1 {
+			t.Fatalf("claimed = %+v; want only k1 (k2 waits behind it), attempt 1", claimed)
+		}
+		if got := claimed[0].MaterialLineIDs; len(got) != 1 || got[0] != "wom_k1" {
+			t.Fatalf("material lines = %v; want [wom_k1]", got)
+		}
+		var again []integration.OutboxMessage
+		db.InTx(ctx, func(tx *store.Tx) (err error) {
+			again, err = tx.ClaimMessages(ctx, 10, time.Minute)
+			return err
+		})
+		if len(again) != 0 {
+			t.Fatalf("claimed again = %d messages; want 0 while k1 is leased", len(again))
+		}
+	})
+}

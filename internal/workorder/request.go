@@ -1,0 +1,179 @@
+package workorder
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration"
+)
+
+// When Auto Request Material sends a work order's request, per work-order
+// type: at approval, at release (the default), or never.
+const (
+	TriggerApproval = "approval"
+	TriggerRelease  = "release"
+	TriggerNever    = "never"
+)
+
+// Triggers lists the trigger points.
+var Triggers = []string{TriggerApproval, TriggerRelease, TriggerNever}
+
+// triggerPassed reports whether w has reached the point at which its type
+// requests material: approved or later for approval, active for release.
+func triggerPassed(ctx context.Context, tx Tx, w *WorkOrder) (bool, error) {
+	trigger, err := tx.AutoRequestTrigger(ctx, w.Type)
+	if err != nil {
+		return false, err
+	}
+	switch trigger {
+	case TriggerApproval:
+		return w.Status == Approved || w.Status == Planned || w.Active(), nil
+	case TriggerNever:
+		return false, nil
+	default:
+		return w.Active(), nil
+	}
+}
+
+// NeededByDays is how far after the release a requested material is
+// needed when nothing else says.
+const NeededByDays = 7
+
+// requestMaterial is Auto Request Material: for each direct line of w
+// marked auto_request_material whose procurement has not started, it checks
+// the item's ERP mapping and puts the lines that pass into ONE requisition
+// request in the outbox, in this transaction, and marks them requested. A
+// line with no mapping is blocked with the reason and the fix; the work
+// order goes on. A line is requested once: only lines in status none are
+// taken, so releasing again, retries and edits ask for nothing twice.
+func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
+	if ok, err := triggerPassed(ctx, tx, w); err != nil || !ok {
+		return err
+	}
+	mats, err := tx.Materials(ctx, w.ID)
+	if err != nil {
+		return err
+	}
+	site, err := tx.Site(ctx, w.SiteID)
+	if err != nil {
+		return err
+	}
+	a, err := tx.Asset(ctx, w.AssetID)
+	if err != nil {
+		return err
+	}
+	req := integration.RequisitionRequest{
+		Priority: w.Priority, CostCenter: a.CostCenter,
+		WorkOrderID: w.ID, WorkOrderNumber: w.Number, AssetID: w.AssetID,
+	}
+	neededBy := tx.Now().AddDate(0, 0, NeededByDays).Format("2006-01-02")
+	var requested []*Material
+	for i := range mats {
+		m := &mats[i]
+		if !m.Direct || !m.AutoRequestMaterial || m.ProcurementStatus != ProcurementNone {
+			continue
+		}
+		mp, err := tx.ItemMapping(ctx, m.ItemID, w.SiteID)
+		if err != nil {
+			if millwright.ErrorKind(err) != millwright.NotFound {
+				return err
+			}
+			m.ProcurementStatus = ProcurementBlocked
+			m.BlockedReason = fmt.Sprintf("part %s: %s %s; add one with POST /api/v1/integration/mappings/items",
+				m.PartNumber, unmapped, site.Code)
+			if err := tx.SaveMaterial(ctx, m); err != nil {
+				return err
+			}
+			if err := tx.Audit(ctx, "work_order", w.ID, "material_blocked", nil, m); err != nil {
+				return err
+			}
+			continue
+		}
+		req.Lines = append(req.Lines, integration.RequisitionLine{
+			WorkOrderID: w.ID, MaterialLineID: m.ID, ERPItemCode: mp.ERPItemCode,
+			Quantity: mp.ToERP(m.Quantity), Unit: mp.ERPUnit, NeededBy: neededBy,
+			EstimatedUnitPrice: unitPriceInERP(m.UnitCost, mp),
+		})
+		requested = append(requested, m)
+	}
+	if len(requested) == 0 {
+		return nil
+	}
+	key := "requisition:" + w.ID + ":" + requested[0].ID
+	msg, err := integration.NewMessage(key, w.SiteID, site.Code, tx.Actor().Username, tx.Now(), req)
+	if err != nil {
+		return err
+	}
+	msg.TimeZone = site.TimeZone
+	ids := make([]string, len(requested))
+	for i, m := range requested {
+		ids[i] = m.ID
+		m.ProcurementStatus, m.BlockedReason = ProcurementRequested, ""
+		if err := tx.SaveMaterial(ctx, m); err != nil {
+			return err
+		}
+	}
+	if err := tx.Enqueue(ctx, msg, w.ID, ids...); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, "work_order", w.ID, "request_material", nil, req)
+}
+
+// unmapped is what the reason of a line blocked by a mapping gap says.
+const unmapped = "no ERP item code mapped for site"
+
+// RetryBlocked requests again the lines of an item that were blocked for
+// want of an ERP mapping, once one is added: for each work order already
+// released and still active, the lines go back to status none and Auto
+// Request Material runs for it again, in this transaction. It returns the
+// work orders it requested material for.
+func RetryBlocked(ctx context.Context, tx Tx, itemID string) ([]string, error) {
+	lines, err := tx.BlockedMaterials(ctx, itemID)
+	if err != nil {
+		return nil, err
+	}
+	var done []string
+	for _, l := range lines {
+		if !strings.Contains(l.BlockedReason, unmapped) || slices.Contains(done, l.WorkOrderID) {
+			continue
+		}
+		w, err := tx.WorkOrderForUpdate(ctx, l.WorkOrderID)
+		if err != nil {
+			return nil, err
+		}
+		if ok, err := triggerPassed(ctx, tx, w); err != nil {
+			return nil, err
+		} else if !ok {
+			continue
+		}
+		mats, err := tx.Materials(ctx, w.ID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range mats {
+			m := &mats[i]
+			if m.ItemID == itemID && m.ProcurementStatus == ProcurementBlocked && strings.Contains(m.BlockedReason, unmapped) {
+				m.ProcurementStatus, m.BlockedReason = ProcurementNone, ""
+				if err := tx.SaveMaterial(ctx, m); err != nil {
+					return nil, err
+				}
+			}
+		}
+		if err := requestMaterial(ctx, tx, w); err != nil {
+			return nil, err
+		}
+		done = append(done, w.ID)
+	}
+	return done, nil
+}
+
+// unitPriceInERP is a CMMS unit cost as the price of one ERP unit.
+func unitPriceInERP(c millwright.Money, mp *integration.ItemMapping) millwright.Money {
+	if !mp.Factor.IsPositive() {
+		return c
+	}
+	return c.Times(mp.Factor)
+}
