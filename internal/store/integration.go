@@ -330,19 +330,7 @@ func (tx *Tx) BlockedMaterials(ctx context.Context, itemID string) ([]workorder.
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []workorder.Material{}
-	for rows.Next() {
-		var m workorder.Material
-		if err := rows.Scan(&m.ID, &m.WorkOrderID, &m.ItemID, &m.Quantity, &m.Direct, (*nullStr)(&m.StoreroomID),
-			&m.AutoRequestMaterial, &m.Reserved, &m.Issued, &m.UnitCost, &m.ProcurementStatus, &m.BlockedReason,
-			&m.PurchaseOrderNumber, &m.PromisedDate, &m.CommittedCost, &m.ActualCost, (*dbTime)(&m.CreatedAt),
-			&m.PartNumber); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return scanMaterials(rows)
 }
 
 // UnmappedItem is an item with no ERP mapping for a site.

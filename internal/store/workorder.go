@@ -135,19 +135,7 @@ func (tx *Tx) Materials(ctx context.Context, workOrderID string) ([]workorder.Ma
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	out := []workorder.Material{}
-	for rows.Next() {
-		var m workorder.Material
-		if err := rows.Scan(&m.ID, &m.WorkOrderID, &m.ItemID, &m.Quantity, &m.Direct, (*nullStr)(&m.StoreroomID),
-			&m.AutoRequestMaterial, &m.Reserved, &m.Issued, &m.UnitCost, &m.ProcurementStatus, &m.BlockedReason,
-			&m.PurchaseOrderNumber, &m.PromisedDate, &m.CommittedCost, &m.ActualCost, (*dbTime)(&m.CreatedAt),
-			&m.PartNumber); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return scanMaterials(rows)
 }
 
 // CreateMaterial stores a new material line; it sets its id and time.
@@ -259,3 +247,21 @@ func (tx *Tx) ItemStockAtSite(ctx context.Context, siteID, itemID string) ([]inv
 }
 
 var _ workorder.Tx = (*Tx)(nil)
+
+// scanMaterials reads material lines selected as materialCols plus the
+// item's part number.
+func scanMaterials(rows *sql.Rows) ([]workorder.Material, error) {
+	defer rows.Close()
+	out := []workorder.Material{}
+	for rows.Next() {
+		var m workorder.Material
+		if err := rows.Scan(&m.ID, &m.WorkOrderID, &m.ItemID, &m.Quantity, &m.Direct, (*nullStr)(&m.StoreroomID),
+			&m.AutoRequestMaterial, &m.Reserved, &m.Issued, &m.UnitCost, &m.ProcurementStatus, &m.BlockedReason,
+			&m.PurchaseOrderNumber, &m.PromisedDate, &m.CommittedCost, &m.ActualCost, (*dbTime)(&m.CreatedAt),
+			&m.PartNumber); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
