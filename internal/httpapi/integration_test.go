@@ -35,7 +35,7 @@ func startDispatcher(t *testing.T, a *api) {
 // fails the test with its last answer otherwise.
 func eventually(t *testing.T, what string, f func() string) {
 	t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		msg := f()
 		if msg == "" {
