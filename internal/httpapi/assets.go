@@ -68,11 +68,7 @@ func (h *Handler) putClassBOM(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listAssets(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}

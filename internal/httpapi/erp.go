@@ -171,11 +171,7 @@ func (h *Handler) erpCreateRequisition(w http.ResponseWriter, r *http.Request) e
 }
 
 func (h *Handler) erpListRequisitions(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}
@@ -362,11 +358,7 @@ func (h *Handler) erpValidateRules(w http.ResponseWriter, r *http.Request) error
 }
 
 func (h *Handler) erpListReviews(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}
@@ -428,11 +420,7 @@ func (h *Handler) erpCompleteReview(w http.ResponseWriter, r *http.Request) erro
 // Purchase orders, receipts, invoices.
 
 func (h *Handler) erpListPurchaseOrders(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}
@@ -517,11 +505,7 @@ func (h *Handler) erpPostInvoice(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) erpListInvoices(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}
@@ -549,11 +533,7 @@ func (h *Handler) erpGetInvoice(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) erpListStock(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}

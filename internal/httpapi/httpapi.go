@@ -264,6 +264,16 @@ func listParams(r *http.Request) (cursor string, limit int, err error) {
 	return q.Get("cursor"), limit, nil
 }
 
+// siteListParams reads ?limit=, ?cursor= and the site a list is limited
+// to (see siteFilter): what every site-scoped list handler starts with.
+func siteListParams(r *http.Request) (cursor string, limit int, site string, err error) {
+	if cursor, limit, err = listParams(r); err != nil {
+		return "", 0, "", err
+	}
+	site, err = siteFilter(r)
+	return cursor, limit, site, err
+}
+
 // scope returns the site the caller is limited to, or "" for every site.
 func scope(r *http.Request) string { return millwright.PrincipalFrom(r.Context()).SiteID }
 

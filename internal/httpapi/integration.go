@@ -39,11 +39,7 @@ func (h *Handler) saveItemMapping(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}
@@ -74,11 +70,7 @@ func (h *Handler) replayMessage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) dataQuality(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}

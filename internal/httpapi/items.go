@@ -47,11 +47,7 @@ func (h *Handler) updateItem(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listStorerooms(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}
@@ -88,11 +84,7 @@ func (h *Handler) putStockSettings(w http.ResponseWriter, r *http.Request) error
 }
 
 func (h *Handler) listStock(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}
@@ -114,11 +106,7 @@ func (h *Handler) adjustStock(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listMovements(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}

@@ -9,11 +9,7 @@ import (
 )
 
 func (h *Handler) listSites(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}
@@ -49,11 +45,7 @@ func (h *Handler) updateSite(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listLocations(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}

@@ -11,11 +11,7 @@ import (
 )
 
 func (h *Handler) listWorkOrders(w http.ResponseWriter, r *http.Request) error {
-	cursor, limit, err := listParams(r)
-	if err != nil {
-		return err
-	}
-	site, err := siteFilter(r)
+	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
 		return err
 	}
