@@ -26,6 +26,7 @@ import (
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/integration/reconcile"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
 
@@ -141,6 +142,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	addr := fs.String("addr", defAddr, "address to listen on")
 	loadDemo := fs.Bool("demo", false, "load a demonstration plant into an empty database")
+	reconcileEvery := fs.Duration("reconcile-every", time.Hour, "how often to reconcile stock and work-order costs with the ERP (0: never)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -183,6 +185,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// embedded ERP in process.
 	dispatcher := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: log}
 	g.Go(func() error { return dispatcher.Run(ctx) })
+	if *reconcileEvery > 0 {
+		g.Go(func() error { return reconcile.Schedule(ctx, db, dispatcher.Connector, *reconcileEvery, log) })
+	}
 	g.Go(func() error {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -162,10 +163,16 @@ func TestAutoRequestMaterialEndToEnd(t *testing.T) {
 				t.Fatalf("requisition line %v is linked to no material line of %s", lm, wo)
 			}
 		}
-		msgs := a.do("GET", "/api/v1/integration/messages?work_order_id="+wo, w.integ, nil).items()
-		if len(msgs) != 1 || msgs[0]["status"] != "delivered" || msgs[0]["kind"] != "requisition_request" {
-			t.Fatalf("messages of the work order = %v; want one delivered requisition_request", msgs)
-		}
+		// The ERP has the requisition once it commits; the outbox marks the
+		// message delivered just after.
+		var msgs []map[string]any
+		eventually(t, "the requisition message delivered", func() string {
+			msgs = a.do("GET", "/api/v1/integration/messages?work_order_id="+wo, w.integ, nil).items()
+			if len(msgs) != 1 || msgs[0]["status"] != "delivered" || msgs[0]["kind"] != "requisition_request" {
+				return fmt.Sprintf("messages of the work order = %v; want one delivered requisition_request", msgs)
+			}
+			return ""
+		})
 		kinds := map[string]string{}
 		for _, e := range a.must(200, "GET", "/api/v1/work-orders/"+wo+"/trace", nil).Body["events"].([]any) {
 			em := e.(map[string]any)

@@ -122,5 +122,9 @@ func (h *Handler) routes() []route {
 		{"GET /api/v1/integration/data-quality", auth.ManageIntegration, h.dataQuality},
 		{"GET /api/v1/integration/settings", auth.ManageIntegration, h.getIntegrationSettings},
 		{"PUT /api/v1/integration/settings", auth.ManageIntegration, h.saveIntegrationSettings},
+		{"GET /api/v1/integration/rollout", auth.ManageIntegration, h.getRollout},
+		{"PUT /api/v1/integration/rollout", auth.ManageIntegration, h.saveRollout},
+		{"POST /api/v1/integration/reconciliation", auth.ManageIntegration, h.runReconciliation},
+		{"GET /api/v1/integration/reconciliation", auth.ManageIntegration, h.listReconciliations},
 	}
 }

@@ -24,11 +24,15 @@ func (tx *Tx) Enqueue(ctx context.Context, m integration.Message, workOrderID st
 	if err != nil {
 		return err
 	}
+	status, why, err := tx.scopeStatus(ctx, m.SiteID, workOrderID)
+	if err != nil {
+		return err
+	}
 	id := millwright.NewID("msg")
 	_, err = tx.exec(ctx, `INSERT INTO integration_messages (id, kind, site_id, work_order_id, idempotency_key,
 			message, status, attempts, last_error, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0, '', ?, ?)`,
-		id, m.Kind, m.SiteID, workOrderID, m.IdempotencyKey, string(b), integration.StatusPending, tx.now, tx.now)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+		id, m.Kind, m.SiteID, workOrderID, m.IdempotencyKey, string(b), status, why, tx.now, tx.now)
 	if err := duplicate(err, "message %s is already in the outbox", m.IdempotencyKey); err != nil {
 		return err
 	}
@@ -322,11 +326,12 @@ func (tx *Tx) EarlierWaiting(ctx context.Context, documentKey string, seq int64)
 	return n > 0, err
 }
 
-// BlockedMaterials lists the blocked material lines of an item, oldest first.
+// BlockedMaterials lists the blocked material lines of an item (of every
+// item when itemID is empty), oldest first.
 func (tx *Tx) BlockedMaterials(ctx context.Context, itemID string) ([]workorder.Material, error) {
 	rows, err := tx.query(ctx, `SELECT `+materialCols+`, i.part_number
 		FROM wo_materials m JOIN items i ON i.id = m.item_id
-		WHERE m.item_id = ? AND m.procurement_status = ? ORDER BY m.id`, itemID, workorder.ProcurementBlocked)
+		WHERE (? = '' OR m.item_id = ?) AND m.procurement_status = ? ORDER BY m.id`, itemID, itemID, workorder.ProcurementBlocked)
 	if err != nil {
 		return nil, err
 	}
