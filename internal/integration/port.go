@@ -220,6 +220,7 @@ type Event struct {
 	Kind        EventKind       `json:"kind"`
 	DocumentKey string          `json:"document_key"`
 	At          time.Time       `json:"at"`
+	Actor       string          `json:"actor,omitempty"` // the ERP user whose action it reports, or the CMMS user whose message caused it
 	Payload     json.RawMessage `json:"payload"`
 }
 
@@ -324,6 +325,7 @@ type StockLevelChanged struct {
 // work order (negative for a credit such as a return).
 type CostPosted struct {
 	EntryID     string           `json:"entry_id"`
+	EntryNumber string           `json:"entry_number,omitempty"`
 	WorkOrderID string           `json:"work_order_id"`
 	AssetID     string           `json:"asset_id,omitempty"`
 	CostCenter  string           `json:"cost_center"`

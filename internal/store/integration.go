@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -233,14 +234,65 @@ type InboundEvent struct {
 // RecordEvent keeps ev once, as waiting; it reports false when ev's
 // sequence number was seen before.
 func (tx *Tx) RecordEvent(ctx context.Context, ev integration.Event) (bool, error) {
-	res, err := tx.exec(ctx, `INSERT INTO inbound_events (seq, kind, document_key, payload, status, received_at)
-		VALUES (?, ?, ?, ?, 'waiting', ?) ON CONFLICT (seq) DO NOTHING`,
-		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), tx.now)
+	res, err := tx.exec(ctx, `INSERT INTO inbound_events (seq, kind, document_key, payload, status, received_at, actor, at)
+		VALUES (?, ?, ?, ?, 'waiting', ?, ?, ?) ON CONFLICT (seq) DO NOTHING`,
+		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), tx.now, ev.Actor, ev.At)
 	if err != nil {
 		return false, err
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, err
+	}
+	for _, wo := range workOrdersIn(ev.Payload) {
+		if _, err := tx.exec(ctx, `INSERT INTO inbound_event_work_orders (work_order_id, seq) VALUES (?, ?)`, wo, ev.Seq); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// workOrdersIn returns the distinct work_order_id values anywhere in a
+// JSON payload: the work orders an event is about.
+func workOrdersIn(payload json.RawMessage) []string {
+	var v any
+	if json.Unmarshal(payload, &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && k == "work_order_id" && s != "" && !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+// WorkOrderEvents lists the ERP events received about a work order, in
+// sequence order.
+func (tx *Tx) WorkOrderEvents(ctx context.Context, workOrderID string) ([]integration.Event, error) {
+	rows, err := tx.query(ctx, `SELECT e.seq, e.kind, e.document_key, e.payload, e.at, e.actor FROM inbound_events e
+		JOIN inbound_event_work_orders w ON w.seq = e.seq WHERE w.work_order_id = ? ORDER BY e.seq`, workOrderID)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, func(r interface{ Scan(...any) error }) (ev integration.Event, err error) {
+		var payload string
+		err = r.Scan(&ev.Seq, &ev.Kind, &ev.DocumentKey, &payload, (*dbTime)(&ev.At), &ev.Actor)
+		ev.Payload = json.RawMessage(payload)
+		return ev, err
+	})
 }
 
 // WaitingEvents lists the events not yet applied, in sequence order.

@@ -63,6 +63,9 @@ type Tx interface {
 	WorkOrderMessages(ctx context.Context, workOrderID string) ([]integration.OutboxMessage, error)
 	// Enqueue writes a message to the outbox in this transaction.
 	Enqueue(ctx context.Context, m integration.Message, workOrderID string, materialLineIDs ...string) error
+	// WorkOrderEvents lists the ERP events received about a work order, in
+	// sequence order.
+	WorkOrderEvents(ctx context.Context, workOrderID string) ([]integration.Event, error)
 	// WorkOrderMovements lists the stock movements that carry a work order's id.
 	WorkOrderMovements(ctx context.Context, workOrderID string) ([]inventory.Movement, error)
 }

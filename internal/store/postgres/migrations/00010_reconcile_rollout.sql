@@ -19,6 +19,22 @@ CREATE TABLE reconciliation_runs (
     result      TEXT NOT NULL
 );
 
+-- The actor of each ERP event (the ERP user, or the CMMS user whose
+-- message caused it) and, on the CMMS side, when it happened and which work
+-- orders it is about: the work order's trace reads them.
+ALTER TABLE erp_events ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbound_events ADD COLUMN actor TEXT NOT NULL DEFAULT '';
+ALTER TABLE inbound_events ADD COLUMN at TIMESTAMPTZ;
+CREATE TABLE inbound_event_work_orders (
+    work_order_id TEXT NOT NULL,
+    seq           BIGINT NOT NULL,
+    PRIMARY KEY (work_order_id, seq)
+);
+
 -- +goose Down
+DROP TABLE inbound_event_work_orders;
+ALTER TABLE inbound_events DROP COLUMN at;
+ALTER TABLE inbound_events DROP COLUMN actor;
+ALTER TABLE erp_events DROP COLUMN actor;
 DROP TABLE reconciliation_runs;
 DROP TABLE integration_scopes;
