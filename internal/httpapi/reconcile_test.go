@@ -147,3 +147,46 @@ func TestReconciliation(t *testing.T) {
 		}
 	})
 }
+
+// Cancelling a work order tells the ERP, which cancels the requisition the
+// release made, and the lines say so; a work order the ERP never heard of
+// sends nothing.
+func TestCancelledWorkOrderCancelsItsRequisition(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		w := newARMWorld(t, a, true)
+		startDispatcher(t, a)
+		wo := mustWorkOrder(t, a, w.plant, map[string]any{"type": "preventive", "asset_id": w.Pump, "title": "Overhaul"}).str("id")
+		mustDrive(t, a, wo, "approve", "release")
+		eventually(t, "requisition", func() string {
+			if n := len(a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil).items()); n != 1 {
+				return "requisitions = " + str(n)
+			}
+			return ""
+		})
+		if r := a.do("POST", "/api/v1/work-orders/"+wo+"/cancel", w.planner, nil); r.Status != 200 {
+			t.Fatalf("cancel = %d %s", r.Status, r.Raw)
+		}
+		eventually(t, "requisition cancelled in the ERP and on the lines", func() string {
+			req := a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil).items()[0]
+			if req["status"] != "cancelled" {
+				return "requisition is " + str(req["status"])
+			}
+			for part, l := range directLines(t, a, wo) {
+				if l["procurement_status"] != "blocked" || !strings.Contains(str(l["blocked_reason"]), "cancelled") {
+					return part + " is " + str(l["procurement_status"]) + ": " + str(l["blocked_reason"])
+				}
+			}
+			return ""
+		})
+		msgs := a.must(200, "GET", "/api/v1/integration/messages?work_order_id="+wo, nil).items()
+		if len(msgs) != 2 || msgs[1]["kind"] != "work_order_status" {
+			t.Fatalf("messages = %v; want the requisition, then the status", msgs)
+		}
+
+		quiet := mustWorkOrder(t, a, w.plant, map[string]any{"title": "Nothing to buy", "asset_id": w.BareAsset}).str("id")
+		mustDrive(t, a, quiet, "cancel")
+		if msgs := a.must(200, "GET", "/api/v1/integration/messages?work_order_id="+quiet, nil).items(); len(msgs) != 0 {
+			t.Fatalf("messages of a work order the ERP never saw = %v; want none", msgs)
+		}
+	})
+}
