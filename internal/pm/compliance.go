@@ -26,10 +26,10 @@ type ComplianceRow struct {
 	AssetID string   `json:"asset_id,omitempty"`
 	Due     int      `json:"due"`
 	OnTime  int      `json:"on_time"`
-	Late    int      `json:"late"`    // completed after the due date (plus grace)
-	Missed  int      `json:"missed"`  // no work order: noted as missed
-	Open    int      `json:"open"`    // not completed by now
-	Skipped int      `json:"skipped"` // cancelled
+	Late    int      `json:"late"`               // completed after the due date (plus grace)
+	Missed  int      `json:"missed"`             // no work order: noted as missed
+	Open    int      `json:"open"`               // not completed by now
+	Skipped int      `json:"skipped"`            // cancelled
 	Percent *float64 `json:"compliance_percent"` // null when nothing was due
 }
 

@@ -291,13 +291,13 @@ type Filter struct {
 // no work order: it fell due while the scheduler was down or an earlier
 // order was open, and the next generated order names it.
 type Occurrence struct {
-	PlanID      string     `json:"plan_id"`
-	Key         string     `json:"key"`
-	DueAt       time.Time  `json:"due_at"`
-	DueValue    *float64   `json:"due_value,omitempty"`
-	WorkOrderID string     `json:"work_order_id,omitempty"`
-	Missed      bool       `json:"missed"`
-	CreatedAt   time.Time  `json:"created_at"`
+	PlanID      string    `json:"plan_id"`
+	Key         string    `json:"key"`
+	DueAt       time.Time `json:"due_at"`
+	DueValue    *float64  `json:"due_value,omitempty"`
+	WorkOrderID string    `json:"work_order_id,omitempty"`
+	Missed      bool      `json:"missed"`
+	CreatedAt   time.Time `json:"created_at"`
 	// From the work order and plan, when read back.
 	AssetID     string     `json:"asset_id,omitempty"`
 	Kind        string     `json:"kind,omitempty"`

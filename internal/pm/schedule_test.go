@@ -134,13 +134,13 @@ func TestDue(t *testing.T) {
 	at := func(s string) time.Time { v, _ := ParseLocal(s, utc); return v }
 	monthly := Trigger{Kind: Calendar, EveryMonths: 1, Start: "2026-01-01T06:00", Schedule: Fixed}
 	tests := []struct {
-		name       string
-		lead       int
-		last       *Occurrence
-		now        string
-		ok         bool
-		due        string
-		missed     int
+		name   string
+		lead   int
+		last   *Occurrence
+		now    string
+		ok     bool
+		due    string
+		missed int
 	}{
 		{"not yet", 7, nil, "2025-12-20T00:00", false, "", 0},
 		{"lead time begun", 7, nil, "2025-12-25T06:00", true, "2026-01-01 06:00", 0},
