@@ -97,11 +97,16 @@ func (p *Plan) StartIn(loc *time.Location) time.Time {
 }
 
 // NextDue is the next due date of a calendar plan in loc, given its last
-// occurrence (ok false when it has none). For a floating schedule whose
+// occurrence (ok false when it has none). The first is the first date of
+// the grid from start at or after the plan's creation: dates before the
+// plan existed are neither due nor missed. For a floating schedule whose
 // last work order was completed, it counts from the completion.
 func (p *Plan) NextDue(loc *time.Location, last Occurrence, ok bool) time.Time {
 	start := p.StartIn(loc)
 	if !ok {
+		if start.Before(p.CreatedAt) {
+			return p.Trigger.GridAfter(start, p.CreatedAt.Add(-time.Nanosecond))
+		}
 		return start
 	}
 	if p.Trigger.Schedule == Floating {

@@ -169,3 +169,19 @@ func TestDue(t *testing.T) {
 		})
 	}
 }
+
+// TestStartBeforeCreation: a plan whose start lies before its creation is
+// first due on the first grid date after it was created; the dates before
+// are neither due nor missed.
+func TestStartBeforeCreation(t *testing.T) {
+	utc := time.UTC
+	p := &Plan{Trigger: Trigger{Kind: Calendar, EveryMonths: 1, Start: "2025-01-31T06:00"},
+		CreatedAt: time.Date(2026, 4, 10, 9, 0, 0, 0, utc)}
+	if got := p.NextDue(utc, Occurrence{}, false).Format("2006-01-02 15:04"); got != "2026-04-30 06:00" {
+		t.Errorf("first due %s; want 2026-04-30 06:00", got)
+	}
+	due, missed, ok := p.Due(utc, Occurrence{}, false, time.Date(2026, 4, 10, 9, 0, 0, 0, utc))
+	if ok {
+		t.Errorf("Due at creation = %v, %v; want nothing due yet", due, missed)
+	}
+}
