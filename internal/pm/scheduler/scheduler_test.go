@@ -22,8 +22,8 @@ import (
 // clock is a settable time for a database.
 type clock struct{ ns atomic.Int64 }
 
-func (c *clock) set(t time.Time)     { c.ns.Store(t.UnixNano()) }
-func (c *clock) now() time.Time      { return time.Unix(0, c.ns.Load()).UTC() }
+func (c *clock) set(t time.Time)      { c.ns.Store(t.UnixNano()) }
+func (c *clock) now() time.Time       { return time.Unix(0, c.ns.Load()).UTC() }
 func useClock(db *store.DB, c *clock) { db.Clock = c.now }
 
 // fixture is a site in Berlin with a pump whose BOM has a stock filter and
