@@ -26,6 +26,7 @@ import (
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/pm/scheduler"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
 
@@ -57,7 +58,7 @@ func exitCode(err error) int {
 }
 
 const usage = `usage:
-  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo]
+  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--pm-interval 1m]
   millwright migrate [--db DSN]
   millwright token create [--db DSN] --user NAME --role ROLE [--site CODE]
   millwright user password [--db DSN] --user NAME [--role ROLE] [--site CODE]   (password on stdin)
@@ -141,6 +142,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	addr := fs.String("addr", defAddr, "address to listen on")
 	loadDemo := fs.Bool("demo", false, "load a demonstration plant into an empty database")
+	pmInterval := fs.Duration("pm-interval", scheduler.DefaultInterval, "how often the PM scheduler looks for due calendar plans (0 turns it off)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -183,6 +185,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// embedded ERP in process.
 	dispatcher := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: log}
 	g.Go(func() error { return dispatcher.Run(ctx) })
+	// The PM scheduler: work orders of calendar plans, lead time ahead. Two
+	// serve processes on one database make each occurrence's order once.
+	if *pmInterval > 0 {
+		pmScheduler := &scheduler.Scheduler{DB: db, Log: log, Interval: *pmInterval}
+		g.Go(func() error { return pmScheduler.Run(ctx) })
+	}
 	g.Go(func() error {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
