@@ -85,7 +85,7 @@ func (h *Handler) pmCompliance(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	now := h.db.Clock().UTC()
+	now := h.db.Clock().UTC().Truncate(time.Second)
 	to, err := reportTime(q.Get("to"), "to", now)
 	if err != nil {
 		return err
