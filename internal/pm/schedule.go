@@ -84,8 +84,9 @@ func (tr Trigger) FromCompletion(start, done time.Time) time.Time {
 	return tr.after(base, 1)
 }
 
-// StartIn returns the first due date of a calendar plan in loc; a plan
-// without a start is first due at midnight of the day it was created.
+// StartIn returns the anchor of a calendar plan's grid in loc: its start,
+// or midnight of the day it was created (so that it is first due one
+// interval later).
 func (p *Plan) StartIn(loc *time.Location) time.Time {
 	if p.Trigger.Start != "" {
 		if t, err := ParseLocal(p.Trigger.Start, loc); err == nil {
