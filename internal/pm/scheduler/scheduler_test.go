@@ -525,3 +525,69 @@ func TestMeterLeadTime(t *testing.T) {
 		}
 	})
 }
+
+// TestOccurrenceOnce: the database keeps one occurrence per plan and key;
+// a second is a duplicate-key conflict.
+func TestOccurrenceOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		fx := mustFixture(t, db)
+		p := mustPlan(t, db, pm.Input{AssetID: fx.Pump, Trigger: pm.Trigger{Kind: pm.Calendar, EveryDays: 7}, WorkOrder: pm.Template{Title: "Round"}})
+		o := pm.Occurrence{PlanID: p.ID, Key: "2026-01-01T05:00:00Z", DueAt: time.Date(2026, 1, 1, 5, 0, 0, 0, time.UTC), Missed: true, CreatedAt: time.Now()}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.AddOccurrence(ctx, &o) }); err != nil {
+			t.Fatal(err)
+		}
+		err := db.InTx(ctx, func(tx *store.Tx) error { return tx.AddOccurrence(ctx, &o) })
+		if millwright.ErrorKind(err) != millwright.Conflict {
+			t.Fatalf("second AddOccurrence = %v; want a conflict", err)
+		}
+	})
+}
+
+// TestFloatingAndInactive: a floating plan's next order counts from the
+// completion of the last; an inactive plan makes nothing.
+func TestFloatingAndInactive(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		c := &clock{}
+		useClock(db, c)
+		c.set(berlin(t, "2026-01-01T00:00"))
+		fx := mustFixture(t, db)
+		no := false
+		p := mustPlan(t, db, pm.Input{AssetID: fx.Pump,
+			Trigger:   pm.Trigger{Kind: pm.Calendar, EveryDays: 10, Schedule: pm.Floating, Start: "2026-01-02T07:00"},
+			WorkOrder: pm.Template{Title: "Clean the strainer", CopyBOM: &no}})
+		mustPlan(t, db, pm.Input{AssetID: fx.Pump, Active: &no,
+			Trigger:   pm.Trigger{Kind: pm.Calendar, EveryDays: 1, Start: "2026-01-02T07:00"},
+			WorkOrder: pm.Template{Title: "Inactive", CopyBOM: &no}})
+		s := &scheduler.Scheduler{DB: db}
+		c.set(berlin(t, "2026-01-02T07:00"))
+		made := step(t, s)
+		if len(made) != 1 || made[0].Title != "Clean the strainer" {
+			t.Fatalf("made %v; want only the active plan's order", made)
+		}
+		c.set(berlin(t, "2026-01-15T16:00")) // completed 13 days after due: next due 25 Jan 07:00
+		finish(t, db, made[0].ID)
+		c.set(berlin(t, "2026-01-25T06:59"))
+		if made := step(t, s); len(made) != 0 {
+			t.Fatalf("before the floating due date: made %d", len(made))
+		}
+		c.set(berlin(t, "2026-01-25T07:00"))
+		made = step(t, s)
+		if len(made) != 1 || !strings.Contains(made[0].Description, "Due 2026-01-25 07:00 CET") {
+			t.Fatalf("made %v; want the order due 25 Jan 07:00", made)
+		}
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			_, err := pm.Deactivate(ctx, tx, p.ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		finish(t, db, made[0].ID)
+		c.set(berlin(t, "2026-03-01T00:00"))
+		if made := step(t, s); len(made) != 0 {
+			t.Fatalf("deactivated: made %d; want 0", len(made))
+		}
+	})
+}
