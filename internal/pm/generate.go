@@ -43,24 +43,12 @@ type generation struct {
 // returns the work order made, or nil.
 func ScheduleCalendar(ctx context.Context, tx Tx, planID string) (*workorder.WorkOrder, error) {
 	p, err := tx.PlanForUpdate(ctx, planID)
-	if err != nil || !p.Active || p.Trigger.Kind != Calendar {
-		return nil, err
-	}
-	if _, open, err := tx.OpenWorkOrder(ctx, p.ID); err != nil || open {
-		return nil, err
-	}
-	loc, err := location(ctx, tx, p.SiteID)
 	if err != nil {
 		return nil, err
 	}
-	last, hasLast, err := tx.LastOccurrence(ctx, p.ID)
-	if err != nil {
+	due, missed, loc, ok, err := calendarDue(ctx, tx, p)
+	if err != nil || !ok {
 		return nil, err
-	}
-	now := tx.Now()
-	due, missed, ok := p.Due(loc, last, hasLast, now)
-	if !ok {
-		return nil, nil
 	}
 	g := generation{
 		occ:      Occurrence{Key: timeKey(due), DueAt: due.UTC()},
@@ -71,6 +59,38 @@ func ScheduleCalendar(ctx context.Context, tx Tx, planID string) (*workorder.Wor
 		g.missed = append(g.missed, Occurrence{Key: timeKey(m), DueAt: m.UTC(), Missed: true})
 	}
 	return generate(ctx, tx, p, g, loc)
+}
+
+// CalendarDue reports whether a calendar plan owes a work order at the
+// transaction's time. It only reads, so a scheduler can ask it in a
+// read-only transaction and open a write transaction only for the plans
+// that are due; ScheduleCalendar decides again under the plan's lock.
+func CalendarDue(ctx context.Context, tx Tx, planID string) (bool, error) {
+	p, err := tx.Plan(ctx, planID)
+	if err != nil {
+		return false, err
+	}
+	_, _, _, ok, err := calendarDue(ctx, tx, p)
+	return ok, err
+}
+
+func calendarDue(ctx context.Context, tx Tx, p *Plan) (due time.Time, missed []time.Time, loc *time.Location, ok bool, err error) {
+	if !p.Active || p.Trigger.Kind != Calendar {
+		return
+	}
+	var open bool
+	if _, open, err = tx.OpenWorkOrder(ctx, p.ID); err != nil || open {
+		return
+	}
+	if loc, err = location(ctx, tx, p.SiteID); err != nil {
+		return
+	}
+	last, hasLast, err := tx.LastOccurrence(ctx, p.ID)
+	if err != nil {
+		return
+	}
+	due, missed, ok = p.Due(loc, last, hasLast, tx.Now())
+	return
 }
 
 func timeKey(t time.Time) string { return t.UTC().Format(time.RFC3339) }

@@ -79,11 +79,20 @@ func (s *Scheduler) Step(ctx context.Context) ([]*workorder.WorkOrder, error) {
 		if ctx.Err() != nil {
 			return made, ctx.Err()
 		}
-		var w *workorder.WorkOrder
-		err := s.DB.InTx(ctx, func(tx *store.Tx) (err error) {
-			w, err = pm.ScheduleCalendar(ctx, tx, id)
+		// Most plans are not due at a given tick: ask in a read-only
+		// transaction, and take the write lock only for those that are.
+		var due bool
+		err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
+			due, err = pm.CalendarDue(ctx, tx, id)
 			return err
 		})
+		var w *workorder.WorkOrder
+		if err == nil && due {
+			err = s.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+				w, err = pm.ScheduleCalendar(ctx, tx, id)
+				return err
+			})
+		}
 		if err != nil {
 			s.log().Error("pm scheduler: plan", "plan", id, "err", err)
 			if first == nil {
