@@ -251,7 +251,7 @@ func (tx *Tx) workOrderClass(ctx context.Context, workOrderID string) (string, e
 		return "", nil
 	}
 	var class string
-	err := tx.queryRow(ctx, `SELECT a.asset_class_id FROM work_orders w JOIN assets a ON a.id = w.asset_id WHERE w.id = ?`,
+	err := tx.queryRow(ctx, `SELECT COALESCE(a.asset_class_id, '') FROM work_orders w JOIN assets a ON a.id = w.asset_id WHERE w.id = ?`,
 		workOrderID).Scan(&class)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil

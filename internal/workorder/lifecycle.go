@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/millwright-cmms/millwright"
-	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/asset"
+	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/inventory"
 )
 
