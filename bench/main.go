@@ -36,6 +36,7 @@ var (
 	flows       bool
 	flowClients int
 	loadRate    int
+	pmPlans     int
 )
 
 func main() {
@@ -44,6 +45,7 @@ func main() {
 	engines := flag.String("engines", "sqlite,postgres", "engines to measure")
 	flag.BoolVar(&flows, "flows", true, "also measure the integration flows (release to requisition, full flow 1)")
 	flag.IntVar(&flowClients, "flow-clients", 4, "full flows run at a time")
+	flag.IntVar(&pmPlans, "pm-plans", 100_000, "PM plans the scheduler pass is timed over (0: skip)")
 	flag.IntVar(&loadRate, "load", 50, "background labor entries per second while release-to-requisition is measured")
 	pg := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL server for the postgres runs")
 	flag.Parse()
@@ -126,15 +128,20 @@ func measure(e store.Engine, pg string, d time.Duration, clients int) error {
 	fmt.Printf("%-9s %-28s %9.2fx\n", e, "API writes / raw commits", w.rate/raw.rate)
 
 	// The integration flows, with the embedded ERP in process.
-	if !flows {
-		return nil
+	if flows {
+		dctx, stop := context.WithCancel(ctx)
+		defer stop()
+		d2 := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		go d2.Run(dctx)
+		c := client{base: srv.URL, tokens: res.Tokens}
+		if err := measureFlows(ctx, string(e)+"/in-proc", c, c, woID, d, flowClients, loadRate); err != nil {
+			return err
+		}
 	}
-	dctx, stop := context.WithCancel(ctx)
-	defer stop()
-	d2 := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	go d2.Run(dctx)
-	c := client{base: srv.URL, tokens: res.Tokens}
-	return measureFlows(ctx, string(e)+"/in-proc", c, c, woID, d, flowClients, loadRate)
+	if pmPlans > 0 {
+		return measureScheduler(ctx, string(e), db, pmPlans)
+	}
+	return nil
 }
 
 type result struct {

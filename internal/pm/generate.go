@@ -61,17 +61,42 @@ func ScheduleCalendar(ctx context.Context, tx Tx, planID string) (*workorder.Wor
 	return generate(ctx, tx, p, g, loc)
 }
 
-// CalendarDue reports whether a calendar plan owes a work order at the
-// transaction's time. It only reads, so a scheduler can ask it in a
-// read-only transaction and open a write transaction only for the plans
-// that are due; ScheduleCalendar decides again under the plan's lock.
-func CalendarDue(ctx context.Context, tx Tx, planID string) (bool, error) {
-	p, err := tx.Plan(ctx, planID)
+// PlanState is a plan with what decides whether it is due.
+type PlanState struct {
+	Plan
+	Last    Occurrence
+	HasLast bool
+	Open    bool // a work order of the plan is open
+}
+
+// DueCalendarPlans returns the ids of the active calendar plans due at the
+// transaction's time, deciding for all of them from one read, so that a
+// scheduler's pass over many plans costs a few queries, not a few per
+// plan. ScheduleCalendar decides again under each plan's lock.
+func DueCalendarPlans(ctx context.Context, tx Tx) ([]string, error) {
+	plans, err := tx.ActivePlans(ctx, Calendar)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	_, _, _, ok, err := calendarDue(ctx, tx, p)
-	return ok, err
+	zones := map[string]*time.Location{}
+	var due []string
+	for i := range plans {
+		ps := &plans[i]
+		if ps.Open {
+			continue
+		}
+		loc, ok := zones[ps.SiteID]
+		if !ok {
+			if loc, err = location(ctx, tx, ps.SiteID); err != nil {
+				return nil, err
+			}
+			zones[ps.SiteID] = loc
+		}
+		if _, _, ok := ps.Due(loc, ps.Last, ps.HasLast, tx.Now()); ok {
+			due = append(due, ps.ID)
+		}
+	}
+	return due, nil
 }
 
 func calendarDue(ctx context.Context, tx Tx, p *Plan) (due time.Time, missed []time.Time, loc *time.Location, ok bool, err error) {

@@ -263,6 +263,10 @@ type Tx interface {
 	PlansForMeter(ctx context.Context, assetID, meter string) ([]Plan, error)
 	// ActivePlanIDs lists the ids of the active plans of a trigger kind.
 	ActivePlanIDs(ctx context.Context, kind string) ([]string, error)
+	// ActivePlans lists the active plans of a trigger kind with, for each,
+	// its latest occurrence (if any) and whether it has an open work
+	// order: what deciding which are due needs, read at once.
+	ActivePlans(ctx context.Context, kind string) ([]PlanState, error)
 	// LastOccurrence returns a plan's latest occurrence (by due date),
 	// false when it has none.
 	LastOccurrence(ctx context.Context, planID string) (Occurrence, bool, error)

@@ -132,6 +132,55 @@ func (tx *Tx) PlansForMeter(ctx context.Context, assetID, meter string) ([]pm.Pl
 	return scanPlans(rows)
 }
 
+// ActivePlans lists the active plans of a trigger kind with their latest
+// occurrence and whether a work order of theirs is open, in three queries.
+func (tx *Tx) ActivePlans(ctx context.Context, kind string) ([]pm.PlanState, error) {
+	rows, err := tx.query(ctx, `SELECT `+planCols+` FROM pm_plans WHERE kind = ? AND active = ? ORDER BY id`, kind, true)
+	if err != nil {
+		return nil, err
+	}
+	plans, err := scanPlans(rows)
+	if err != nil {
+		return nil, err
+	}
+	rows, err = tx.query(ctx, `SELECT `+occurrenceCols+occurrenceFrom+`
+		WHERE p.kind = ? AND p.active = ? ORDER BY o.plan_id, o.due_at, o.due_value`, kind, true)
+	if err != nil {
+		return nil, err
+	}
+	occs, err := scanAll(rows, scanOccurrence)
+	if err != nil {
+		return nil, err
+	}
+	last := make(map[string]pm.Occurrence, len(occs))
+	for _, o := range occs { // in due order: the last one of each plan stays
+		last[o.PlanID] = o
+	}
+	rows, err = tx.query(ctx, `SELECT DISTINCT o.plan_id FROM pm_occurrences o JOIN work_orders w ON w.id = o.work_order_id
+		JOIN pm_plans p ON p.id = o.plan_id
+		WHERE p.kind = ? AND w.status NOT IN ('completed', 'closed', 'cancelled')`, kind)
+	if err != nil {
+		return nil, err
+	}
+	openIDs, err := scanAll(rows, func(r interface{ Scan(...any) error }) (id string, err error) {
+		err = r.Scan(&id)
+		return id, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	open := make(map[string]bool, len(openIDs))
+	for _, id := range openIDs {
+		open[id] = true
+	}
+	out := make([]pm.PlanState, len(plans))
+	for i, p := range plans {
+		o, has := last[p.ID]
+		out[i] = pm.PlanState{Plan: p, Last: o, HasLast: has, Open: open[p.ID]}
+	}
+	return out, nil
+}
+
 // ActivePlanIDs lists the ids of the active plans of a trigger kind.
 func (tx *Tx) ActivePlanIDs(ctx context.Context, kind string) ([]string, error) {
 	rows, err := tx.query(ctx, `SELECT id FROM pm_plans WHERE kind = ? AND active = ? ORDER BY id`, kind, true)

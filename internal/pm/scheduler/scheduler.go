@@ -63,9 +63,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 // others go on; the first error is returned at the end.
 func (s *Scheduler) Step(ctx context.Context) ([]*workorder.WorkOrder, error) {
 	ctx = millwright.WithPrincipal(ctx, millwright.System)
+	// Which plans are due is decided from one read of them all; the write
+	// lock is taken only for those, and the decision made again under it.
 	var ids []string
 	err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
-		ids, err = tx.ActivePlanIDs(ctx, pm.Calendar)
+		ids, err = pm.DueCalendarPlans(ctx, tx)
 		return err
 	})
 	if err != nil {
@@ -79,20 +81,11 @@ func (s *Scheduler) Step(ctx context.Context) ([]*workorder.WorkOrder, error) {
 		if ctx.Err() != nil {
 			return made, ctx.Err()
 		}
-		// Most plans are not due at a given tick: ask in a read-only
-		// transaction, and take the write lock only for those that are.
-		var due bool
-		err := s.DB.View(ctx, func(tx *store.Tx) (err error) {
-			due, err = pm.CalendarDue(ctx, tx, id)
+		var w *workorder.WorkOrder
+		err := s.DB.InTx(ctx, func(tx *store.Tx) (err error) {
+			w, err = pm.ScheduleCalendar(ctx, tx, id)
 			return err
 		})
-		var w *workorder.WorkOrder
-		if err == nil && due {
-			err = s.DB.InTx(ctx, func(tx *store.Tx) (err error) {
-				w, err = pm.ScheduleCalendar(ctx, tx, id)
-				return err
-			})
-		}
 		if err != nil {
 			s.log().Error("pm scheduler: plan", "plan", id, "err", err)
 			if first == nil {
