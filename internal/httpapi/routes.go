@@ -34,6 +34,11 @@ func (h *Handler) routes() []route {
 		{"GET /api/v1/assets/{id}/children", auth.Read, h.listAssetChildren},
 		{"GET /api/v1/assets/{id}/bom", auth.Read, h.getAssetBOM},
 		{"PUT /api/v1/assets/{id}/bom", auth.PlanAssets, h.putAssetBOM},
+		{"GET /api/v1/assets/{id}/meters", auth.Read, h.listMeters},
+		{"POST /api/v1/assets/{id}/meters", auth.PlanAssets, h.declareMeter},
+		{"GET /api/v1/assets/{id}/readings", auth.Read, h.listReadings},
+		{"POST /api/v1/assets/{id}/readings", auth.RecordReadings, h.recordReading},
+		{"GET /api/v1/readings/unmatched", auth.ReviewReadings, h.listUnmatchedReadings},
 
 		{"GET /api/v1/items", auth.Read, h.listItems},
 		{"POST /api/v1/items", auth.ManageItems, h.createItem},
