@@ -25,6 +25,7 @@ import (
 	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
+	"github.com/millwright-cmms/millwright/internal/ingest"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
@@ -57,12 +58,12 @@ func exitCode(err error) int {
 }
 
 const usage = `usage:
-  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo]
+  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--mqtt tcp://HOST:PORT]
   millwright migrate [--db DSN]
   millwright token create [--db DSN] --user NAME --role ROLE [--site CODE]
   millwright user password [--db DSN] --user NAME [--role ROLE] [--site CODE]   (password on stdin)
 DSN is sqlite:PATH (default sqlite:./millwright.db) or postgres://user@host:port/db.
-MILLWRIGHT_DB and MILLWRIGHT_ADDR set --db and --addr.`
+MILLWRIGHT_DB, MILLWRIGHT_ADDR and MILLWRIGHT_MQTT set --db, --addr and --mqtt.`
 
 // run is the whole program; tests call it with their own arguments.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -141,8 +142,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	addr := fs.String("addr", defAddr, "address to listen on")
 	loadDemo := fs.Bool("demo", false, "load a demonstration plant into an empty database")
+	mqttURL := fs.String("mqtt", getenv("MILLWRIGHT_MQTT"), "MQTT broker to take readings from, such as tcp://127.0.0.1:1883 (default off)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *mqttURL != "" {
+		if _, _, err := ingest.ParseBroker(*mqttURL); err != nil {
+			return err
+		}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	db, err := openDB(ctx, *dsn)
@@ -166,8 +173,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		demo.PrintWelcome(stdout, res, base, *dsn)
 	}
+	// Readings, over HTTP and MQTT alike, go through one recorder. Its
+	// Hook (nil: none) runs in the transaction that stores a reading.
+	readings := &ingest.Recorder{DB: db}
+	api := httpapi.New(db, log)
+	api.SetRecorder(readings)
 	srv := &http.Server{
-		Handler:           httpapi.New(db, log),
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
@@ -183,6 +195,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// embedded ERP in process.
 	dispatcher := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: log}
 	g.Go(func() error { return dispatcher.Run(ctx) })
+	if *mqttURL != "" {
+		sub := &ingest.Subscriber{Broker: *mqttURL, Recorder: readings, Log: log}
+		g.Go(func() error { return sub.Run(ctx) })
+		fmt.Fprintf(stdout, "millwright takes readings from %s (topic millwright/{site_code}/{asset_tag}/{meter})\n", *mqttURL)
+	}
 	g.Go(func() error {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/reading"
+	"github.com/millwright-cmms/millwright/internal/store"
 )
 
 // mustMeter declares a meter on an asset as admin.
@@ -180,5 +182,50 @@ func TestRecordReadingIdempotencyKey(t *testing.T) {
 		if n := len(a.must(200, "GET", path, nil).items()); n != 1 {
 			t.Fatalf("%d readings; want 1", n)
 		}
+	})
+}
+
+func TestUnmatchedReadingsList(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		p := mustPlant(t, a)
+		err := a.db.InTx(t.Context(), func(tx *store.Tx) error {
+			for _, u := range []reading.Unmatched{
+				{SiteID: p.Site, Topic: "millwright/NORTH/P-101/temp_c", Payload: `{"value":1}`, Code: "unknown_meter", Reason: "asset P-101 has no meter temp_c"},
+				{SiteID: p.OtherSite, Topic: "millwright/SOUTH/X/temp_c", Payload: `{"value":1}`, Code: "unknown_asset", Reason: "no asset X"},
+				{Topic: "millwright/WEST/X/temp_c", Payload: `{"value":1}`, Code: "unknown_site", Reason: "no site WEST"},
+			} {
+				if err := tx.AddUnmatched(t.Context(), &u); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes := func(r resp) []any {
+			t.Helper()
+			if r.Status != 200 {
+				t.Fatalf("list = %d %s", r.Status, r.Raw)
+			}
+			var out []any
+			for _, it := range r.items() {
+				out = append(out, it["code"])
+			}
+			return out
+		}
+		path := "/api/v1/readings/unmatched"
+		if got := codes(a.do("GET", path, a.token("ian", millwright.Integration, ""), nil)); fmt.Sprint(got) != "[unknown_meter unknown_asset unknown_site]" {
+			t.Fatalf("integration sees %v; want all three", got)
+		}
+		planner := a.token("pia", millwright.Planner, p.Site)
+		if got := codes(a.do("GET", path, planner, nil)); fmt.Sprint(got) != "[unknown_meter]" {
+			t.Fatalf("planner of NORTH sees %v; want NORTH's only", got)
+		}
+		wantError(t, a.do("GET", path+"?site_id="+p.OtherSite, planner, nil), 403, "site_forbidden")
+		if got := codes(a.do("GET", path+"?site_id="+p.OtherSite+"&limit=1", a.admin, nil)); fmt.Sprint(got) != "[unknown_asset]" {
+			t.Fatalf("admin asking for SOUTH sees %v", got)
+		}
+		wantError(t, a.do("GET", path, a.token("tina", millwright.Technician, ""), nil), 403, "forbidden")
 	})
 }

@@ -55,16 +55,10 @@ const sessionExpiry = 24 * 60 * 60
 
 // Run subscribes and stores readings until ctx ends.
 func (s *Subscriber) Run(ctx context.Context) error {
-	u, err := url.Parse(s.Broker)
-	if err != nil || u.Host == "" {
-		return millwright.Errorf(millwright.Invalid, "bad_mqtt_url",
-			"MQTT broker %q is not a URL such as tcp://127.0.0.1:1883", s.Broker)
+	u, clientID, err := ParseBroker(s.Broker)
+	if err != nil {
+		return err
 	}
-	clientID := u.Query().Get("client_id")
-	if clientID == "" {
-		clientID = "millwright"
-	}
-	u.RawQuery = ""
 	root := s.Root
 	if root == "" {
 		root = DefaultRoot
@@ -128,6 +122,28 @@ func (s *Subscriber) Run(ctx context.Context) error {
 	defer cancel()
 	cm.Disconnect(dctx)
 	return nil
+}
+
+// ParseBroker reads a broker URL: tcp://host:port (mqtt://, tls:// and
+// ws:// also), with an optional ?client_id= (default "millwright").
+func ParseBroker(broker string) (u *url.URL, clientID string, err error) {
+	u, err = url.Parse(broker)
+	if err != nil || u.Host == "" || u.Port() == "" {
+		return nil, "", millwright.Errorf(millwright.Invalid, "bad_mqtt_url",
+			"MQTT broker %q is not a URL such as tcp://127.0.0.1:1883", broker)
+	}
+	switch u.Scheme {
+	case "tcp", "mqtt", "tls", "ssl", "mqtts", "ws", "wss":
+	default:
+		return nil, "", millwright.Errorf(millwright.Invalid, "bad_mqtt_url",
+			"MQTT broker %q has scheme %q; use tcp://, mqtt://, tls://, ws:// or wss://", broker, u.Scheme)
+	}
+	clientID = u.Query().Get("client_id")
+	if clientID == "" {
+		clientID = "millwright"
+	}
+	u.RawQuery = ""
+	return u, clientID, nil
 }
 
 // payload is the body of a reading message.
