@@ -3,7 +3,7 @@
 // clients, on SQLite and PostgreSQL. It prints throughput, latency
 // percentiles and the ratio of API writes to raw commits.
 //
-//	go run ./bench [-duration 5s] [-clients 8] [-engines sqlite,postgres]
+//	go run ./bench [-duration 5s] [-clients 8] [-engines sqlite,postgres] [-mqtt tcp://127.0.0.1:1883]
 package main
 
 import (
@@ -35,17 +35,26 @@ func main() {
 	clients := flag.Int("clients", 8, "concurrent API clients")
 	engines := flag.String("engines", "sqlite,postgres", "engines to measure")
 	pg := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL server for the postgres runs")
+	mqtt := flag.String("mqtt", "tcp://127.0.0.1:1883", "MQTT broker for the reading-ingestion measurement (\"\" skips it)")
+	publishers := flag.Int("publishers", 4, "concurrent MQTT publishers")
+	series := flag.String("series", "", "C-MAPSS file whose sensor values are published (default: ../shared/data/cmapss/train_FD001.txt)")
 	flag.Parse()
 	fmt.Printf("%-9s %-28s %10s %9s %9s %9s\n", "engine", "measurement", "per sec", "p50", "p95", "p99")
 	for _, e := range strings.Split(*engines, ",") {
-		if err := measure(store.Engine(e), *pg, *duration, *clients); err != nil {
+		if err := measure(store.Engine(e), *pg, *duration, *clients, mqttOptions{*mqtt, *series, *publishers}); err != nil {
 			fmt.Fprintf(os.Stderr, "bench %s: %v\n", e, err)
 			os.Exit(1)
 		}
 	}
 }
 
-func measure(e store.Engine, pg string, d time.Duration, clients int) error {
+// mqttOptions configure the reading-ingestion measurement.
+type mqttOptions struct {
+	broker, series string
+	publishers     int
+}
+
+func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOptions) error {
 	ctx := context.Background()
 	dsn, cleanup, err := freshDB(e, pg)
 	if err != nil {
@@ -113,6 +122,9 @@ func measure(e store.Engine, pg string, d time.Duration, clients int) error {
 	r := run(d, clients, call("GET", "/api/v1/work-orders/"+doneID+"/costs", nil, 200))
 	r.print(e, fmt.Sprintf("API work-order costs (%d cl.)", clients))
 	fmt.Printf("%-9s %-28s %9.2fx\n", e, "API writes / raw commits", w.rate/raw.rate)
+	if mq.broker != "" {
+		return measureMQTT(ctx, e, db, mq.broker, mq.series, d, mq.publishers)
+	}
 	return nil
 }
 
