@@ -245,4 +245,3 @@ func dropSession(host, clientID string) {
 		c.Disconnect(&paho.Disconnect{})
 	}
 }
-
