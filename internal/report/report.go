@@ -86,9 +86,7 @@ const (
 // Both are rounded to two decimals, and null when N is 0.
 func ComputeReliability(w Window, by string, assets []AssetInfo, failures []Failure) Reliability {
 	period := hours(w.To.Sub(w.From))
-	type acc struct {
-		row ReliabilityRow
-	}
+	type acc struct{ row ReliabilityRow }
 	groups := map[string]*acc{}
 	var keys []string
 	keyOf := map[string]string{}
@@ -110,10 +108,11 @@ func ComputeReliability(w Window, by string, assets []AssetInfo, failures []Fail
 		g.row.Assets++
 	}
 	for _, f := range failures {
-		g := groups[keyOf[f.AssetID]]
-		if g == nil {
-			continue
+		k, ok := keyOf[f.AssetID]
+		if !ok {
+			continue // an asset outside the report's scope
 		}
+		g := groups[k]
 		g.row.Failures++
 		g.row.DowntimeHours = g.row.DowntimeHours.Add(f.DowntimeHours)
 	}
