@@ -229,3 +229,33 @@ func TestUnmatchedReadingsList(t *testing.T) {
 		wantError(t, a.do("GET", path, a.token("tina", millwright.Technician, ""), nil), 403, "forbidden")
 	})
 }
+
+func TestEnsureMeter(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		p := mustPlant(t, a)
+		ensure := func(name string, kind reading.Kind) (string, error) {
+			var id string
+			err := a.db.InTx(t.Context(), func(tx *store.Tx) error {
+				m, err := reading.EnsureMeter(t.Context(), tx, p.Pump, name, kind)
+				if m != nil {
+					id = m.ID
+				}
+				return err
+			})
+			return id, err
+		}
+		first, err := ensure("run_hours", reading.Counter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again, err := ensure("run_hours", reading.Counter); err != nil || again != first {
+			t.Fatalf("EnsureMeter again = %s, %v; want %s", again, err, first)
+		}
+		if _, err := ensure("run_hours", reading.Gauge); millwright.ErrorCode(err) != "meter_kind_mismatch" {
+			t.Fatalf("EnsureMeter as a gauge = %v; want meter_kind_mismatch", err)
+		}
+		if r := a.do("POST", "/api/v1/assets/"+p.Pump+"/readings", a.admin, map[string]any{"meter": "run_hours", "value": 5}); r.Status != 201 {
+			t.Fatalf("reading of the ensured meter = %d %s", r.Status, r.Raw)
+		}
+	})
+}

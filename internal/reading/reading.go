@@ -176,6 +176,27 @@ func DeclareMeter(ctx context.Context, tx Tx, assetID string, m *Meter) error {
 	return tx.Audit(ctx, "asset", a.ID, "declare_meter", nil, m)
 }
 
+// EnsureMeter returns the asset's meter named name, declaring it with kind
+// when the asset has none: for use-cases that name a meter, such as a PM
+// plan triggered by run hours or a condition rule over vibration, so that
+// the readings they wait for are accepted. A meter of another kind is a
+// Rule error.
+func EnsureMeter(ctx context.Context, tx Tx, assetID, name string, kind Kind) (*Meter, error) {
+	m, err := tx.MeterForUpdate(ctx, assetID, strings.TrimSpace(name))
+	if millwright.ErrorKind(err) == millwright.NotFound {
+		m = &Meter{Name: name, Kind: kind}
+		return m, DeclareMeter(ctx, tx, assetID, m)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if m.Kind != kind {
+		return nil, millwright.Errorf(millwright.Rule, "meter_kind_mismatch",
+			"meter %s of asset %s is a %s, not a %s; use another meter or name", m.Name, assetID, m.Kind, kind)
+	}
+	return m, nil
+}
+
 // Meters lists the meters of an asset the caller may see.
 func Meters(ctx context.Context, tx Tx, assetID string) ([]Meter, error) {
 	a, err := tx.Asset(ctx, assetID)
