@@ -77,9 +77,26 @@ func (h *Handler) listUnmatchedReadings(w http.ResponseWriter, r *http.Request) 
 	if err != nil {
 		return err
 	}
+	status := r.URL.Query().Get("status")
+	switch status {
+	case "", reading.UnmatchedOpen, reading.UnmatchedResolved, "all":
+	default:
+		return millwright.Errorf(millwright.Invalid, "invalid_status", "status %q is not one of open (the default), resolved or all", status)
+	}
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
-		return tx.UnmatchedReadings(ctx, reading.UnmatchedFilter{SiteID: site, Cursor: cursor, Limit: limit})
+		return tx.UnmatchedReadings(ctx, reading.UnmatchedFilter{SiteID: site, Status: status, Cursor: cursor, Limit: limit})
 	})
+}
+
+// replayUnmatchedReading stores an unmatched reading now that its cause
+// is fixed, and marks it resolved.
+func (h *Handler) replayUnmatchedReading(w http.ResponseWriter, r *http.Request) error {
+	u, err := h.readings.Replay(r.Context(), r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, u)
+	return nil
 }
 
 // timeParam reads an optional RFC 3339 query parameter.

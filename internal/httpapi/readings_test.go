@@ -259,3 +259,62 @@ func TestEnsureMeter(t *testing.T) {
 		}
 	})
 }
+
+func TestReplayUnmatchedReading(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		p := mustPlant(t, a)
+		add := func(siteID, topic, payload, code string) string {
+			u := reading.Unmatched{SiteID: siteID, Topic: topic, Payload: payload, Code: code, Reason: "r"}
+			if err := a.db.InTx(t.Context(), func(tx *store.Tx) error { return tx.AddUnmatched(t.Context(), &u) }); err != nil {
+				t.Fatal(err)
+			}
+			return u.ID
+		}
+		temp := add(p.Site, "millwright/NORTH/P-101/temp_c", `{"value":81}`, "unknown_meter")
+		bad := add(p.Site, "millwright/NORTH/P-101/temp_c", `high`, "bad_payload")
+		west := add("", "millwright/WEST/P-1/temp_c", `{"value":1}`, "unknown_site")
+		planner := a.token("pia", millwright.Planner, p.Site)
+		replay := func(id, token string) resp {
+			return a.do("POST", "/api/v1/readings/unmatched/"+id+"/replay", token, nil)
+		}
+
+		// Still unknown: refused, and nothing changes.
+		wantError(t, replay(temp, planner), 422, "unknown_meter")
+		mustMeter(t, a, p.Pump, "temp_c", "gauge")
+		r := replay(temp, planner)
+		if r.Status != 200 || r.str("status") != "resolved" || r.str("resolved_by") != "pia" || r.str("reading_id") == "" {
+			t.Fatalf("replay = %d %s", r.Status, r.Raw)
+		}
+		readings := a.must(200, "GET", "/api/v1/assets/"+p.Pump+"/readings?meter=temp_c", nil).items()
+		if len(readings) != 1 || readings[0]["id"] != r.str("reading_id") || readings[0]["value"] != 81.0 ||
+			readings[0]["source"] != "mqtt" || readings[0]["recorded_by"] != "pia" || readings[0]["at"] != r.str("received_at") {
+			t.Fatalf("readings after replay = %v; want one, at the message's receipt", readings)
+		}
+		wantError(t, replay(temp, planner), 409, "already_resolved")
+		wantError(t, replay(bad, planner), 422, "cannot_replay")
+		wantError(t, replay(west, planner), 403, "site_forbidden")
+		wantError(t, replay("umr_nope", planner), 404, "not_found")
+		wantError(t, replay(bad, a.token("tina", millwright.Technician, "")), 403, "forbidden")
+
+		ids := func(q string) string {
+			var out []string
+			for _, it := range a.must(200, "GET", "/api/v1/readings/unmatched"+q, nil).items() {
+				out = append(out, it["id"].(string))
+			}
+			return strings.Join(out, " ")
+		}
+		if got := ids(""); got != bad+" "+west {
+			t.Errorf("open = %s; want %s %s", got, bad, west)
+		}
+		if got := ids("?status=resolved"); got != temp {
+			t.Errorf("resolved = %s; want %s", got, temp)
+		}
+		if got := ids("?status=all"); got != temp+" "+bad+" "+west {
+			t.Errorf("all = %s", got)
+		}
+		wantError(t, a.do("GET", "/api/v1/readings/unmatched?status=done", a.admin, nil), 400, "invalid_status")
+		if audit := a.must(200, "GET", "/api/v1/audit?entity_type=unmatched_reading&entity_id="+temp, nil).items(); len(audit) != 1 {
+			t.Errorf("audit of the replay = %v", audit)
+		}
+	})
+}

@@ -39,6 +39,7 @@ func (h *Handler) routes() []route {
 		{"GET /api/v1/assets/{id}/readings", auth.Read, h.listReadings},
 		{"POST /api/v1/assets/{id}/readings", auth.RecordReadings, h.recordReading},
 		{"GET /api/v1/readings/unmatched", auth.ReviewReadings, h.listUnmatchedReadings},
+		{"POST /api/v1/readings/unmatched/{id}/replay", auth.ReviewReadings, h.replayUnmatchedReading},
 		{"GET /api/v1/reports/reliability", auth.Read, h.reliabilityReport},
 		{"GET /api/v1/reports/backlog", auth.Read, h.backlogReport},
 		{"GET /api/v1/reports/maintenance-cost", auth.Read, h.maintenanceCostReport},

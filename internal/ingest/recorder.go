@@ -7,6 +7,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/reading"
@@ -86,4 +87,67 @@ func (rc *Recorder) Unmatched(ctx context.Context, topic, siteCode string, paylo
 		}
 		return tx.AddUnmatched(ctx, u)
 	})
+}
+
+// Replay stores an unmatched reading again, now that its cause is fixed
+// (the meter declared, the asset created), through the same use-case and
+// hook, in one transaction; it marks the unmatched reading resolved. The
+// reading is recorded by the caller, at the message's own time or, when it
+// had none, the time it was received. When it still cannot be stored, the
+// error says why and nothing changes.
+func (rc *Recorder) Replay(ctx context.Context, id string) (*reading.Unmatched, error) {
+	var out *reading.Unmatched
+	err := rc.DB.InTx(ctx, func(tx *store.Tx) error {
+		u, err := tx.UnmatchedForUpdate(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := checkUnmatchedSite(ctx, u); err != nil {
+			return err
+		}
+		if u.ResolvedAt != nil {
+			return millwright.Errorf(millwright.Conflict, "already_resolved",
+				"unmatched reading %s was replayed into reading %s already", u.ID, u.ReadingID)
+		}
+		root, _, _ := strings.Cut(u.Topic, "/")
+		site, tag, meter, err := parseTopic(root, u.Topic)
+		if err != nil {
+			return millwright.Errorf(millwright.Rule, "cannot_replay", "%s; a message to another topic cannot be replayed", err.(*millwright.Error).Message)
+		}
+		in, err := parsePayload([]byte(u.Payload))
+		if err != nil {
+			return millwright.Errorf(millwright.Rule, "cannot_replay", "%s; a payload that cannot be read cannot be replayed", err.(*millwright.Error).Message)
+		}
+		in.Meter = meter
+		if in.At == "" {
+			in.At = u.ReceivedAt.Format(time.RFC3339Nano)
+		}
+		res, err := reading.RecordByTag(ctx, tx, site, tag, reading.SourceMQTT, in)
+		if err != nil {
+			return err
+		}
+		if rc.Hook != nil && !res.Duplicate {
+			if err := rc.Hook(ctx, tx, res.Reading); err != nil {
+				return err
+			}
+		}
+		before := *u
+		if err := tx.ResolveUnmatched(ctx, u, res.ID); err != nil {
+			return err
+		}
+		out = u
+		return tx.Audit(ctx, "unmatched_reading", u.ID, "replay", before, u)
+	})
+	return out, err
+}
+
+// checkUnmatchedSite refuses an unmatched reading of another site, or of
+// no known site, to a user limited to a site.
+func checkUnmatchedSite(ctx context.Context, u *reading.Unmatched) error {
+	p := millwright.PrincipalFrom(ctx)
+	if p.SiteID != "" && u.SiteID == "" {
+		return millwright.Errorf(millwright.Forbidden, "site_forbidden",
+			"unmatched reading %s names no known site; only a user of every site may replay it", u.ID)
+	}
+	return millwright.CheckSite(ctx, u.SiteID)
 }

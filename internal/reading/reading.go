@@ -101,12 +101,25 @@ type Unmatched struct {
 	Code       string    `json:"code"`
 	Reason     string    `json:"reason"`
 	ReceivedAt time.Time `json:"received_at"`
+	// Status is open until the message is replayed into a reading.
+	Status     string     `json:"status"`
+	ResolvedAt *time.Time `json:"resolved_at"`
+	ResolvedBy string     `json:"resolved_by"`
+	ReadingID  string     `json:"reading_id"`
 }
 
+// Statuses of an unmatched reading.
+const (
+	UnmatchedOpen     = "open"
+	UnmatchedResolved = "resolved"
+)
+
 // UnmatchedFilter selects unmatched readings; SiteID limits them to a site
-// (and hides those of no known site).
+// (and hides those of no known site). Status is open (the default),
+// resolved or all.
 type UnmatchedFilter struct {
 	SiteID string
+	Status string
 	Cursor string
 	Limit  int
 }

@@ -148,20 +148,54 @@ func (tx *Tx) AddUnmatched(ctx context.Context, u *reading.Unmatched) error {
 	return err
 }
 
+const unmatchedCols = `id, site_id, topic, payload, code, reason, received_at, resolved_at, resolved_by, reading_id`
+
+func scanUnmatched(s interface{ Scan(...any) error }) (reading.Unmatched, error) {
+	var u reading.Unmatched
+	err := s.Scan(&u.ID, &u.SiteID, &u.Topic, &u.Payload, &u.Code, &u.Reason, (*dbTime)(&u.ReceivedAt),
+		nullTime{&u.ResolvedAt}, &u.ResolvedBy, &u.ReadingID)
+	u.Status = reading.UnmatchedOpen
+	if u.ResolvedAt != nil {
+		u.Status = reading.UnmatchedResolved
+	}
+	return u, err
+}
+
 // UnmatchedReadings lists unmatched readings, oldest first. With a site,
 // only those of the site are listed.
 func (tx *Tx) UnmatchedReadings(ctx context.Context, f reading.UnmatchedFilter) (millwright.Page[reading.Unmatched], error) {
 	n := page(f.Limit)
-	rows, err := tx.query(ctx, `
-		SELECT id, site_id, topic, payload, code, reason, received_at FROM unmatched_readings
-		WHERE id > ? AND (? = '' OR site_id = ?) ORDER BY id LIMIT ?`, f.Cursor, f.SiteID, f.SiteID, n)
+	q := `SELECT ` + unmatchedCols + ` FROM unmatched_readings WHERE id > ? AND (? = '' OR site_id = ?)`
+	switch f.Status {
+	case "", reading.UnmatchedOpen:
+		q += ` AND resolved_at IS NULL`
+	case reading.UnmatchedResolved:
+		q += ` AND resolved_at IS NOT NULL`
+	}
+	rows, err := tx.query(ctx, q+` ORDER BY id LIMIT ?`, f.Cursor, f.SiteID, f.SiteID, n)
 	if err != nil {
 		return millwright.Page[reading.Unmatched]{}, err
 	}
-	out, err := scanAll(rows, func(s interface{ Scan(...any) error }) (reading.Unmatched, error) {
-		var u reading.Unmatched
-		err := s.Scan(&u.ID, &u.SiteID, &u.Topic, &u.Payload, &u.Code, &u.Reason, (*dbTime)(&u.ReceivedAt))
-		return u, err
-	})
+	out, err := scanAll(rows, scanUnmatched)
 	return millwright.NewPage(out, n, func(u reading.Unmatched) string { return u.ID }), err
+}
+
+// UnmatchedForUpdate returns the unmatched reading with id, locked until
+// the transaction ends.
+func (tx *Tx) UnmatchedForUpdate(ctx context.Context, id string) (*reading.Unmatched, error) {
+	u, err := scanUnmatched(tx.queryRow(ctx, `SELECT `+unmatchedCols+` FROM unmatched_readings WHERE id = ?`+tx.forUpdate(), id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "unmatched reading %s does not exist", id)
+	}
+	return &u, err
+}
+
+// ResolveUnmatched records that an unmatched reading became readingID,
+// by the transaction's actor at its time.
+func (tx *Tx) ResolveUnmatched(ctx context.Context, u *reading.Unmatched, readingID string) error {
+	now := tx.now
+	u.ResolvedAt, u.ResolvedBy, u.ReadingID, u.Status = &now, tx.Actor().Username, readingID, reading.UnmatchedResolved
+	_, err := tx.exec(ctx, `UPDATE unmatched_readings SET resolved_at = ?, resolved_by = ?, reading_id = ? WHERE id = ?`,
+		now, u.ResolvedBy, readingID, u.ID)
+	return err
 }

@@ -32,7 +32,8 @@ CREATE TABLE readings (
 CREATE INDEX readings_asset ON readings (asset_id, at);
 
 -- unmatched_readings: MQTT messages that named an unknown site, asset or
--- meter, could not be read, or broke a rule; kept with the reason.
+-- meter, could not be read, or broke a rule; kept with the reason. Once
+-- replayed into a reading, resolved_at and reading_id say when and which.
 CREATE TABLE unmatched_readings (
     id          TEXT PRIMARY KEY,
     site_id     TEXT NOT NULL DEFAULT '',
@@ -40,7 +41,10 @@ CREATE TABLE unmatched_readings (
     payload     TEXT NOT NULL,
     code        TEXT NOT NULL,
     reason      TEXT NOT NULL,
-    received_at TIMESTAMPTZ NOT NULL
+    received_at TIMESTAMPTZ NOT NULL,
+    resolved_at TIMESTAMPTZ,
+    resolved_by TEXT NOT NULL DEFAULT '',
+    reading_id  TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX unmatched_readings_site ON unmatched_readings (site_id, id);
 
