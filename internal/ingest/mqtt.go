@@ -2,6 +2,7 @@ package ingest
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,6 +48,9 @@ type Subscriber struct {
 	// RetryDelay is the longest wait between reconnection attempts
 	// (default 2 s).
 	RetryDelay time.Duration
+	// Attempts is how many times a message the store fails on is tried
+	// before it is kept as unmatched (default 8: about 20 s).
+	Attempts int
 }
 
 // sessionExpiry is how long the broker keeps the subscription and its
@@ -154,24 +158,41 @@ type payload struct {
 }
 
 // handle stores one message and reports whether it may be acknowledged:
-// it is committed, as a reading or as an unmatched reading. It retries
-// while the database fails, and gives up (without acknowledging, so the
-// broker sends it again) only when ctx ends.
+// it is committed, as a reading or as an unmatched reading. While the
+// database fails it retries, backing off; after Attempts failures it
+// keeps the message as unmatched (code store_failed), so that one message
+// the store cannot take does not hold up the others. It gives up without
+// acknowledging, so that the broker sends the message again, only when
+// ctx ends.
 func (s *Subscriber) handle(ctx context.Context, log *slog.Logger, root string, p *paho.Publish) bool {
 	ctx = millwright.WithPrincipal(ctx, Principal)
-	for wait := 50 * time.Millisecond; ; wait = min(2*wait, 5*time.Second) {
+	wait := 50 * time.Millisecond
+	for attempt := 1; ; attempt++ {
 		err := s.store(ctx, root, p)
 		if err == nil {
 			return true
 		}
-		log.Error("mqtt: cannot store a reading; retrying", "topic", p.Topic, "err", err)
+		log.Error("mqtt: cannot store a reading; retrying", "topic", p.Topic, "attempt", attempt, "err", err)
+		if attempt >= cmp.Or(s.Attempts, defaultAttempts) {
+			site, _, _, _ := parseTopic(root, p.Topic)
+			failed := millwright.Errorf(millwright.Rule, "store_failed",
+				"the reading could not be stored after %d attempts; the server log has the details", attempt)
+			if s.Recorder.Unmatched(ctx, p.Topic, site, p.Payload, failed) == nil {
+				return true
+			}
+		}
 		select {
 		case <-ctx.Done():
 			return false
 		case <-time.After(wait):
 		}
+		wait = min(2*wait, 5*time.Second)
 	}
 }
+
+// defaultAttempts is how many times a message is tried before it is kept
+// as unmatched: with the backoff, about 20 s.
+const defaultAttempts = 8
 
 // store records the message as a reading or as unmatched; an error means
 // neither is committed.

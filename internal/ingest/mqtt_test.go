@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -91,15 +92,17 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 // it has subscribed.
 func (f *fixture) subscribe(t *testing.T, broker string, hook ingest.Hook) context.CancelFunc {
 	t.Helper()
+	return f.subscribeWith(t, broker, &ingest.Subscriber{Recorder: &ingest.Recorder{DB: f.db, Hook: hook}})
+}
+
+// subscribeWith runs s, completed for f, until the test ends.
+func (f *fixture) subscribeWith(t *testing.T, broker string, s *ingest.Subscriber) context.CancelFunc {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	s := &ingest.Subscriber{
-		Broker:       "tcp://" + broker + "?client_id=" + f.root,
-		Root:         f.root,
-		Recorder:     &ingest.Recorder{DB: f.db, Hook: hook},
-		Log:          slog.New(slog.NewTextHandler(io.Discard, nil)),
-		OnSubscribed: func() { f.subscribedOne <- struct{}{} },
-		RetryDelay:   200 * time.Millisecond,
-	}
+	s.Broker, s.Root = "tcp://"+broker+"?client_id="+f.root, f.root
+	s.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s.OnSubscribed = func() { f.subscribedOne <- struct{}{} }
+	s.RetryDelay = 200 * time.Millisecond
 	done := make(chan error, 1)
 	go func() { done <- s.Run(ctx) }()
 	t.Cleanup(func() {
@@ -333,6 +336,36 @@ func TestMQTTUnmatchedReadings(t *testing.T) {
 			t.Errorf("%d run_hours readings; want 1", n)
 		}
 	})
+}
+
+// TestMQTTStoreFailure: a message the store keeps failing on (here, a
+// hook with an internal error) is retried, then kept as unmatched, and
+// the messages after it are stored.
+func TestMQTTStoreFailure(t *testing.T) {
+	needBroker(t, brokerAddr)
+	db := storetest.Open(t, store.SQLite)
+	f := newFixture(t, db)
+	var calls atomic.Int32
+	hook := func(ctx context.Context, tx *store.Tx, r reading.Reading) error {
+		if r.Value.String() == "13" {
+			calls.Add(1)
+			return errors.New("disk on fire")
+		}
+		return nil
+	}
+	f.subscribeWith(t, brokerAddr, &ingest.Subscriber{Recorder: &ingest.Recorder{DB: db, Hook: hook}, Attempts: 3})
+	pub := mustPublisher(t, brokerAddr)
+	topic := f.root + "/NORTH/P-101/vibration_mm_s"
+	pub.publish(t, topic, `{"value":13,"at":"2026-11-01T00:00:00Z"}`)
+	pub.publish(t, topic, `{"value":2,"at":"2026-11-01T00:01:00Z"}`)
+	waitFor(t, "the next reading", func() (bool, error) { return len(f.readings(t, "vibration_mm_s")) == 1, nil })
+	u := f.unmatched(t, "")
+	if len(u) != 1 || u[0].Code != "store_failed" || strings.Contains(u[0].Reason, "disk") || u[0].SiteID != f.north {
+		t.Fatalf("unmatched = %+v; want one store_failed of NORTH that does not leak the internal error", u)
+	}
+	if n := calls.Load(); n != 3 {
+		t.Errorf("the failing reading was tried %d times; want 3", n)
+	}
 }
 
 // TestMQTTHeldWhileDown: QoS 1 messages published while Millwright is not

@@ -64,13 +64,10 @@ const maxPayload = 4096
 // error that says why, in a transaction of its own. siteCode names the
 // site the topic names, when it is known.
 func (rc *Recorder) Unmatched(ctx context.Context, topic, siteCode string, payload []byte, cause error) error {
-	u := &reading.Unmatched{Topic: topic, Code: millwright.ErrorCode(cause), Reason: cause.Error()}
+	u := &reading.Unmatched{Topic: topic, Code: "internal", Reason: "internal error; the server log has the details"}
 	var e *millwright.Error
 	if errors.As(cause, &e) {
-		u.Reason = e.Message
-	}
-	if u.Code == "" {
-		u.Code = "internal"
+		u.Code, u.Reason = e.Code, e.Message
 	}
 	p := payload
 	if len(p) > maxPayload {
