@@ -135,6 +135,9 @@ type Tx interface {
 	// MeterForUpdate returns the asset's meter named name, locked until the
 	// transaction ends, so that readings of one meter queue.
 	MeterForUpdate(ctx context.Context, assetID, name string) (*Meter, error)
+	// MeterByTopic returns the asset and its meter that a site code, an
+	// asset tag and a meter name name, the meter locked as by MeterForUpdate.
+	MeterByTopic(ctx context.Context, siteCode, tag, name string) (*asset.Asset, *Meter, error)
 	// ReadingAt returns the reading of meterID at exactly at, if any.
 	ReadingAt(ctx context.Context, meterID string, at time.Time) (Reading, bool, error)
 	// ReadingBefore and ReadingAfter return the nearest reading of meterID
@@ -252,6 +255,16 @@ func Record(ctx context.Context, tx Tx, assetID, source string, in Input) (*Resu
 // RecordByTag is Record for an asset named by its site's code and its tag,
 // as an MQTT topic names it.
 func RecordByTag(ctx context.Context, tx Tx, siteCode, tag, source string, in Input) (*Result, error) {
+	// The common case in one round trip; the lookups one by one only to
+	// say which of site, asset or meter is unknown.
+	if a, m, err := tx.MeterByTopic(ctx, siteCode, tag, strings.TrimSpace(in.Meter)); err == nil {
+		if err := millwright.CheckSite(ctx, a.SiteID); err != nil {
+			return nil, err
+		}
+		return recordMeter(ctx, tx, a, m, source, in)
+	} else if millwright.ErrorKind(err) != millwright.NotFound {
+		return nil, err
+	}
 	s, err := tx.SiteByCode(ctx, siteCode)
 	if millwright.ErrorKind(err) == millwright.NotFound {
 		return nil, millwright.Errorf(millwright.Rule, "unknown_site",
@@ -282,16 +295,24 @@ func record(ctx context.Context, tx Tx, a *asset.Asset, source string, in Input)
 	if in.Value == nil {
 		return nil, millwright.Errorf(millwright.Invalid, "missing_field", "value is required: the meter's reading as a number")
 	}
-	at, err := ParseAt(in.At, tx.Now())
-	if err != nil {
-		return nil, err
-	}
 	m, err := tx.MeterForUpdate(ctx, a.ID, in.Meter)
 	if millwright.ErrorKind(err) == millwright.NotFound {
 		return nil, millwright.Errorf(millwright.Rule, "unknown_meter",
 			"asset %s has no meter %q; declare it first with POST /api/v1/assets/%s/meters {\"name\":%q,\"kind\":\"gauge\"} (or \"counter\")",
 			a.Tag, in.Meter, a.ID, in.Meter)
 	}
+	if err != nil {
+		return nil, err
+	}
+	return recordMeter(ctx, tx, a, m, source, in)
+}
+
+// recordMeter stores a reading of meter m of asset a, locked.
+func recordMeter(ctx context.Context, tx Tx, a *asset.Asset, m *Meter, source string, in Input) (*Result, error) {
+	if in.Value == nil {
+		return nil, millwright.Errorf(millwright.Invalid, "missing_field", "value is required: the meter's reading as a number")
+	}
+	at, err := ParseAt(in.At, tx.Now())
 	if err != nil {
 		return nil, err
 	}

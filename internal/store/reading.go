@@ -62,6 +62,40 @@ func (tx *Tx) MeterForUpdate(ctx context.Context, assetID, name string) (*readin
 	return &m, err
 }
 
+// MeterByTopic returns the asset of the site with code siteCode tagged
+// tag, and its meter named name, locked until the transaction ends: what
+// an MQTT topic names, in one round trip.
+func (tx *Tx) MeterByTopic(ctx context.Context, siteCode, tag, name string) (*asset.Asset, *reading.Meter, error) {
+	var (
+		a   asset.Asset
+		m   reading.Meter
+		arm sql.NullBool
+	)
+	lock := ""
+	if tx.engine == Postgres {
+		lock = " FOR NO KEY UPDATE OF m"
+	}
+	err := tx.queryRow(ctx, `
+		SELECT a.id, a.tag, a.name, a.site_id, a.asset_class_id, a.parent_id, a.location_id, a.criticality,
+			a.cost_center, a.auto_request_material, a.created_at, a.updated_at,
+			m.id, m.asset_id, m.name, m.kind, m.unit, m.created_at
+		FROM meters m JOIN assets a ON a.id = m.asset_id JOIN sites s ON s.id = a.site_id
+		WHERE s.code = ? AND a.tag = ? AND m.name = ?`+lock, siteCode, tag, name,
+	).Scan(&a.ID, &a.Tag, &a.Name, &a.SiteID, (*nullStr)(&a.ClassID), (*nullStr)(&a.ParentID), (*nullStr)(&a.LocationID),
+		&a.Criticality, &a.CostCenter, &arm, (*dbTime)(&a.CreatedAt), (*dbTime)(&a.UpdatedAt),
+		&m.ID, &m.AssetID, &m.Name, &m.Kind, &m.Unit, (*dbTime)(&m.CreatedAt))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil, millwright.Errorf(millwright.NotFound, "not_found", "no meter %s/%s/%s", siteCode, tag, name)
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	if arm.Valid {
+		a.AutoRequestMaterial = &arm.Bool
+	}
+	return &a, &m, nil
+}
+
 const readingCols = `r.id, r.asset_id, r.meter_id, m.name, m.kind, r.value, r.total, r.replacement, r.at, r.source, r.recorded_by, r.received_at`
 
 func scanReading(s interface{ Scan(...any) error }) (reading.Reading, error) {
