@@ -3,7 +3,7 @@
 // clients, on SQLite and PostgreSQL. It prints throughput, latency
 // percentiles and the ratio of API writes to raw commits.
 //
-//	go run ./bench [-duration 5s] [-clients 8] [-engines sqlite,postgres]
+//	go run ./bench [-duration 5s] [-clients 8] [-engines sqlite,postgres] [-mqtt tcp://127.0.0.1:1883]
 package main
 
 import (
@@ -48,17 +48,26 @@ func main() {
 	flag.IntVar(&pmPlans, "pm-plans", 100_000, "PM plans the scheduler pass is timed over (0: skip)")
 	flag.IntVar(&loadRate, "load", 50, "background labor entries per second while release-to-requisition is measured")
 	pg := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL server for the postgres runs")
+	mqtt := flag.String("mqtt", "tcp://127.0.0.1:1883", "MQTT broker for the reading-ingestion measurement (\"\" skips it)")
+	publishers := flag.Int("publishers", 4, "concurrent MQTT publishers")
+	series := flag.String("series", "", "C-MAPSS file whose sensor values are published (default: ../shared/data/cmapss/train_FD001.txt)")
 	flag.Parse()
 	fmt.Printf("%-9s %-28s %10s %9s %9s %9s\n", "engine", "measurement", "per sec", "p50", "p95", "p99")
 	for _, e := range strings.Split(*engines, ",") {
-		if err := measure(store.Engine(e), *pg, *duration, *clients); err != nil {
+		if err := measure(store.Engine(e), *pg, *duration, *clients, mqttOptions{*mqtt, *series, *publishers}); err != nil {
 			fmt.Fprintf(os.Stderr, "bench %s: %v\n", e, err)
 			os.Exit(1)
 		}
 	}
 }
 
-func measure(e store.Engine, pg string, d time.Duration, clients int) error {
+// mqttOptions configure the reading-ingestion measurement.
+type mqttOptions struct {
+	broker, series string
+	publishers     int
+}
+
+func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOptions) error {
 	ctx := context.Background()
 	dsn, cleanup, err := freshDB(e, pg)
 	if err != nil {
@@ -139,7 +148,12 @@ func measure(e store.Engine, pg string, d time.Duration, clients int) error {
 		}
 	}
 	if pmPlans > 0 {
-		return measureScheduler(ctx, string(e), db, pmPlans)
+		if err := measureScheduler(ctx, string(e), db, pmPlans); err != nil {
+			return err
+		}
+	}
+	if mq.broker != "" {
+		return measureMQTT(ctx, e, db, mq.broker, mq.series, d, mq.publishers)
 	}
 	return nil
 }

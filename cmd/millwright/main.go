@@ -25,6 +25,7 @@ import (
 	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
+	"github.com/millwright-cmms/millwright/internal/ingest"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/integration/reconcile"
 	"github.com/millwright-cmms/millwright/internal/pm/scheduler"
@@ -59,12 +60,12 @@ func exitCode(err error) int {
 }
 
 const usage = `usage:
-  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--pm-interval 1m]
+  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--pm-interval 1m] [--mqtt tcp://HOST:PORT] [--reconcile-every 1h]
   millwright migrate [--db DSN]
   millwright token create [--db DSN] --user NAME --role ROLE [--site CODE]
   millwright user password [--db DSN] --user NAME [--role ROLE] [--site CODE]   (password on stdin)
 DSN is sqlite:PATH (default sqlite:./millwright.db) or postgres://user@host:port/db.
-MILLWRIGHT_DB and MILLWRIGHT_ADDR set --db and --addr.`
+MILLWRIGHT_DB, MILLWRIGHT_ADDR and MILLWRIGHT_MQTT set --db, --addr and --mqtt.`
 
 // run is the whole program; tests call it with their own arguments.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -145,8 +146,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	loadDemo := fs.Bool("demo", false, "load a demonstration plant into an empty database")
 	reconcileEvery := fs.Duration("reconcile-every", time.Hour, "how often to reconcile stock and work-order costs with the ERP (0: never)")
 	pmInterval := fs.Duration("pm-interval", scheduler.DefaultInterval, "how often the PM scheduler looks for due calendar plans (0 turns it off)")
+	mqttURL := fs.String("mqtt", getenv("MILLWRIGHT_MQTT"), "MQTT broker to take readings from, such as tcp://127.0.0.1:1883 (default off)")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *mqttURL != "" {
+		if _, _, err := ingest.ParseBroker(*mqttURL); err != nil {
+			return err
+		}
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	db, err := openDB(ctx, *dsn)
@@ -170,8 +177,14 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		demo.PrintWelcome(stdout, res, base, *dsn)
 	}
+	// Readings, over HTTP and MQTT alike, go through one recorder. Its
+	// hook runs the meter and condition PM plans in the transaction that
+	// stores a reading.
+	readings := &ingest.Recorder{DB: db, Hook: ingest.PMHook}
+	api := httpapi.New(db, log)
+	api.SetRecorder(readings)
 	srv := &http.Server{
-		Handler:           httpapi.New(db, log),
+		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
@@ -195,6 +208,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if *pmInterval > 0 {
 		pmScheduler := &scheduler.Scheduler{DB: db, Log: log, Interval: *pmInterval}
 		g.Go(func() error { return pmScheduler.Run(ctx) })
+	}
+	if *mqttURL != "" {
+		sub := &ingest.Subscriber{Broker: *mqttURL, Recorder: readings, Log: log}
+		g.Go(func() error { return sub.Run(ctx) })
+		fmt.Fprintf(stdout, "millwright takes readings from %s (topic millwright/{site_code}/{asset_tag}/{meter})\n", *mqttURL)
 	}
 	g.Go(func() error {
 		<-ctx.Done()

@@ -37,6 +37,7 @@ const (
 	AddDirectItem     Action = "add_direct_item"    // add a direct (non-stock) item to a work order
 	RecordReadings    Action = "record_readings"    // meter and sensor readings
 	PlanPM            Action = "plan_pm"            // PM plans: create, edit, deactivate
+	ReviewReadings    Action = "review_readings"    // readings that arrived over MQTT but matched nothing
 	ReadAudit         Action = "read_audit"         // the audit trail and its verification
 	Purchase          Action = "purchase"           // requisitions and purchase orders
 	ApproveRequest    Action = "approve_request"    // approve or reject a routed requisition
@@ -64,6 +65,7 @@ var Matrix = map[Action][]millwright.Role{
 	AddDirectItem:     {millwright.Planner, millwright.Technician},
 	RecordReadings:    {millwright.Technician},
 	PlanPM:            {millwright.Planner},
+	ReviewReadings:    {millwright.Planner, millwright.Integration},
 	ReadAudit:         {millwright.Finance, millwright.Integration},
 	Purchase:          {millwright.Buyer},
 	ApproveRequest:    {millwright.Approver},
@@ -114,6 +116,7 @@ var describe = map[Action]string{
 	AddDirectItem:     "add direct items to work orders",
 	RecordReadings:    "record readings",
 	PlanPM:            "create, edit or deactivate PM plans",
+	ReviewReadings:    "review unmatched readings",
 	ReadAudit:         "read the audit trail",
 	Purchase:          "manage requisitions and purchase orders",
 	ApproveRequest:    "approve or reject requisitions",

@@ -19,21 +19,23 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/auth"
+	"github.com/millwright-cmms/millwright/internal/ingest"
 	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
 
 // Handler serves the API.
 type Handler struct {
-	db   *store.DB
-	log  *slog.Logger
-	mux  *http.ServeMux
-	conn integration.Connector // the ERP, for reconciliation; nil: the embedded one
+	db       *store.DB
+	log      *slog.Logger
+	mux      *http.ServeMux
+	conn     integration.Connector // the ERP, for reconciliation; nil: the embedded one
+	readings *ingest.Recorder      // stores readings; SetRecorder shares one with MQTT
 }
 
 // New returns the API handler over db.
 func New(db *store.DB, log *slog.Logger) *Handler {
-	h := &Handler{db: db, log: log, mux: http.NewServeMux()}
+	h := &Handler{db: db, log: log, mux: http.NewServeMux(), readings: &ingest.Recorder{DB: db}}
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/reading"
 )
 
 // related turns a not-found error for a resource named in a request body
@@ -49,6 +50,9 @@ func Create(ctx context.Context, tx Tx, in Input) (*Plan, error) {
 		SiteID: a.SiteID, AssetID: a.ID, Name: in.Name, Trigger: in.Trigger,
 		LeadTimeDays: in.LeadTimeDays, WorkOrder: in.WorkOrder, Active: in.Active == nil || *in.Active,
 		CreatedBy: tx.Actor().Username, CreatedAt: now, UpdatedAt: now,
+	}
+	if err := declareMeter(ctx, tx, p); err != nil {
+		return nil, err
 	}
 	if err := tx.CreatePlan(ctx, p); err != nil {
 		return nil, err
@@ -104,6 +108,9 @@ func Update(ctx context.Context, tx Tx, id string, in Input) (*Plan, error) {
 		p.Active = *in.Active
 	}
 	p.UpdatedAt = tx.Now()
+	if err := declareMeter(ctx, tx, p); err != nil {
+		return nil, err
+	}
 	if err := tx.SavePlan(ctx, p); err != nil {
 		return nil, err
 	}
@@ -202,4 +209,21 @@ func (p *Plan) nextMeterDue(last Occurrence, ok bool) float64 {
 		base = *last.DueValue
 	}
 	return base + p.Trigger.Every
+}
+
+// declareMeter declares on the asset the meter a meter or condition plan
+// watches, when the asset has none of that name, so that the readings the
+// plan waits for are accepted: a meter plan counts (run hours, cycles), a
+// condition plan reads a gauge (vibration, temperature).
+func declareMeter(ctx context.Context, tx Tx, p *Plan) error {
+	kind := reading.Counter
+	switch p.Trigger.Kind {
+	case Meter:
+	case Condition:
+		kind = reading.Gauge
+	default:
+		return nil
+	}
+	_, err := reading.EnsureMeter(ctx, tx, p.AssetID, p.Trigger.Meter, kind)
+	return err
 }

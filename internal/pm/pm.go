@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/reading"
 	"github.com/millwright-cmms/millwright/internal/workorder"
 )
 
@@ -251,6 +252,7 @@ func (t Template) releases() bool { return t.AutoRelease == nil || *t.AutoReleas
 // satisfies it.
 type Tx interface {
 	workorder.Tx
+	reading.Tx
 
 	CreatePlan(ctx context.Context, p *Plan) error
 	Plan(ctx context.Context, id string) (*Plan, error)
