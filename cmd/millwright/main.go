@@ -27,6 +27,7 @@ import (
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/web"
 )
 
 func main() {
@@ -166,8 +167,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		demo.PrintWelcome(stdout, res, base, *dsn)
 	}
+	// The JSON API at /api/v1, the web interface at /ui/; / opens the interface.
+	root := http.NewServeMux()
+	root.Handle("/", httpapi.New(db, log))
+	root.Handle(web.Prefix, web.New(db, log))
+	root.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	srv := &http.Server{
-		Handler:           httpapi.New(db, log),
+		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
