@@ -126,7 +126,7 @@ func (e *env) run(ctx context.Context, what string, actions ...chromedp.Action[c
 func (e *env) login(ctx context.Context, user string) {
 	e.t.Helper()
 	e.run(ctx, "sign in as "+user,
-		chromedp.Navigate(e.srv.URL+"/"),
+		chromedp.Navigate(e.srv.URL+"/ui/login"),
 		chromedp.WaitVisible(chromedp.CSS("#username")),
 		chromedp.SendKeys(chromedp.CSS("#username"), user),
 		chromedp.SendKeys(chromedp.CSS("#password"), demo.Password),
