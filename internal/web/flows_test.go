@@ -10,6 +10,7 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/erp"
+	"github.com/millwright-cmms/millwright/internal/erp/budget"
 	"github.com/millwright-cmms/millwright/internal/erp/procurement"
 	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
@@ -264,7 +265,29 @@ func TestBrowserControllerChartMovesWithLabor(t *testing.T) {
 		}
 		return v
 	}
+	read()
+	// A budget for this month, so the chart has its line: as the API's
+	// POST /api/v1/erp/budgets saves one.
+	period, err := attr(ctx, thisMonth, "data-period")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.db.InTx(e.ctx(), func(tx *store.Tx) error {
+		b := &budget.Budget{CostCenter: cc, Period: period, Amount: millwright.MustMoney("450.00")}
+		if err := tx.EnsureERPCostCenter(e.ctx(), cc); err != nil {
+			return err
+		}
+		if err := tx.SaveERPBudget(e.ctx(), b); err != nil {
+			return err
+		}
+		return tx.Audit(e.ctx(), "erp_budget", cc+":"+period, "save", nil, b)
+	}); err != nil {
+		t.Fatal(err)
+	}
 	before := millwright.MustMoney(read())
+	if b, _ := attr(ctx, thisMonth, "data-budget"); b != "450.00" {
+		t.Fatalf("this month's budget on the chart = %q; want 450.00", b)
+	}
 
 	lctx := millwright.WithPrincipal(t.Context(), millwright.Principal{Username: "tom", Role: millwright.Technician})
 	if err := e.db.InTx(lctx, func(tx *store.Tx) error {

@@ -71,6 +71,10 @@ var funcs = template.FuncMap{
 		return ""
 	},
 	"iso": func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"verb": func(v string) string {
+		return map[string]string{"approve": "Approve", "plan": "Plan", "release": "Release", "start": "Start work",
+			"wait": "Wait for parts", "resume": "Resume", "close": "Close", "cancel": "Cancel"}[v]
+	},
 	"dash": func(s string) string {
 		if s == "" {
 			return "—"
