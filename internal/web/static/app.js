@@ -10,3 +10,26 @@
   var part = document.querySelector('[data-scan]');
   if (part && location.search.indexOf('notice=issued') >= 0) { part.focus(); }
 })();
+
+// Live figures: an element with data-refresh="SECONDS" and an id is
+// fetched again from the same URL every so often and swapped in place,
+// so the controller's chart and the integration lists follow the ledger
+// and the outbox without a reload. Paused while the tab is hidden.
+(function () {
+  document.querySelectorAll('[data-refresh][id]').forEach(function (el) {
+    var every = Math.max(2, parseInt(el.dataset.refresh, 10) || 10) * 1000;
+    var id = el.id;
+    setInterval(function () {
+      if (document.hidden) { return; }
+      fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById(id);
+          var cur = document.getElementById(id);
+          if (fresh && cur && fresh.innerHTML !== cur.innerHTML) { cur.replaceWith(fresh); }
+        })
+        .catch(function () {});
+    }, every);
+  });
+})();
