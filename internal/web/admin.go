@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/asset"
@@ -127,6 +128,14 @@ func (h *Handler) adjust(w http.ResponseWriter, r *http.Request, s *session) err
 		return nil
 	}
 	a := inventory.Adjustment{StoreroomID: r.PostForm.Get("storeroom"), Quantity: qty, Reason: r.PostForm.Get("reason")}
+	if strings.TrimSpace(r.PostForm.Get("unit_cost")) != "" {
+		c, err := formMoney(r, "unit_cost", "Unit cost")
+		if err != nil {
+			redirect(w, r, "/ui/stock", "error", err.Error())
+			return nil
+		}
+		a.UnitCost = &c
+	}
 	return h.change(w, r, "/ui/stock", "/ui/stock", "stock adjusted", func(ctx context.Context, tx *store.Tx) error {
 		it, err := itemByPart(ctx, tx, r.PostForm.Get("part"))
 		if err != nil {

@@ -16,6 +16,10 @@ import (
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/auth"
 	"github.com/millwright-cmms/millwright/internal/demo"
+	"github.com/millwright-cmms/millwright/internal/erp"
+	"github.com/millwright-cmms/millwright/internal/erp/procurement"
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/inventory"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/storetest"
 	"github.com/millwright-cmms/millwright/internal/web"
@@ -318,6 +322,104 @@ func TestPagesHaveTitlesAndLabels(t *testing.T) {
 					}
 				}
 			}
+		}
+	})
+}
+
+// The approver rejects with a comment through the inbox, and may not
+// decide a requisition they requested themselves: the domain refuses it
+// and the inbox says why. A storekeeper's adjustment changes the stock.
+func TestApprovalsAndAdjustment(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		ctx := s.ctx()
+		if err := (&outbox.Dispatcher{DB: s.db, Connector: erp.New(s.db)}).Step(ctx); err != nil { // the item master reaches the ERP
+			t.Fatal(err)
+		}
+		var north string
+		var byBea, byAlan *procurement.Requisition
+		err := s.db.InTx(ctx, func(stx *store.Tx) (err error) {
+			st, err := stx.SiteByCode(ctx, "NORTH")
+			if err != nil {
+				return err
+			}
+			north = st.ID
+			mk := func(who string) (*procurement.Requisition, error) {
+				return procurement.Create(ctx, erp.Wrap(stx), procurement.NewRequisition{SiteID: north, Source: procurement.ByHand,
+					Priority: 2, CostCenter: "CC-NPWR", RequestedBy: who,
+					Lines: []procurement.NewLine{{ERPItemCode: "GRS-EP2", Quantity: millwright.NewQty(10)}}})
+			}
+			if byBea, err = mk("bea"); err != nil {
+				return err
+			}
+			byAlan, err = mk("alan")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alan, _ := s.login("alan")
+		_, body, _ := alan.get("/ui/approvals")
+		for _, r := range []*procurement.Requisition{byBea, byAlan} {
+			if !strings.Contains(body, `id="req-`+r.Number+`"`) {
+				t.Fatalf("the inbox does not list %s", r.Number)
+			}
+		}
+		if strings.Contains(body, `id="approve-`+byAlan.Number+`"`) || !strings.Contains(body, "you requested it") {
+			t.Errorf("the inbox offers alan a decision on his own requisition %s", byAlan.Number)
+		}
+		code, _, h := alan.post("/ui/approvals/"+byAlan.ID+"/approve", url.Values{"csrf": {alan.csrf}, "comment": {"mine"}})
+		if loc, _ := url.QueryUnescape(h.Get("Location")); code != http.StatusSeeOther || !strings.Contains(loc, "error=") {
+			t.Errorf("alan approves his own requisition: %d to %q; want the inbox with the domain's refusal", code, loc)
+		}
+		code, _, h = alan.post("/ui/approvals/"+byBea.ID+"/reject", url.Values{"csrf": {alan.csrf}, "comment": {"order it with the next PO"}})
+		if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "notice=") {
+			t.Fatalf("reject: %d to %q", code, h.Get("Location"))
+		}
+		s.db.View(ctx, func(tx *store.Tx) error {
+			for _, c := range []struct {
+				r                      *procurement.Requisition
+				status, actor, comment string
+			}{{byBea, procurement.Rejected, "alan", "order it with the next PO"}, {byAlan, procurement.Submitted, "", ""}} {
+				got, err := tx.ERPRequisition(ctx, c.r.ID)
+				if err != nil {
+					return err
+				}
+				if got.Status != c.status {
+					t.Errorf("%s is %s; want %s", got.Number, got.Status, c.status)
+				}
+				if c.actor != "" && (len(got.Decisions) == 0 || got.Decisions[len(got.Decisions)-1].Actor != c.actor ||
+					got.Decisions[len(got.Decisions)-1].Comment != c.comment) {
+					t.Errorf("%s decisions = %+v; want %s with %q", got.Number, got.Decisions, c.actor, c.comment)
+				}
+			}
+			return nil
+		})
+
+		// The storekeeper counts 3 more cartridges of grease.
+		sam, _ := s.login("sam")
+		var store0 *inventory.Storeroom
+		var before millwright.Qty
+		s.db.View(ctx, func(tx *store.Tx) error {
+			p, err := tx.Storerooms(ctx, inventory.StoreroomFilter{SiteID: north, Limit: 1})
+			if err != nil || len(p.Items) == 0 {
+				t.Fatalf("no storeroom at NORTH: %v", err)
+			}
+			store0 = &p.Items[0]
+			it, _ := tx.ItemByPartNumber(ctx, "GRS-EP2")
+			st, err := tx.Stock(ctx, inventory.StockFilter{StoreroomID: store0.ID, ItemID: it.ID})
+			if err == nil && len(st.Items) == 1 {
+				before = st.Items[0].OnHand
+			}
+			return err
+		})
+		code, _, h = sam.post("/ui/stock/adjustments", url.Values{"csrf": {sam.csrf}, "storeroom": {store0.ID}, "part": {"grs-ep2"},
+			"quantity": {"3"}, "unit_cost": {"6.30"}, "reason": {"cycle count"}})
+		if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "notice=") {
+			t.Fatalf("adjust: %d to %q", code, h.Get("Location"))
+		}
+		_, body, _ = sam.get("/ui/stock")
+		if want := before.Add(millwright.NewQty(3)).String() + " EA"; !strings.Contains(body, want) {
+			t.Errorf("the stock page does not show the new on-hand %s", want)
 		}
 	})
 }
