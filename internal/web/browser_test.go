@@ -219,11 +219,17 @@ func contains(s, sub string) bool { return strings.Contains(s, sub) }
 // server answers with (a redirect after a POST), so that the next step
 // does not act on the page that is going away.
 func submit(sel string) chromedp.Action[chromedp.Void] {
+	return submitWith(chromedp.Click(chromedp.CSS(sel)))
+}
+
+// submitWith runs an action that submits a form (a click, Enter) and
+// waits for the next page.
+func submitWith(act chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 		if _, err := chromedp.Evaluate[bool](`window.__leaving = true`)(ctx, t); err != nil {
 			return err
 		}
-		if _, err := chromedp.Click(chromedp.CSS(sel))(ctx, t); err != nil {
+		if _, err := act(ctx, t); err != nil {
 			return err
 		}
 		deadline := time.Now().Add(30 * time.Second)
@@ -239,6 +245,6 @@ func submit(sel string) chromedp.Action[chromedp.Void] {
 			case <-time.After(25 * time.Millisecond):
 			}
 		}
-		return fmt.Errorf("clicked %s: no new page after 30 s", sel)
+		return errors.New("no new page 30 s after the form was sent")
 	})
 }

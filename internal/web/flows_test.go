@@ -9,6 +9,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/erp/budget"
 	"github.com/millwright-cmms/millwright/internal/erp/procurement"
@@ -30,7 +31,16 @@ func TestBrowserTechnicianCompletesWorkOrderOnPhone(t *testing.T) {
 		t.Fatalf("demo work order %s is %s; want released", wo.Number, wo.Status)
 	}
 	ctx := e.browser(375, 812)
-	e.login(ctx, "tom")
+	// Keyboard only: the sign-in form is reached and sent with Tab and Enter.
+	e.run(ctx, "sign in with the keyboard",
+		chromedp.Navigate(e.srv.URL+"/"),
+		chromedp.WaitVisible(chromedp.CSS("#username")),
+		chromedp.Focus(chromedp.CSS("#username")),
+		chromedp.KeyEvent("tom"),
+		chromedp.KeyEvent("\t"),
+		chromedp.KeyEvent(demo.Password),
+	)
+	e.run(ctx, "press Enter", submitWith(chromedp.KeyEvent("\r")), chromedp.WaitVisible(chromedp.CSS("#logout")))
 	link := fmt.Sprintf(`#my-work a[href="/ui/work-orders/%s"]`, wo.ID)
 	e.run(ctx, "my work lists the released work order", chromedp.WaitVisible(chromedp.CSS(link)))
 	width := e.pageWidth(ctx)
