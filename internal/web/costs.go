@@ -39,6 +39,7 @@ func (h *Handler) costs(w http.ResponseWriter, r *http.Request, s *session) erro
 		}
 		assets := map[string]*costRow{}
 		codes := map[string]bool{}
+		ccSite := map[string]string{} // the site whose month a cost center's periods follow
 		for _, wo := range rows {
 			if wo.Status == workorder.Cancelled {
 				continue
@@ -63,6 +64,9 @@ func (h *Handler) costs(w http.ResponseWriter, r *http.Request, s *session) erro
 			ar.Actual = ar.Actual.Add(c.Actual.Total)
 			if a.CostCenter != "" {
 				codes[a.CostCenter] = true
+				if _, ok := ccSite[a.CostCenter]; !ok {
+					ccSite[a.CostCenter] = a.SiteID
+				}
 			}
 		}
 		for _, ar := range assets {
@@ -81,16 +85,24 @@ func (h *Handler) costs(w http.ResponseWriter, r *http.Request, s *session) erro
 			sorted = append(sorted, c)
 		}
 		slices.Sort(sorted)
-		loc := time.UTC
-		if site := s.User.SiteID; site != "" {
-			if loc, err = tx.ERPSiteTimeZone(ctx, site); err != nil {
+		// Periods are months in the site's time zone, as the ledger posts them.
+		now := func(cc string) (time.Time, error) {
+			site := ccSite[cc]
+			if site == "" {
+				site = s.User.SiteID
+			}
+			if site == "" {
+				return tx.Now().UTC(), nil
+			}
+			loc, err := tx.ERPSiteTimeZone(ctx, site)
+			return tx.Now().In(loc), err
+		}
+		for _, c := range sorted {
+			t, err := now(c)
+			if err != nil {
 				return err
 			}
-		}
-		now := tx.Now().In(loc)
-		period := now.Format("2006-01")
-		for _, c := range sorted {
-			st, err := status(ctx, tx, c, period)
+			st, err := status(ctx, tx, c, t.Format("2006-01"))
 			if err != nil {
 				return err
 			}
@@ -107,7 +119,11 @@ func (h *Handler) costs(w http.ResponseWriter, r *http.Request, s *session) erro
 		}
 		if selected != "" {
 			var months []budget.Status
-			first := time.Date(now.Year(), now.Month()-chartMonths+1, 1, 0, 0, 0, 0, loc)
+			t, err := now(selected)
+			if err != nil {
+				return err
+			}
+			first := time.Date(t.Year(), t.Month()-chartMonths+1, 1, 0, 0, 0, 0, t.Location())
 			for i := range chartMonths {
 				st, err := status(ctx, tx, selected, first.AddDate(0, i, 0).Format("2006-01"))
 				if err != nil {
