@@ -423,3 +423,25 @@ func TestApprovalsAndAdjustment(t *testing.T) {
 		}
 	})
 }
+
+// Over TLS the session cookie is also Secure.
+func TestSecureCookieOverTLS(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	if _, err := demo.Load(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(srv.Close)
+	s := &site{t: t, db: db, srv: srv}
+	u := s.anon()
+	u.c.Transport = srv.Client().Transport
+	u.get("/ui/login")
+	_, _, h := u.post("/ui/login", url.Values{"csrf": {u.csrf}, "username": {"paula"}, "password": {demo.Password}})
+	var secure bool
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		secure = secure || (c.Name == "mw_session" && c.Secure && c.HttpOnly)
+	}
+	if !secure {
+		t.Errorf("cookies over TLS = %v; want mw_session Secure and HttpOnly", h["Set-Cookie"])
+	}
+}
