@@ -98,7 +98,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true,
 		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
-	http.Redirect(w, r, "/ui/login?notice=signed+out", http.StatusSeeOther)
+	redirect(w, r, "/ui/login", "notice", "signed out")
 	return nil
 }
 

@@ -39,6 +39,7 @@ const SessionTTL = 12 * time.Hour
 const (
 	sessionCookie = "mw_session"
 	loginCookie   = "mw_login_csrf"
+	flashCookie   = "mw_flash"
 )
 
 // Handler serves the web interface.
@@ -187,15 +188,34 @@ func (h *Handler) view(r *http.Request, fn func(ctx context.Context, tx *store.T
 	return h.db.View(r.Context(), func(tx *store.Tx) error { return fn(r.Context(), tx) })
 }
 
-func redirect(w http.ResponseWriter, r *http.Request, to, key, msg string) {
+// redirect answers a form with 303 to the page to show next, carrying a
+// notice or an error for that page in a short-lived cookie (a message in
+// the URL could be forged by a link from anywhere).
+func redirect(w http.ResponseWriter, r *http.Request, to, kind, msg string) {
 	if msg != "" {
-		sep := "?"
-		if strings.Contains(to, "?") {
-			sep = "&"
-		}
-		to += sep + key + "=" + url.QueryEscape(msg)
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: kind + "." + base64.RawURLEncoding.EncodeToString([]byte(msg)),
+			Path: Prefix, MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
+}
+
+// flash reads and clears the message a redirect left for this page.
+func flash(w http.ResponseWriter, r *http.Request) (notice, errMsg string) {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return "", ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	kind, enc, _ := strings.Cut(c.Value, ".")
+	b, err := base64.RawURLEncoding.DecodeString(enc)
+	if err != nil {
+		return "", ""
+	}
+	if kind == "error" {
+		return "", string(b)
+	}
+	return string(b), ""
 }
 
 var statusOf = map[millwright.Kind]int{
@@ -272,8 +292,8 @@ func (h *Handler) render(w http.ResponseWriter, r *http.Request, s *session, sta
 		http.Error(w, "internal error", http.StatusInternalServerError)
 		return
 	}
-	pd := pageData{Title: title, Data: data, Path: r.URL.Path,
-		Notice: r.URL.Query().Get("notice"), Error: r.URL.Query().Get("error")}
+	pd := pageData{Title: title, Data: data, Path: r.URL.Path}
+	pd.Notice, pd.Error = flash(w, r)
 	if s != nil {
 		pd.User, pd.CSRF, pd.Nav = s.User, s.CSRF, nav(s.User, r.URL.Path)
 	}
