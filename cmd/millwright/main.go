@@ -30,6 +30,7 @@ import (
 	"github.com/millwright-cmms/millwright/internal/integration/reconcile"
 	"github.com/millwright-cmms/millwright/internal/pm/scheduler"
 	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/web"
 )
 
 func main() {
@@ -183,8 +184,13 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	readings := &ingest.Recorder{DB: db, Hook: ingest.PMHook}
 	api := httpapi.New(db, log)
 	api.SetRecorder(readings)
+	// The JSON API at /api/v1, the web interface at /ui/; / opens the interface.
+	root := http.NewServeMux()
+	root.Handle("/", api)
+	root.Handle(web.Prefix, web.New(db, log))
+	root.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}

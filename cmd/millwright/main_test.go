@@ -138,3 +138,22 @@ func TestBadInputIsOneLine(t *testing.T) {
 		}
 	}
 }
+
+// serve mounts the web interface at /ui/ beside the API, and / opens it.
+func TestServeMountsWeb(t *testing.T) {
+	base := start(t, "--db", "sqlite:"+filepath.Join(t.TempDir(), "web.db"))
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, c := range []struct {
+		path, location string
+		want           int
+	}{{"/", "/ui/", 303}, {"/ui/", "/ui/login?next=%2Fui%2F", 303}, {"/ui/login", "", 200}, {"/healthz", "", 200}} {
+		res, err := client.Get(base + c.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != c.want || res.Header.Get("Location") != c.location {
+			t.Errorf("GET %s = %d to %q; want %d to %q", c.path, res.StatusCode, res.Header.Get("Location"), c.want, c.location)
+		}
+	}
+}

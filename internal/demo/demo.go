@@ -211,5 +211,6 @@ func PrintWelcome(w io.Writer, r Result, baseURL, dsn string) {
 		}
 		fmt.Fprintf(w, "  %-6s %-12s %-10s %s\n", u.name, u.role, site, r.Tokens[u.name])
 	}
+	fmt.Fprintf(w, "\nWeb: open %s/ and sign in as one of them (docs/web.md).\n", baseURL)
 	fmt.Fprintf(w, "\nTry:\n  export TOKEN=%s\n  curl -s -H \"Authorization: Bearer $TOKEN\" %s/api/v1/work-orders\n\n", r.Tokens["ada"], baseURL)
 }

@@ -1,0 +1,40 @@
+package web
+
+import "github.com/millwright-cmms/millwright/internal/auth"
+
+// routes is every signed-in page with the action its role needs, the same
+// actions the API's route table names for the same use-cases.
+func (h *Handler) routes() []page {
+	return []page{
+		{"GET /ui/{$}", auth.Read, h.home},
+		{"POST /ui/logout", auth.Read, h.logout},
+
+		{"GET /ui/my-work", auth.DoWork, h.myWork},
+		{"GET /ui/work-orders", auth.Read, h.workOrders},
+		{"GET /ui/work-orders/{id}", auth.Read, h.workOrder},
+		{"GET /ui/work-orders/{id}/trace", auth.Read, h.trace},
+		// The verb's own action is checked in transition (start: do_work, release: direct_work, …).
+		{"POST /ui/work-orders/{id}/do/{verb}", auth.Read, h.transition},
+		{"POST /ui/work-orders/{id}/labor", auth.LogLabor, h.logLabor},
+		{"POST /ui/work-orders/{id}/issues", auth.IssueParts, h.moveParts(false)},
+		{"POST /ui/work-orders/{id}/returns", auth.IssueParts, h.moveParts(true)},
+		{"POST /ui/work-orders/{id}/materials", auth.AddDirectItem, h.addDirect},
+		{"POST /ui/work-orders/{id}/complete", auth.DoWork, h.complete},
+
+		// As in the API, approvals check the role against the step the routing names.
+		{"GET /ui/approvals", auth.Read, h.approvals},
+		{"POST /ui/approvals/{id}/approve", auth.Read, h.decide(true)},
+		{"POST /ui/approvals/{id}/reject", auth.Read, h.decide(false)},
+
+		{"GET /ui/costs", auth.Read, h.costs},
+		{"GET /ui/costs/ledger", auth.Read, h.ledgerEntries},
+
+		{"GET /ui/integration", auth.ManageIntegration, h.integrationPage},
+		{"POST /ui/integration/messages/{id}/replay", auth.ManageIntegration, h.replay},
+
+		{"GET /ui/stock", auth.Read, h.stock},
+		{"POST /ui/stock/adjustments", auth.AdjustStock, h.adjust},
+		{"GET /ui/assets", auth.Read, h.assets},
+		{"GET /ui/assets/{id}", auth.Read, h.assetPage},
+	}
+}

@@ -1,0 +1,121 @@
+package web
+
+import (
+	"crypto/subtle"
+	"net/http"
+	"strings"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/auth"
+	"github.com/millwright-cmms/millwright/internal/store"
+)
+
+// dummyHash is checked when a user does not exist, so that an unknown
+// name takes as long to refuse as a wrong password.
+var dummyHash = auth.HashPassword("not a password of anyone")
+
+// loginPage shows the sign-in form. The form carries a token that must
+// match a cookie set with it (double submit), besides the cross-origin
+// protection every POST gets.
+func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
+	h.showLogin(w, r, http.StatusOK, "", "")
+}
+
+func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, username, msg string) {
+	token := randomToken()
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/ui/login", HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 3600})
+	h.render(w, r, nil, status, "login.html", "Sign in", map[string]any{
+		"Token": token, "Username": username, "Message": msg, "Next": safeNext(r.FormValue("next"))})
+}
+
+// safeNext keeps a redirect after sign-in inside the interface.
+func safeNext(next string) string {
+	if !strings.HasPrefix(next, Prefix) || strings.HasPrefix(next, "//") || strings.Contains(next, "\\") {
+		return Prefix
+	}
+	return next
+}
+
+func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<16)
+	if err := r.ParseForm(); err != nil {
+		h.showLogin(w, r, http.StatusBadRequest, "", "cannot read the form; try again")
+		return
+	}
+	c, err := r.Cookie(loginCookie)
+	if err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(r.PostForm.Get("csrf"))) != 1 {
+		h.showLogin(w, r, http.StatusForbidden, "", "the sign-in form was out of date; try again")
+		return
+	}
+	name, password := strings.TrimSpace(r.PostForm.Get("username")), r.PostForm.Get("password")
+	var u *store.User
+	err = h.db.View(r.Context(), func(tx *store.Tx) (err error) {
+		u, err = tx.UserByName(r.Context(), name)
+		return err
+	})
+	switch {
+	case err == nil && u.PasswordHash != "" && auth.CheckPassword(u.PasswordHash, password):
+	case err == nil || millwright.ErrorKind(err) == millwright.NotFound:
+		auth.CheckPassword(dummyHash, password)
+		h.showLogin(w, r, http.StatusUnauthorized, name, "wrong user name or password")
+		return
+	default:
+		h.renderError(w, r, nil, err)
+		return
+	}
+	token := randomToken()
+	ctx := millwright.WithPrincipal(r.Context(), u.Principal())
+	err = h.db.InTx(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteExpiredWebSessions(ctx); err != nil {
+			return err
+		}
+		s := &store.WebSession{UserID: u.ID, CSRF: randomToken(), ExpiresAt: tx.Now().Add(SessionTTL)}
+		if err := tx.CreateWebSession(ctx, s, auth.HashToken(token)); err != nil {
+			return err
+		}
+		return tx.Audit(ctx, "web_session", s.ID, "login", nil, map[string]string{"user": u.Username})
+	})
+	if err != nil {
+		h.renderError(w, r, nil, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/ui/login", MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: Prefix, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: int(SessionTTL.Seconds())})
+	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
+}
+
+func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s *session) error {
+	err := h.db.InTx(r.Context(), func(tx *store.Tx) error {
+		if err := tx.DeleteWebSession(r.Context(), s.ID); err != nil {
+			return err
+		}
+		return tx.Audit(r.Context(), "web_session", s.ID, "logout", nil, map[string]string{"user": s.User.Username})
+	})
+	if err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+	redirect(w, r, "/ui/login", "notice", "signed out")
+	return nil
+}
+
+// home sends each role to its main screen.
+func (h *Handler) home(w http.ResponseWriter, r *http.Request, s *session) error {
+	to := map[millwright.Role]string{
+		millwright.Technician:  "/ui/my-work",
+		millwright.Planner:     "/ui/work-orders",
+		millwright.Approver:    "/ui/approvals",
+		millwright.Buyer:       "/ui/approvals",
+		millwright.Finance:     "/ui/costs",
+		millwright.Integration: "/ui/integration",
+		millwright.Storekeeper: "/ui/stock",
+	}[s.User.Role]
+	if to == "" {
+		to = "/ui/work-orders"
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}

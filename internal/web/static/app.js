@@ -1,0 +1,35 @@
+// Millwright web: small progressive enhancements; every page works without them.
+(function () {
+  // Ask before an action that cannot be undone (buttons with data-confirm).
+  document.addEventListener('submit', function (e) {
+    var b = e.submitter;
+    if (b && b.dataset.confirm && !window.confirm(b.dataset.confirm)) { e.preventDefault(); }
+  });
+  // A barcode scanner types the part number and presses Enter: keep the
+  // focus in the part field after an issue so the next scan goes there.
+  var part = document.querySelector('[data-scan]');
+  if (part && location.search.indexOf('notice=issued') >= 0) { part.focus(); }
+})();
+
+// Live figures: an element with data-refresh="SECONDS" and an id is
+// fetched again from the same URL every so often and swapped in place,
+// so the controller's chart and the integration lists follow the ledger
+// and the outbox without a reload. Paused while the tab is hidden.
+(function () {
+  document.querySelectorAll('[data-refresh][id]').forEach(function (el) {
+    var every = Math.max(2, parseInt(el.dataset.refresh, 10) || 10) * 1000;
+    var id = el.id;
+    setInterval(function () {
+      if (document.hidden) { return; }
+      fetch(location.href, { credentials: 'same-origin', headers: { 'Accept': 'text/html' } })
+        .then(function (r) { return r.ok ? r.text() : null; })
+        .then(function (html) {
+          if (!html) { return; }
+          var fresh = new DOMParser().parseFromString(html, 'text/html').getElementById(id);
+          var cur = document.getElementById(id);
+          if (fresh && cur && fresh.innerHTML !== cur.innerHTML) { cur.replaceWith(fresh); }
+        })
+        .catch(function () {});
+    }, every);
+  });
+})();

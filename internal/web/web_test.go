@@ -1,0 +1,474 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/auth"
+	"github.com/millwright-cmms/millwright/internal/demo"
+	"github.com/millwright-cmms/millwright/internal/erp"
+	"github.com/millwright-cmms/millwright/internal/erp/procurement"
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/inventory"
+	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/storetest"
+	"github.com/millwright-cmms/millwright/internal/web"
+	"github.com/millwright-cmms/millwright/internal/workorder"
+)
+
+// site is the web interface over the demo plant, on one engine.
+type site struct {
+	t   *testing.T
+	db  *store.DB
+	srv *httptest.Server
+}
+
+// runSite runs fn against the demo plant on SQLite, then on PostgreSQL.
+func runSite(t *testing.T, fn func(t *testing.T, s *site)) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		if res, err := demo.Load(t.Context(), db); err != nil || !res.Loaded {
+			t.Fatalf("demo.Load = %+v, %v", res, err)
+		}
+		srv := httptest.NewServer(web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+		t.Cleanup(srv.Close)
+		fn(t, &site{t: t, db: db, srv: srv})
+	})
+}
+
+// user is a browser without JavaScript: a cookie jar that does not follow redirects.
+type user struct {
+	s    *site
+	c    *http.Client
+	csrf string
+}
+
+func (s *site) anon() *user {
+	jar, _ := cookiejar.New(nil)
+	return &user{s: s, c: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+var csrfRE = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
+
+// get fetches a page and keeps the CSRF token of its forms.
+func (u *user) get(path string) (int, string, http.Header) {
+	u.s.t.Helper()
+	resp, err := u.c.Get(u.s.srv.URL + path)
+	if err != nil {
+		u.s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if m := csrfRE.FindSubmatch(b); m != nil {
+		u.csrf = string(m[1])
+	}
+	return resp.StatusCode, string(b), resp.Header
+}
+
+func (u *user) post(path string, form url.Values, header ...string) (int, string, http.Header) {
+	u.s.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, u.s.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	resp, err := u.c.Do(req)
+	if err != nil {
+		u.s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
+// login signs in through the form and returns the session cookie set.
+func (s *site) login(name string) (*user, *http.Cookie) {
+	s.t.Helper()
+	u := s.anon()
+	u.get("/ui/login")
+	code, _, h := u.post("/ui/login", url.Values{"csrf": {u.csrf}, "username": {name}, "password": {demo.Password}, "next": {"/ui/"}})
+	if code != http.StatusSeeOther || h.Get("Location") != "/ui/" {
+		s.t.Fatalf("sign in as %s: %d to %q; want 303 to /ui/", name, code, h.Get("Location"))
+	}
+	var c *http.Cookie
+	for _, k := range (&http.Response{Header: h}).Cookies() {
+		if k.Name == "mw_session" {
+			c = k
+		}
+	}
+	if c == nil {
+		s.t.Fatalf("sign in as %s set no session cookie", name)
+	}
+	u.csrf = ""
+	_, _, h = u.get("/ui/")
+	u.get(h.Get("Location")) // the role's start page, with the session's CSRF token
+	if u.csrf == "" {
+		s.t.Fatalf("%s's start page %s has no form token", name, h.Get("Location"))
+	}
+	return u, c
+}
+
+func (s *site) ctx() context.Context {
+	return millwright.WithPrincipal(s.t.Context(), millwright.Principal{Username: "test", Role: millwright.Admin})
+}
+
+func (s *site) workOrder(title string) *workorder.WorkOrder {
+	s.t.Helper()
+	var found *workorder.WorkOrder
+	s.db.View(s.ctx(), func(tx *store.Tx) error {
+		p, err := tx.WorkOrders(s.ctx(), workorder.Filter{Limit: 500})
+		for i := range p.Items {
+			if p.Items[i].Title == title {
+				found = &p.Items[i]
+			}
+		}
+		return err
+	})
+	if found == nil {
+		s.t.Fatalf("no work order %q in the demo plant", title)
+	}
+	return found
+}
+
+// Sign-in makes a server-side session (only its hash stored) in an
+// HttpOnly, SameSite=Lax cookie; a wrong password is refused alike for
+// unknown users; sign-out ends the session; an expired one sends the
+// browser back to the sign-in form.
+func TestSessions(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		u := s.anon()
+		if code, _, h := u.get("/ui/my-work"); code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/ui/login?next=") {
+			t.Fatalf("a page without a session: %d to %q; want 303 to the sign-in form", code, h.Get("Location"))
+		}
+		code, body, _ := u.get("/ui/login")
+		if code != http.StatusOK || !strings.Contains(body, "<title>Sign in · Millwright</title>") {
+			t.Fatalf("sign-in form: %d", code)
+		}
+		for _, c := range []struct{ name, password string }{{"tom", "wrong-password"}, {"nobody", demo.Password}} {
+			u.get("/ui/login")
+			code, body, _ := u.post("/ui/login", url.Values{"csrf": {u.csrf}, "username": {c.name}, "password": {c.password}})
+			if code != http.StatusUnauthorized || !strings.Contains(body, "wrong user name or password") {
+				t.Errorf("sign in as %s with %q: %d; want 401 saying wrong user name or password", c.name, c.password, code)
+			}
+		}
+		if code, _, _ := u.post("/ui/login", url.Values{"csrf": {"forged"}, "username": {"tom"}, "password": {demo.Password}}); code != http.StatusForbidden {
+			t.Errorf("sign in with a forged form token: %d; want 403", code)
+		}
+
+		tom, cookie := s.login("tom")
+		if !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Secure || cookie.Path != "/ui/" {
+			t.Errorf("session cookie = %+v; want HttpOnly, SameSite=Lax, Path /ui/ (Secure only over TLS)", cookie)
+		}
+		err := s.db.View(s.ctx(), func(tx *store.Tx) error {
+			if _, _, err := tx.WebSessionByHash(s.ctx(), cookie.Value); err == nil {
+				t.Error("the session token itself is stored; want only its hash")
+			}
+			_, u, err := tx.WebSessionByHash(s.ctx(), auth.HashToken(cookie.Value))
+			if err == nil && u.Username != "tom" {
+				t.Errorf("session user = %s; want tom", u.Username)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, body, _ := tom.get("/ui/my-work"); code != http.StatusOK || !strings.Contains(body, "<title>My work · Millwright</title>") {
+			t.Fatalf("my work: %d", code)
+		}
+
+		// An expired session is no session.
+		s.db.Clock = func() time.Time { return time.Now().Add(web.SessionTTL + time.Minute) }
+		if code, _, _ := tom.get("/ui/my-work"); code != http.StatusSeeOther {
+			t.Errorf("after %v: %d; want 303 to the sign-in form", web.SessionTTL, code)
+		}
+		s.db.Clock = time.Now
+
+		tom.get("/ui/my-work")
+		if code, _, h := tom.post("/ui/logout", url.Values{"csrf": {tom.csrf}}); code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/ui/login") {
+			t.Fatalf("sign out: %d to %q", code, h.Get("Location"))
+		}
+		tom.c.Jar.SetCookies(mustURL(s.srv.URL+"/ui/"), []*http.Cookie{cookie})
+		if code, _, _ := tom.get("/ui/my-work"); code != http.StatusSeeOther {
+			t.Errorf("the cookie of a signed-out session: %d; want 303 to the sign-in form", code)
+		}
+	})
+}
+
+func mustURL(s string) *url.URL {
+	u, err := url.Parse(s)
+	if err != nil {
+		panic(err)
+	}
+	return u
+}
+
+// Every form needs the session's CSRF token, and a cross-origin POST is
+// refused before it reaches a handler; neither changes anything.
+func TestCSRF(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		wo := s.workOrder("Boiler feed pump A overhaul")
+		tom, _ := s.login("tom")
+		path := "/ui/work-orders/" + wo.ID + "/do/start"
+		if code, body, _ := tom.post(path, url.Values{}); code != http.StatusForbidden || !strings.Contains(body, "reload the page") {
+			t.Errorf("POST without the CSRF token: %d; want 403", code)
+		}
+		if code, _, _ := tom.post(path, url.Values{"csrf": {"x" + tom.csrf}}); code != http.StatusForbidden {
+			t.Errorf("POST with a wrong CSRF token: %d; want 403", code)
+		}
+		if code, _, _ := tom.post(path, url.Values{"csrf": {tom.csrf}}, "Sec-Fetch-Site", "cross-site"); code != http.StatusForbidden {
+			t.Errorf("cross-site POST: %d; want 403", code)
+		}
+		if code, _, _ := tom.post(path, url.Values{"csrf": {tom.csrf}}, "Origin", "https://evil.example"); code != http.StatusForbidden {
+			t.Errorf("POST from another origin: %d; want 403", code)
+		}
+		s.db.View(s.ctx(), func(tx *store.Tx) error {
+			got, _ := tx.WorkOrder(s.ctx(), wo.ID)
+			if got.Status != workorder.Released {
+				t.Errorf("after refused POSTs the work order is %s; want released", got.Status)
+			}
+			return nil
+		})
+		if code, body, h := tom.post(path, url.Values{"csrf": {tom.csrf}}); code != http.StatusSeeOther || flashOf(h) != "notice" {
+			t.Errorf("POST with the token: %d to %q; want 303 with a notice\n%s", code, h.Get("Location"), body)
+		}
+	})
+}
+
+// Roles and sites decide as in the API: a technician may not see the
+// integration pages nor release work, nor open another site's work order.
+func TestForbidden(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		tom, _ := s.login("tom") // technician at NORTH
+		if code, body, _ := tom.get("/ui/integration"); code != http.StatusForbidden ||
+			!strings.Contains(body, "<title>Not allowed · Millwright</title>") || !strings.Contains(body, "may not manage the integration") {
+			t.Errorf("technician opens integration: %d; want the 403 page saying why", code)
+		}
+		planned := s.workOrder("Quarterly service of roll shipping conveyor 1")
+		tom.get("/ui/work-orders/" + planned.ID)
+		if code, _, _ := tom.post("/ui/work-orders/"+planned.ID+"/do/release", url.Values{"csrf": {tom.csrf}}); code != http.StatusForbidden {
+			t.Errorf("technician releases: %d; want 403", code)
+		}
+		if code, _, _ := tom.post("/ui/stock/adjustments", url.Values{"csrf": {tom.csrf}, "part": {"GRS-EP2"}, "quantity": {"1"}, "reason": {"x"}}); code != http.StatusForbidden {
+			t.Errorf("technician adjusts stock: %d; want 403", code)
+		}
+		var south *workorder.WorkOrder
+		s.db.View(s.ctx(), func(tx *store.Tx) error {
+			p, err := tx.WorkOrders(s.ctx(), workorder.Filter{Limit: 500})
+			for i, w := range p.Items {
+				if w.SiteID != planned.SiteID && south == nil {
+					south = &p.Items[i]
+				}
+			}
+			return err
+		})
+		if south == nil {
+			t.Fatal("the demo plant has no work order at a second site")
+		}
+		if code, _, _ := tom.get("/ui/work-orders/" + south.ID); code != http.StatusForbidden {
+			t.Errorf("technician of NORTH opens %s of another site: %d; want 403", south.Number, code)
+		}
+		if code, _, _ := tom.get("/ui/no-such-page"); code != http.StatusNotFound {
+			t.Errorf("unknown page: %d; want 404", code)
+		}
+	})
+}
+
+var (
+	fieldRE = regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
+	idRE    = regexp.MustCompile(`\bid="([^"]+)"`)
+	titleRE = regexp.MustCompile(`<title>[^<]+ · Millwright</title>`)
+)
+
+// Every page has a title and a label for every field, for each role's screens.
+func TestPagesHaveTitlesAndLabels(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		wo := s.workOrder("Boiler 2 FD fan tripped on high vibration")
+		pages := map[string][]string{
+			"tom":   {"/ui/my-work", "/ui/work-orders/" + wo.ID},
+			"paula": {"/ui/work-orders", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + wo.ID + "/trace", "/ui/assets", "/ui/assets/" + wo.AssetID},
+			"alan":  {"/ui/approvals"},
+			"fiona": {"/ui/costs", "/ui/costs/ledger?work_order_id=" + wo.ID},
+			"ivan":  {"/ui/integration", "/ui/integration?status=delivered"},
+			"sam":   {"/ui/stock"},
+		}
+		for name, paths := range pages {
+			u, _ := s.login(name)
+			for _, p := range paths {
+				code, body, _ := u.get(p)
+				if code != http.StatusOK {
+					t.Errorf("%s GET %s: %d", name, p, code)
+					continue
+				}
+				if !titleRE.MatchString(body) {
+					t.Errorf("%s GET %s: no <title>", name, p)
+				}
+				for _, f := range fieldRE.FindAllString(body, -1) {
+					if strings.Contains(f, `type="hidden"`) || strings.Contains(f, "aria-label=") {
+						continue
+					}
+					id := idRE.FindStringSubmatch(f)
+					if id == nil || !strings.Contains(body, `for="`+id[1]+`"`) {
+						t.Errorf("%s GET %s: field %s has no <label>", name, p, f)
+					}
+				}
+			}
+		}
+	})
+}
+
+// The approver rejects with a comment through the inbox, and may not
+// decide a requisition they requested themselves: the domain refuses it
+// and the inbox says why. A storekeeper's adjustment changes the stock.
+func TestApprovalsAndAdjustment(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		ctx := s.ctx()
+		if err := (&outbox.Dispatcher{DB: s.db, Connector: erp.New(s.db)}).Step(ctx); err != nil { // the item master reaches the ERP
+			t.Fatal(err)
+		}
+		var north string
+		var byBea, byAlan *procurement.Requisition
+		err := s.db.InTx(ctx, func(stx *store.Tx) (err error) {
+			st, err := stx.SiteByCode(ctx, "NORTH")
+			if err != nil {
+				return err
+			}
+			north = st.ID
+			mk := func(who string) (*procurement.Requisition, error) {
+				return procurement.Create(ctx, erp.Wrap(stx), procurement.NewRequisition{SiteID: north, Source: procurement.ByHand,
+					Priority: 2, CostCenter: "CC-NPWR", RequestedBy: who,
+					Lines: []procurement.NewLine{{ERPItemCode: "GRS-EP2", Quantity: millwright.NewQty(10)}}})
+			}
+			if byBea, err = mk("bea"); err != nil {
+				return err
+			}
+			byAlan, err = mk("alan")
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		alan, _ := s.login("alan")
+		_, body, _ := alan.get("/ui/approvals")
+		for _, r := range []*procurement.Requisition{byBea, byAlan} {
+			if !strings.Contains(body, `id="req-`+r.Number+`"`) {
+				t.Fatalf("the inbox does not list %s", r.Number)
+			}
+		}
+		if strings.Contains(body, `id="approve-`+byAlan.Number+`"`) || !strings.Contains(body, "you requested it") {
+			t.Errorf("the inbox offers alan a decision on his own requisition %s", byAlan.Number)
+		}
+		code, _, h := alan.post("/ui/approvals/"+byAlan.ID+"/approve", url.Values{"csrf": {alan.csrf}, "comment": {"mine"}})
+		if code != http.StatusSeeOther || flashOf(h) != "error" {
+			t.Errorf("alan approves his own requisition: %d to %q; want the inbox with the domain's refusal", code, h.Get("Location"))
+		}
+		if _, body, _ := alan.get("/ui/approvals"); !strings.Contains(body, `role="alert"`) || !strings.Contains(body, "requested") {
+			t.Errorf("the inbox after the refusal does not say why")
+		}
+		if _, body, _ := alan.get("/ui/approvals"); strings.Contains(body, `role="alert"`) {
+			t.Errorf("the refusal is shown again on the next page; want it once")
+		}
+		code, _, h = alan.post("/ui/approvals/"+byBea.ID+"/reject", url.Values{"csrf": {alan.csrf}, "comment": {"order it with the next PO"}})
+		if code != http.StatusSeeOther || flashOf(h) != "notice" {
+			t.Fatalf("reject: %d to %q", code, h.Get("Location"))
+		}
+		s.db.View(ctx, func(tx *store.Tx) error {
+			for _, c := range []struct {
+				r                      *procurement.Requisition
+				status, actor, comment string
+			}{{byBea, procurement.Rejected, "alan", "order it with the next PO"}, {byAlan, procurement.Submitted, "", ""}} {
+				got, err := tx.ERPRequisition(ctx, c.r.ID)
+				if err != nil {
+					return err
+				}
+				if got.Status != c.status {
+					t.Errorf("%s is %s; want %s", got.Number, got.Status, c.status)
+				}
+				if c.actor != "" && (len(got.Decisions) == 0 || got.Decisions[len(got.Decisions)-1].Actor != c.actor ||
+					got.Decisions[len(got.Decisions)-1].Comment != c.comment) {
+					t.Errorf("%s decisions = %+v; want %s with %q", got.Number, got.Decisions, c.actor, c.comment)
+				}
+			}
+			return nil
+		})
+
+		// The storekeeper counts 3 more cartridges of grease.
+		sam, _ := s.login("sam")
+		var store0 *inventory.Storeroom
+		var before millwright.Qty
+		s.db.View(ctx, func(tx *store.Tx) error {
+			p, err := tx.Storerooms(ctx, inventory.StoreroomFilter{SiteID: north, Limit: 1})
+			if err != nil || len(p.Items) == 0 {
+				t.Fatalf("no storeroom at NORTH: %v", err)
+			}
+			store0 = &p.Items[0]
+			it, _ := tx.ItemByPartNumber(ctx, "GRS-EP2")
+			st, err := tx.Stock(ctx, inventory.StockFilter{StoreroomID: store0.ID, ItemID: it.ID})
+			if err == nil && len(st.Items) == 1 {
+				before = st.Items[0].OnHand
+			}
+			return err
+		})
+		code, _, h = sam.post("/ui/stock/adjustments", url.Values{"csrf": {sam.csrf}, "storeroom": {store0.ID}, "part": {"grs-ep2"},
+			"quantity": {"3"}, "unit_cost": {"6.30"}, "reason": {"cycle count"}})
+		if code != http.StatusSeeOther || flashOf(h) != "notice" {
+			t.Fatalf("adjust: %d to %q", code, h.Get("Location"))
+		}
+		_, body, _ = sam.get("/ui/stock")
+		if want := before.Add(millwright.NewQty(3)).String() + " EA"; !strings.Contains(body, want) {
+			t.Errorf("the stock page does not show the new on-hand %s", want)
+		}
+	})
+}
+
+// Over TLS the session cookie is also Secure.
+func TestSecureCookieOverTLS(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	if _, err := demo.Load(t.Context(), db); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
+	t.Cleanup(srv.Close)
+	s := &site{t: t, db: db, srv: srv}
+	u := s.anon()
+	u.c.Transport = srv.Client().Transport
+	u.get("/ui/login")
+	_, _, h := u.post("/ui/login", url.Values{"csrf": {u.csrf}, "username": {"paula"}, "password": {demo.Password}})
+	var secure bool
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		secure = secure || (c.Name == "mw_session" && c.Secure && c.HttpOnly)
+	}
+	if !secure {
+		t.Errorf("cookies over TLS = %v; want mw_session Secure and HttpOnly", h["Set-Cookie"])
+	}
+}
+
+// flashOf returns the kind of message (notice or error) a redirect left.
+func flashOf(h http.Header) string {
+	for _, c := range (&http.Response{Header: h}).Cookies() {
+		if c.Name == "mw_flash" && c.Value != "" {
+			kind, _, _ := strings.Cut(c.Value, ".")
+			return kind
+		}
+	}
+	return ""
+}
+
+// A message in the URL is not shown: only the server's own, after a form.
+func TestNoMessageFromTheURL(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		u, _ := s.login("paula")
+		if _, body, _ := u.get("/ui/work-orders?error=Call+0800+now&notice=Call+0800+now"); strings.Contains(body, "0800") {
+			t.Error("a message from the URL is shown on the page")
+		}
+	})
+}
