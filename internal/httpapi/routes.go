@@ -122,5 +122,6 @@ func (h *Handler) routes() []route {
 		{"GET /api/v1/integration/data-quality", auth.ManageIntegration, h.dataQuality},
 		{"GET /api/v1/integration/settings", auth.ManageIntegration, h.getIntegrationSettings},
 		{"PUT /api/v1/integration/settings", auth.ManageIntegration, h.saveIntegrationSettings},
+		{"POST /api/v1/integration/webhooks/{connector}", auth.Signed, h.receiveWebhook},
 	}
 }

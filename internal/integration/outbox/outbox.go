@@ -16,6 +16,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
@@ -47,6 +48,12 @@ type Dispatcher struct {
 	MaxAttempts int           // attempts before a message is dead
 	Backoff     time.Duration // the first retry's delay; each next one doubles, plus jitter
 	Lease       time.Duration // how long a claimed message is left alone
+	// PollInterval is how often the ERP's events are polled; zero polls at
+	// every step. With events pushed by webhook (Receive), polling is the
+	// fallback and may be slow.
+	PollInterval time.Duration
+
+	lastPoll time.Time // when poll last ran; Run's goroutine only
 }
 
 func (d *Dispatcher) interval() time.Duration { return or(d.Interval, DefaultInterval) }
@@ -105,10 +112,18 @@ func (d *Dispatcher) Step(ctx context.Context) error {
 			break
 		}
 	}
-	if err := d.poll(ctx); err != nil {
+	var pollErr error
+	if now := time.Now(); d.PollInterval <= 0 || now.Sub(d.lastPoll) >= d.PollInterval {
+		if pollErr = d.poll(ctx); pollErr == nil {
+			d.lastPoll = now
+		}
+	}
+	// Events a webhook recorded wait here too, whether or not the poll
+	// reached the ERP.
+	if err := d.applyWaiting(ctx); err != nil {
 		return err
 	}
-	return d.applyWaiting(ctx)
+	return pollErr
 }
 
 // deliverDue claims a batch of due messages and sends each; it returns how
@@ -146,6 +161,11 @@ func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) 
 			if err := blockLines(ctx, tx, m, sendErr); err != nil {
 				return err
 			}
+		case errors.Is(sendErr, integration.ErrUnavailable):
+			// Not tried: the connector knows the ERP is down. The attempt
+			// does not count, and the message waits for the next probe.
+			m.Attempts = max(m.Attempts-1, 0)
+			m.LastError, m.NextAttemptAt = sendErr.Error(), now.Add(d.backoff())
 		case m.Attempts >= d.maxAttempts():
 			m.Status, m.LastError = integration.StatusDead, sendErr.Error()
 		default:
