@@ -57,12 +57,17 @@ func exitCode(err error) int {
 }
 
 const usage = `usage:
-  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo]
+  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--erp URL --erp-secret S] [--erp-poll 1s]
   millwright migrate [--db DSN]
   millwright token create [--db DSN] --user NAME --role ROLE [--site CODE]
   millwright user password [--db DSN] --user NAME [--role ROLE] [--site CODE]   (password on stdin)
+  millwright erp serve [--addr 127.0.0.1:8090] [--db DSN] [--webhook URL] --secret S
+  millwright connector check --connector embedded|http [--db DSN] [--erp URL] [--secret S]
 DSN is sqlite:PATH (default sqlite:./millwright.db) or postgres://user@host:port/db.
-MILLWRIGHT_DB and MILLWRIGHT_ADDR set --db and --addr.`
+MILLWRIGHT_DB and MILLWRIGHT_ADDR set --db and --addr; MILLWRIGHT_ERP and
+MILLWRIGHT_ERP_SECRET set --erp and the shared secret of the ERP process
+(erp serve: MILLWRIGHT_ERP_DB, default sqlite:./millwright-erp.db, and
+MILLWRIGHT_ERP_WEBHOOK). See docs/integration.md.`
 
 // run is the whole program; tests call it with their own arguments.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -91,6 +96,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tokenCreate(ctx, args[2:], getenv, stdout, stderr)
 	case cmd == "user password":
 		return userPassword(ctx, args[2:], getenv, stdin, stdout, stderr)
+	case cmd == "erp serve":
+		return erpServe(ctx, args[2:], getenv, stdout, stderr)
+	case cmd == "connector check":
+		return connectorCheck(ctx, args[2:], getenv, stdout, stderr)
 	case args[0] == "help", args[0] == "-h", args[0] == "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -141,7 +150,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	addr := fs.String("addr", defAddr, "address to listen on")
 	loadDemo := fs.Bool("demo", false, "load a demonstration plant into an empty database")
+	remoteERP := erpFlags(fs, getenv)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	conn, err := remoteERP.connector()
+	if err != nil {
 		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
@@ -166,12 +180,25 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		demo.PrintWelcome(stdout, res, base, *dsn)
 	}
+	// The integration engine: the outbox to, and the events from, the ERP:
+	// the embedded one in process, or one over HTTP (--erp).
+	dispatcher := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: log,
+		PollInterval: remoteERP.poll, Lease: remoteERP.lease}
+	var apiOpts []httpapi.Option
+	if conn != nil {
+		dispatcher.Connector = conn
+		apiOpts = append(apiOpts, httpapi.WithoutERP(), httpapi.Webhook(webhookConnector, remoteERP.secret, dispatcher.Receive))
+	}
 	srv := &http.Server{
-		Handler:           httpapi.New(db, log),
+		Handler:           httpapi.New(db, log, apiOpts...),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	fmt.Fprintf(stdout, "millwright listening on %s (database %s)\n", base, *dsn)
+	if conn != nil {
+		fmt.Fprintf(stdout, "millwright: ERP at %s; it pushes events to %s/api/v1/integration/webhooks/%s\n",
+			conn.BaseURL, base, webhookConnector)
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -179,9 +206,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		return nil
 	})
-	// The integration engine: the outbox to, and the events from, the
-	// embedded ERP in process.
-	dispatcher := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: log}
 	g.Go(func() error { return dispatcher.Run(ctx) })
 	g.Go(func() error {
 		<-ctx.Done()
