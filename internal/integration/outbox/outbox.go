@@ -127,7 +127,8 @@ func (d *Dispatcher) Step(ctx context.Context) error {
 }
 
 // deliverDue claims a batch of due messages and sends each; it returns how
-// many it claimed.
+// many it claimed, or 0 when the connector said the ERP is unavailable:
+// the rest of the batch is then put back untried, for a later step.
 func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 	var ms []integration.OutboxMessage
 	err := d.DB.InTx(ctx, func(tx *store.Tx) (err error) {
@@ -138,19 +139,43 @@ func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for i := range ms {
-		if err := d.deliver(ctx, &ms[i]); err != nil {
+		unavailable, err := d.deliver(ctx, &ms[i])
+		if err != nil {
 			return len(ms), err
+		}
+		if unavailable {
+			return 0, d.putBack(ctx, ms[i+1:])
 		}
 	}
 	return len(ms), nil
 }
 
-// deliver sends one claimed message and records the outcome.
-func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) error {
+// putBack returns claimed messages that were not tried: their attempt
+// does not count, and they are due again after the first backoff.
+func (d *Dispatcher) putBack(ctx context.Context, ms []integration.OutboxMessage) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	return d.DB.InTx(ctx, func(tx *store.Tx) error {
+		for i := range ms {
+			ms[i].Attempts = max(ms[i].Attempts-1, 0)
+			ms[i].NextAttemptAt = tx.Now().Add(d.backoff())
+			if err := tx.SaveOutboxMessage(ctx, &ms[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// deliver sends one claimed message and records the outcome. It reports
+// whether the connector refused it untried, the ERP being unavailable.
+func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) (bool, error) {
 	events, sendErr := d.Connector.Send(ctx, m.Message)
 	if ctx.Err() != nil {
-		return ctx.Err() // the lease runs out and the message goes again
+		return false, ctx.Err() // the lease runs out and the message goes again
 	}
+	unavailable := errors.Is(sendErr, integration.ErrUnavailable)
 	err := d.DB.InTx(ctx, func(tx *store.Tx) error {
 		now := tx.Now()
 		switch kind := millwright.ErrorKind(sendErr); {
@@ -161,7 +186,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) 
 			if err := blockLines(ctx, tx, m, sendErr); err != nil {
 				return err
 			}
-		case errors.Is(sendErr, integration.ErrUnavailable):
+		case unavailable:
 			// Not tried: the connector knows the ERP is down. The attempt
 			// does not count, and the message waits for the next probe.
 			m.Attempts = max(m.Attempts-1, 0)
@@ -178,14 +203,17 @@ func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) 
 			"status": m.Status, "attempts": m.Attempts, "last_error": m.LastError})
 	})
 	if err != nil {
-		return err
+		return false, err
+	}
+	if unavailable {
+		return true, nil // the connector has said why; no log line per message
 	}
 	if sendErr != nil {
 		d.log().Warn("integration message not delivered", "id", m.ID, "kind", m.Kind, "attempts", m.Attempts,
 			"status", m.Status, "err", sendErr)
-		return nil
+		return false, nil
 	}
-	return d.apply(ctx, events, false)
+	return false, d.apply(ctx, events, false)
 }
 
 // retryDelay is the wait before attempt n+1: Backoff doubled per attempt,

@@ -135,7 +135,8 @@ func (p *Pusher) Push(ctx context.Context) (int, error) {
 	if err := p.post(ctx, events); err != nil {
 		return 0, err
 	}
-	last := events[len(events)-1].Seq
+	// Accepted is accepted: the position moves even if ctx ends meanwhile.
+	last, ctx := events[len(events)-1].Seq, context.WithoutCancel(ctx)
 	err = p.DB.InTx(ctx, func(tx *store.Tx) error {
 		return tx.SetIntegrationState(ctx, p.key(), strconv.FormatInt(last, 10))
 	})
