@@ -396,3 +396,146 @@ func TestTwoProcessesFlow1(t *testing.T) {
 		})
 	}
 }
+
+// faultWorkOrder makes an approved corrective work order on asset with one
+// direct line flagged Auto Request Material, ready to release.
+func (w *twoProcesses) faultWorkOrder(t *testing.T, asset, item string, i int) string {
+	t.Helper()
+	wo := w.planner.must(201, "POST", "/api/v1/work-orders", map[string]any{
+		"type": "corrective", "asset_id": asset, "title": fmt.Sprintf("Fault test %d", i), "auto_request_material": true})
+	id := s(wo["id"])
+	w.planner.must(201, "POST", "/api/v1/work-orders/"+id+"/materials", map[string]any{
+		"item_id": item, "quantity": 1, "direct": true, "auto_request_material": true})
+	w.planner.must(200, "POST", "/api/v1/work-orders/"+id+"/approve", nil)
+	return id
+}
+
+// The CMMS is killed (SIGKILL) in the middle of delivering many released
+// work orders and restarted on the same database; the ERP process is down
+// for a while and comes back, and the CMMS is killed again as the backlog
+// drains. In the end every work order's request took effect in the ERP
+// exactly once, none was lost, and the ERP's books balance.
+func TestTwoProcessesFaults(t *testing.T) {
+	for _, e := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			// A short lease, so messages claimed by the killed process go again soon.
+			w := startTwo(t, e, "--outbox-lease", "3s")
+			asset := w.assetID(t, "P-101")
+			var item string
+			for _, it := range w.cmmsAdmin.all("/api/v1/items?q=IMP-P101-8IN") {
+				if it["part_number"] == "IMP-P101-8IN" {
+					item = s(it["id"])
+				}
+			}
+			if item == "" {
+				t.Fatal("no demo item IMP-P101-8IN")
+			}
+			const n = 36
+			var wos []string
+			for i := range n {
+				wos = append(wos, w.faultWorkOrder(t, asset, item, i))
+			}
+			ours := map[string]bool{}
+			for _, id := range wos {
+				ours[id] = true
+			}
+			// count returns how many requisition lines of our work orders the
+			// ERP holds, and by work order.
+			count := func() (int, map[string]int) {
+				per := map[string]int{}
+				total := 0
+				for _, r := range w.erpAdmin.all("/api/v1/erp/requisitions") {
+					for _, l := range r["lines"].([]any) {
+						if wo := s(l.(map[string]any)["work_order_id"]); ours[wo] {
+							per[wo]++
+							total++
+						}
+					}
+				}
+				return total, per
+			}
+			release := func(ids []string) {
+				for _, id := range ids {
+					w.planner.must(200, "POST", "/api/v1/work-orders/"+id+"/release", nil)
+				}
+			}
+
+			// 1. Kill the CMMS while it delivers.
+			release(wos[:12])
+			for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
+				if got, _ := count(); got > 0 {
+					break // delivery has begun
+				}
+			}
+			w.cmms.stop(syscall.SIGKILL)
+			atKill, _ := count()
+			t.Logf("CMMS killed with 12 released: the ERP held %d of their requisitions", atKill)
+			w.cmms.start()
+
+			// 2. The ERP goes down; releases go on, into the outbox.
+			release(wos[12:24])
+			w.erp.stop(syscall.SIGKILL)
+			release(wos[24:])
+			time.Sleep(3 * time.Second)
+			down := w.cmmsAdmin.all("/api/v1/integration/messages?status=pending")
+			t.Logf("ERP down: %d messages pending in the CMMS", len(down))
+			w.erp.start()
+
+			// 3. Kill the CMMS again as the backlog drains, and restart it.
+			time.Sleep(300 * time.Millisecond)
+			w.cmms.stop(syscall.SIGKILL)
+			mid, _ := count()
+			t.Logf("CMMS killed again while draining: the ERP held %d of %d", mid, n)
+			w.cmms.start()
+
+			within(t, 90*time.Second, "every request delivered", func() string {
+				pending := w.cmmsAdmin.all("/api/v1/integration/messages?status=pending")
+				got, _ := count()
+				if len(pending) > 0 || got < n {
+					return fmt.Sprintf("%d pending, ERP holds %d of %d", len(pending), got, n)
+				}
+				return ""
+			})
+			got, per := count()
+			for _, id := range wos {
+				if per[id] != 1 {
+					t.Errorf("work order %s has %d requisition lines in the ERP; want exactly 1", id, per[id])
+				}
+			}
+			if got != n {
+				t.Errorf("ERP requisition lines of the released work orders = %d; want %d", got, n)
+			}
+			for _, status := range []string{"failed", "dead"} {
+				if ms := w.cmmsAdmin.all("/api/v1/integration/messages?status=" + status); len(ms) > 0 {
+					t.Errorf("%d messages %s; want none: first %v", len(ms), status, ms[0])
+				}
+			}
+			var attempts, retried int
+			for _, id := range wos {
+				for _, m := range w.cmmsAdmin.all("/api/v1/integration/messages?work_order_id=" + id) {
+					a := int(m["attempts"].(float64))
+					attempts += a
+					if a > 1 {
+						retried++
+					}
+				}
+			}
+			within(t, 30*time.Second, "every line requested on the CMMS", func() string {
+				for _, id := range wos {
+					for _, m := range w.planner.must(200, "GET", "/api/v1/work-orders/"+id+"/materials", nil)["items"].([]any) {
+						if st := s(m.(map[string]any)["procurement_status"]); st != "requested" {
+							return "a line of " + id + " is " + st
+						}
+					}
+				}
+				return ""
+			})
+			tb := w.erpAdmin.must(200, "GET", "/api/v1/erp/ledger/trial-balance", nil)
+			if tb["balanced"] != true {
+				t.Fatalf("ERP trial balance = %v; want balanced", tb)
+			}
+			t.Logf("%s: released %d, ERP requisition lines %d (one per work order), %d delivery attempts, %d messages sent more than once, trial balance balanced",
+				e, n, got, attempts, retried)
+		})
+	}
+}
