@@ -313,6 +313,17 @@ func TestTwoProcessesFlow1(t *testing.T) {
 	for _, e := range []store.Engine{store.SQLite, store.Postgres} {
 		t.Run(string(e), func(t *testing.T) {
 			w := startTwo(t, e, "--erp-poll", "1h")
+			// connector check: the live connection passes; a wrong secret is caught.
+			var out bytes.Buffer
+			check := []string{"connector", "check", "--connector", "http", "--erp", w.erpBase, "--db", w.cmmsDSN}
+			if err := run(t.Context(), append(check, "--secret", processSecret), env(nil), nil, &out, io.Discard); err != nil {
+				t.Fatalf("connector check = %v; want all passed:\n%s", err, out.String())
+			}
+			out.Reset()
+			if err := run(t.Context(), append(check, "--secret", "wrong"), env(nil), nil, &out, io.Discard); exitCode(err) != 1 ||
+				!strings.Contains(out.String(), "FAIL authenticated") {
+				t.Fatalf("connector check with a wrong secret = %v:\n%s\nwant exit 1 and FAIL authenticated", err, out.String())
+			}
 			if status, _ := w.cmmsAdmin.do("GET", "/api/v1/erp/requisitions", nil); status != http.StatusNotFound {
 				t.Fatalf("GET /api/v1/erp/requisitions on the CMMS = %d; want 404: the ERP is another process", status)
 			}
@@ -392,7 +403,7 @@ func TestTwoProcessesFlow1(t *testing.T) {
 				t.Fatalf("ERP trial balance = %v; want balanced", tb)
 			}
 			t.Logf("%s: requisition %s → %d purchase orders, invoiced at %s, reached the CMMS work order %s by webhook",
-				e, s(req["number"]), len(pos), want, s(wo["number"]))
+				e, s(req["number"]), len(pos), want.String(), s(wo["number"]))
 		})
 	}
 }
