@@ -88,7 +88,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	t := time.NewTicker(d.interval())
 	defer t.Stop()
 	for {
-		if err := d.Step(ctx); err != nil && ctx.Err() == nil {
+		switch err := d.Step(ctx); {
+		case err == nil || ctx.Err() != nil:
+		case errors.Is(err, integration.ErrUnavailable):
+			d.log().Warn("integration dispatch: the ERP is unavailable", "err", err)
+		default:
 			d.log().Error("integration dispatch", "err", err)
 		}
 		select {

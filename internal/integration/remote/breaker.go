@@ -86,6 +86,14 @@ func (b *Breaker) Done(failed bool, err error) {
 	}
 }
 
+// Abandon ends an allowed call whose outcome says nothing about the
+// endpoint (the caller gave up): the state stays as it was.
+func (b *Breaker) Abandon() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.probing = false
+}
+
 // Open reports whether the breaker is open.
 func (b *Breaker) Open() bool {
 	b.mu.Lock()

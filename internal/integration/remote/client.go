@@ -113,10 +113,10 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, key s
 		return fmt.Errorf("%s %s%s: %w", method, c.BaseURL, path, err)
 	}
 	err, failed := c.roundTrip(ctx, method, path, body, key, out)
-	if ctx.Err() == nil { // our own cancellation says nothing about the ERP
-		c.Breaker.Done(failed, err)
+	if ctx.Err() != nil { // our own cancellation says nothing about the ERP
+		c.Breaker.Abandon()
 	} else {
-		c.Breaker.Done(false, nil)
+		c.Breaker.Done(failed, err)
 	}
 	return err
 }
