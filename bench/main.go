@@ -25,15 +25,28 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/demo"
+	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/workorder"
+)
+
+var (
+	flows       bool
+	flowClients int
+	loadRate    int
+	pmPlans     int
 )
 
 func main() {
 	duration := flag.Duration("duration", 5*time.Second, "how long each measurement runs")
 	clients := flag.Int("clients", 8, "concurrent API clients")
 	engines := flag.String("engines", "sqlite,postgres", "engines to measure")
+	flag.BoolVar(&flows, "flows", true, "also measure the integration flows (release to requisition, full flow 1)")
+	flag.IntVar(&flowClients, "flow-clients", 4, "full flows run at a time")
+	flag.IntVar(&pmPlans, "pm-plans", 100_000, "PM plans the scheduler pass is timed over (0: skip)")
+	flag.IntVar(&loadRate, "load", 50, "background labor entries per second while release-to-requisition is measured")
 	pg := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL server for the postgres runs")
 	flag.Parse()
 	fmt.Printf("%-9s %-28s %10s %9s %9s %9s\n", "engine", "measurement", "per sec", "p50", "p95", "p99")
@@ -113,6 +126,21 @@ func measure(e store.Engine, pg string, d time.Duration, clients int) error {
 	r := run(d, clients, call("GET", "/api/v1/work-orders/"+doneID+"/costs", nil, 200))
 	r.print(e, fmt.Sprintf("API work-order costs (%d cl.)", clients))
 	fmt.Printf("%-9s %-28s %9.2fx\n", e, "API writes / raw commits", w.rate/raw.rate)
+
+	// The integration flows, with the embedded ERP in process.
+	if flows {
+		dctx, stop := context.WithCancel(ctx)
+		defer stop()
+		d2 := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		go d2.Run(dctx)
+		c := client{base: srv.URL, tokens: res.Tokens}
+		if err := measureFlows(ctx, string(e)+"/in-proc", c, c, woID, d, flowClients, loadRate); err != nil {
+			return err
+		}
+	}
+	if pmPlans > 0 {
+		return measureScheduler(ctx, string(e), db, pmPlans)
+	}
 	return nil
 }
 
@@ -121,8 +149,10 @@ type result struct {
 	p50, p95, p99 time.Duration
 }
 
-func (r result) print(e store.Engine, what string) {
-	fmt.Printf("%-9s %-28s %10.0f %9s %9s %9s\n", e, what, r.rate, r.p50.Round(time.Microsecond), r.p95.Round(time.Microsecond), r.p99.Round(time.Microsecond))
+func (r result) print(e store.Engine, what string) { r.printAs(string(e), what) }
+
+func (r result) printAs(label, what string) {
+	fmt.Printf("%-9s %-28s %10.1f %9s %9s %9s\n", label, what, r.rate, r.p50.Round(time.Microsecond), r.p95.Round(time.Microsecond), r.p99.Round(time.Microsecond))
 }
 
 // run calls f from n goroutines for d and reports the rate and latencies.

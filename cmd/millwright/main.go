@@ -26,6 +26,8 @@ import (
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/integration/reconcile"
+	"github.com/millwright-cmms/millwright/internal/pm/scheduler"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
 
@@ -57,7 +59,7 @@ func exitCode(err error) int {
 }
 
 const usage = `usage:
-  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--erp URL --erp-secret S] [--erp-poll 1s]
+  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--pm-interval 1m] [--erp URL --erp-secret S] [--erp-poll 1s]
   millwright migrate [--db DSN]
   millwright token create [--db DSN] --user NAME --role ROLE [--site CODE]
   millwright user password [--db DSN] --user NAME [--role ROLE] [--site CODE]   (password on stdin)
@@ -150,6 +152,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	addr := fs.String("addr", defAddr, "address to listen on")
 	loadDemo := fs.Bool("demo", false, "load a demonstration plant into an empty database")
+	reconcileEvery := fs.Duration("reconcile-every", time.Hour, "how often to reconcile stock and work-order costs with the ERP (0: never)")
+	pmInterval := fs.Duration("pm-interval", scheduler.DefaultInterval, "how often the PM scheduler looks for due calendar plans (0 turns it off)")
 	remoteERP := erpFlags(fs, getenv)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -190,7 +194,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		apiOpts = append(apiOpts, httpapi.WithoutERP(), httpapi.Webhook(webhookConnector, remoteERP.secret, dispatcher.Receive))
 	}
 	srv := &http.Server{
-		Handler:           httpapi.New(db, log, apiOpts...),
+		Handler:           httpapi.New(db, log, apiOpts...).WithConnector(dispatcher.Connector),
 		ReadHeaderTimeout: 10 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
@@ -207,6 +211,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return nil
 	})
 	g.Go(func() error { return dispatcher.Run(ctx) })
+	if *reconcileEvery > 0 {
+		g.Go(func() error { return reconcile.Schedule(ctx, db, dispatcher.Connector, *reconcileEvery, log) })
+	}
+	// The PM scheduler: work orders of calendar plans, lead time ahead. Two
+	// serve processes on one database make each occurrence's order once.
+	if *pmInterval > 0 {
+		pmScheduler := &scheduler.Scheduler{DB: db, Log: log, Interval: *pmInterval}
+		g.Go(func() error { return pmScheduler.Run(ctx) })
+	}
 	g.Go(func() error {
 		<-ctx.Done()
 		shutdown, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)

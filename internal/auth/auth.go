@@ -36,6 +36,7 @@ const (
 	IssueParts        Action = "issue_parts"        // issues and returns of parts
 	AddDirectItem     Action = "add_direct_item"    // add a direct (non-stock) item to a work order
 	RecordReadings    Action = "record_readings"    // meter and sensor readings
+	PlanPM            Action = "plan_pm"            // PM plans: create, edit, deactivate
 	ReadAudit         Action = "read_audit"         // the audit trail and its verification
 	Purchase          Action = "purchase"           // requisitions and purchase orders
 	ApproveRequest    Action = "approve_request"    // approve or reject a routed requisition
@@ -67,6 +68,7 @@ var Matrix = map[Action][]millwright.Role{
 	IssueParts:        {millwright.Technician, millwright.Storekeeper},
 	AddDirectItem:     {millwright.Planner, millwright.Technician},
 	RecordReadings:    {millwright.Technician},
+	PlanPM:            {millwright.Planner},
 	ReadAudit:         {millwright.Finance, millwright.Integration},
 	Purchase:          {millwright.Buyer},
 	ApproveRequest:    {millwright.Approver},
@@ -116,6 +118,7 @@ var describe = map[Action]string{
 	IssueParts:        "issue or return parts",
 	AddDirectItem:     "add direct items to work orders",
 	RecordReadings:    "record readings",
+	PlanPM:            "create, edit or deactivate PM plans",
 	ReadAudit:         "read the audit trail",
 	Purchase:          "manage requisitions and purchase orders",
 	ApproveRequest:    "approve or reject requisitions",

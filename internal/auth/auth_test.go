@@ -42,6 +42,7 @@ var grid = []struct {
 	{"Y   .   Y   Y   .   .   .   .", auth.IssueParts},     // technician and storekeeper: issues and returns
 	{"Y   Y   Y   .   .   .   .   .", auth.AddDirectItem},  // planner: materials; technician: direct items
 	{"Y   .   Y   .   .   .   .   .", auth.RecordReadings}, // technician: readings
+	{"Y   Y   .   .   .   .   .   .", auth.PlanPM},         // planner: PM plans
 	{"Y   .   .   .   .   .   Y   Y", auth.ReadAudit},
 	{"Y   .   .   .   Y   .   .   .", auth.Purchase},          // buyer: requisitions and purchase orders
 	{"Y   .   .   .   .   Y   .   .", auth.ApproveRequest},    // approver: approve or reject requisitions

@@ -16,7 +16,7 @@ func TestLoad(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Load = %v", err)
 		}
-		for kind, min := range map[string]int{"sites": 2, "assets": 40, "items": 60, "storerooms": 2, "users": 8, "work_orders": 10} {
+		for kind, min := range map[string]int{"sites": 2, "assets": 40, "items": 60, "storerooms": 2, "users": 8, "work_orders": 10, "pm_plans": 4} {
 			if got := res.Counts[kind]; got < min {
 				t.Errorf("loaded %d %s; want at least %d", got, kind, min)
 			}

@@ -20,8 +20,8 @@ func TestDependencies(t *testing.T) {
 		forbidden []string
 	}{
 		{[]string{"approval", "budget", "ledger", "procurement"}, []string{"database/sql", "net/http", mod + "internal/store", mod + "internal/httpapi"}},
-		{[]string{"../asset", "../inventory", "../workorder", "../integration", "../integration/outbox", "../integration/remote"}, []string{mod + "internal/erp"}},
-		{[]string{"../asset", "../inventory", "../workorder", "../audit", "../auth"}, []string{"database/sql", "net/http", mod + "internal/store", mod + "internal/httpapi"}},
+		{[]string{"../asset", "../inventory", "../workorder", "../pm", "../integration", "../integration/outbox", "../integration/remote"}, []string{mod + "internal/erp"}},
+		{[]string{"../asset", "../inventory", "../workorder", "../pm", "../audit", "../auth"}, []string{"database/sql", "net/http", mod + "internal/store", mod + "internal/httpapi"}},
 	}
 	for _, tt := range tests {
 		for _, dir := range tt.dirs {

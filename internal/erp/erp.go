@@ -25,6 +25,7 @@ import (
 type Tx struct {
 	*store.Tx
 	Events []integration.Event
+	actor  string // whose message is being applied; empty: the transaction's principal
 }
 
 // Wrap returns stx as an ERP transaction.
@@ -32,7 +33,11 @@ func Wrap(stx *store.Tx) *Tx { return &Tx{Tx: stx} }
 
 // Emit appends an event to the ERP's event log in this transaction.
 func (tx *Tx) Emit(ctx context.Context, kind integration.EventKind, documentKey string, payload any) error {
-	ev, err := tx.EmitERPEvent(ctx, kind, documentKey, payload)
+	actor := tx.actor
+	if actor == "" {
+		actor = tx.Actor().Username
+	}
+	ev, err := tx.EmitERPEvent(ctx, kind, documentKey, actor, payload)
 	if err != nil {
 		return err
 	}
@@ -120,6 +125,8 @@ func Apply(ctx context.Context, tx *Tx, m integration.Message) ([]integration.Ev
 			return nil, err
 		}
 	}
+	tx.actor = m.Actor
+	defer func() { tx.actor = "" }()
 	if err := apply(ctx, tx, m); err != nil {
 		return nil, err
 	}
@@ -306,7 +313,7 @@ func emitCosts(ctx context.Context, tx *Tx, e *ledger.Entry) error {
 		if !ok {
 			order = append(order, l.WorkOrderID)
 		}
-		c.EntryID, c.WorkOrderID, c.AssetID, c.CostCenter, c.Source = e.ID, l.WorkOrderID, l.AssetID, l.CostCenter, e.Source
+		c.EntryID, c.EntryNumber, c.WorkOrderID, c.AssetID, c.CostCenter, c.Source = e.ID, e.Number, l.WorkOrderID, l.AssetID, l.CostCenter, e.Source
 		c.Amount = c.Amount.Add(l.Debit).Sub(l.Credit)
 		sums[l.WorkOrderID] = c
 	}

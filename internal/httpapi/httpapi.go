@@ -19,14 +19,16 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/auth"
+	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
 
 // Handler serves the API.
 type Handler struct {
-	db  *store.DB
-	log *slog.Logger
-	mux *http.ServeMux
+	db   *store.DB
+	log  *slog.Logger
+	mux  *http.ServeMux
+	conn integration.Connector // the ERP, for reconciliation; nil: the embedded one
 
 	keep     func(pattern string) bool // the routes served; nil: all
 	webhooks map[string]webhook        // by connector name

@@ -47,10 +47,11 @@ func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) error {
 	f := integration.MessageFilter{Status: q.Get("status"), WorkOrderID: q.Get("work_order_id"), SiteID: site,
 		Cursor: cursor, Limit: limit}
 	switch f.Status {
-	case "", integration.StatusPending, integration.StatusDelivered, integration.StatusFailed, integration.StatusDead:
+	case "", integration.StatusPending, integration.StatusDelivered, integration.StatusFailed, integration.StatusDead,
+		integration.StatusSkipped:
 	default:
 		return millwright.Errorf(millwright.Invalid, "invalid_status",
-			"status %q is not a message status; use pending, delivered, failed or dead", f.Status)
+			"status %q is not a message status; use pending, delivered, failed, dead or skipped", f.Status)
 	}
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
 		return tx.OutboxMessages(ctx, f)

@@ -2,7 +2,9 @@ package httpapi_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -162,10 +164,16 @@ func TestAutoRequestMaterialEndToEnd(t *testing.T) {
 				t.Fatalf("requisition line %v is linked to no material line of %s", lm, wo)
 			}
 		}
-		msgs := a.do("GET", "/api/v1/integration/messages?work_order_id="+wo, w.integ, nil).items()
-		if len(msgs) != 1 || msgs[0]["status"] != "delivered" || msgs[0]["kind"] != "requisition_request" {
-			t.Fatalf("messages of the work order = %v; want one delivered requisition_request", msgs)
-		}
+		// The ERP has the requisition once it commits; the outbox marks the
+		// message delivered just after.
+		var msgs []map[string]any
+		eventually(t, "the requisition message delivered", func() string {
+			msgs = a.do("GET", "/api/v1/integration/messages?work_order_id="+wo, w.integ, nil).items()
+			if len(msgs) != 1 || msgs[0]["status"] != "delivered" || msgs[0]["kind"] != "requisition_request" {
+				return fmt.Sprintf("messages of the work order = %v; want one delivered requisition_request", msgs)
+			}
+			return ""
+		})
 		kinds := map[string]string{}
 		for _, e := range a.must(200, "GET", "/api/v1/work-orders/"+wo+"/trace", nil).Body["events"].([]any) {
 			em := e.(map[string]any)
@@ -243,6 +251,36 @@ func TestAutoRequestMaterialEndToEnd(t *testing.T) {
 		costs = a.must(200, "GET", "/api/v1/work-orders/"+wo+"/costs", nil).Body
 		if got := str(field(costs, "actual", "direct")); got != "1442.00" {
 			t.Fatalf("actual direct = %s; want 1442.00, the invoiced total", got)
+		}
+		// The trace shows the whole chain, in time order, with its actors.
+		trace := a.must(200, "GET", "/api/v1/work-orders/"+wo+"/trace", nil).Body["events"].([]any)
+		first := map[string]map[string]any{}
+		var order []string
+		for _, e := range trace {
+			em := e.(map[string]any)
+			k := str(em["kind"])
+			if _, ok := first[k]; !ok {
+				first[k] = em
+				order = append(order, k)
+			}
+		}
+		for _, want := range []struct{ kind, actor string }{
+			{"status_changed", "admin"}, {"requisition_created", "pat"}, {"requisition_approved", "anna"},
+			{"purchase_order_created", "anna"}, {"goods_received", "sam"}, {"invoice_posted", "fiona"},
+			{"ledger_entry_posted", "sam"},
+		} {
+			e := first[want.kind]
+			if e == nil || e["actor"] != want.actor || str(e["ref"]) == "" {
+				t.Fatalf("trace %s = %v; want one by %s with its document number (trace kinds in order: %v)", want.kind, e, want.actor, order)
+			}
+		}
+		if !strings.HasPrefix(str(first["requisition_created"]["ref"]), "REQ-") || !strings.HasPrefix(str(first["purchase_order_created"]["ref"]), "PO-") {
+			t.Fatalf("trace refs = %v, %v; want the requisition and purchase-order numbers", first["requisition_created"]["ref"], first["purchase_order_created"]["ref"])
+		}
+		pos := func(k string) int { return slices.Index(order, k) }
+		if !(pos("requisition_created") < pos("requisition_approved") && pos("requisition_approved") < pos("goods_received") &&
+			pos("goods_received") < pos("invoice_posted")) {
+			t.Fatalf("trace order = %v; want requisition, approval, receipt, invoice in that order", order)
 		}
 		var ledger millwright.Money
 		for _, e := range a.must(200, "GET", "/api/v1/erp/ledger/entries?work_order_id="+wo, nil).items() {

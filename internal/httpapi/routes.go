@@ -69,6 +69,15 @@ func (h *Handler) routes() []route {
 		{"GET /api/v1/work-orders/{id}/costs", auth.Read, h.workOrderCosts},
 		{"GET /api/v1/work-orders/{id}/trace", auth.Read, h.workOrderTrace},
 
+		// Preventive and condition-based maintenance
+		{"GET /api/v1/pm-plans", auth.Read, h.listPlans},
+		{"POST /api/v1/pm-plans", auth.PlanPM, h.createPlan},
+		{"GET /api/v1/pm-plans/{id}", auth.Read, h.getPlan},
+		{"PUT /api/v1/pm-plans/{id}", auth.PlanPM, h.updatePlan},
+		{"DELETE /api/v1/pm-plans/{id}", auth.PlanPM, h.deactivatePlan},
+		{"GET /api/v1/pm-plans/{id}/forecast", auth.Read, h.forecastPlan},
+		{"GET /api/v1/reports/pm-compliance", auth.Read, h.pmCompliance},
+
 		// Embedded ERP
 		{"POST /api/v1/erp/messages", auth.ManageIntegration, h.erpApplyMessage},
 		{"GET /api/v1/erp/events", auth.ManageIntegration, h.erpEvents},
@@ -122,6 +131,10 @@ func (h *Handler) routes() []route {
 		{"GET /api/v1/integration/data-quality", auth.ManageIntegration, h.dataQuality},
 		{"GET /api/v1/integration/settings", auth.ManageIntegration, h.getIntegrationSettings},
 		{"PUT /api/v1/integration/settings", auth.ManageIntegration, h.saveIntegrationSettings},
+		{"GET /api/v1/integration/rollout", auth.ManageIntegration, h.getRollout},
+		{"PUT /api/v1/integration/rollout", auth.ManageIntegration, h.saveRollout},
+		{"POST /api/v1/integration/reconciliation", auth.ManageIntegration, h.runReconciliation},
+		{"GET /api/v1/integration/reconciliation", auth.ManageIntegration, h.listReconciliations},
 		{"POST /api/v1/integration/webhooks/{connector}", auth.Signed, h.receiveWebhook},
 	}
 }

@@ -12,6 +12,7 @@ const (
 	StatusDelivered = "delivered" // the ERP applied it
 	StatusFailed    = "failed"    // stopped by a fixable error (a mapping gap); replay after the fix
 	StatusDead      = "dead"      // retries exhausted
+	StatusSkipped   = "skipped"   // not sent: integration is not live for its site or asset class (phased rollout)
 )
 
 // OutboxMessage is a Message as the outbox keeps it.

@@ -220,6 +220,7 @@ type Event struct {
 	Kind        EventKind       `json:"kind"`
 	DocumentKey string          `json:"document_key"`
 	At          time.Time       `json:"at"`
+	Actor       string          `json:"actor,omitempty"` // the ERP user whose action it reports, or the CMMS user whose message caused it
 	Payload     json.RawMessage `json:"payload"`
 }
 
@@ -324,6 +325,7 @@ type StockLevelChanged struct {
 // work order (negative for a credit such as a return).
 type CostPosted struct {
 	EntryID     string           `json:"entry_id"`
+	EntryNumber string           `json:"entry_number,omitempty"`
 	WorkOrderID string           `json:"work_order_id"`
 	AssetID     string           `json:"asset_id,omitempty"`
 	CostCenter  string           `json:"cost_center"`
@@ -348,4 +350,34 @@ type BudgetAlert struct {
 	Period     string           `json:"period"`
 	Budget     millwright.Money `json:"budget"`
 	Forecast   millwright.Money `json:"forecast"`
+}
+
+// Reconciler is a Connector that can show its side of the books, so the
+// CMMS can compare stock and work-order costs with it. An ERP that cannot
+// is reconciled by nothing: the CMMS says so rather than guess.
+type Reconciler interface {
+	Balances(ctx context.Context) (*Balances, error)
+}
+
+// Balances is the ERP's stock per item and warehouse and its cost per work
+// order, as of one moment.
+type Balances struct {
+	At             time.Time       `json:"at"`
+	Stock          []StockBalance  `json:"stock"`
+	WorkOrderCosts []WorkOrderCost `json:"work_order_costs"`
+}
+
+// StockBalance is the ERP's stock of one item in one warehouse, in ERP units.
+type StockBalance struct {
+	ERPItemCode string           `json:"erp_item_code"`
+	Warehouse   string           `json:"warehouse"`
+	SiteID      string           `json:"site_id"` // the CMMS site the warehouse belongs to
+	Quantity    millwright.Qty   `json:"quantity"`
+	Value       millwright.Money `json:"value"`
+}
+
+// WorkOrderCost is what the ERP's ledger charged to one work order.
+type WorkOrderCost struct {
+	WorkOrderID string           `json:"work_order_id"`
+	Amount      millwright.Money `json:"amount"`
 }

@@ -386,7 +386,7 @@ func (tx *Tx) ERPBudgets(ctx context.Context, costCenter, period, cursor string,
 
 // EmitERPEvent appends an event to the ERP's event log, in this
 // transaction, with the next sequence number.
-func (tx *Tx) EmitERPEvent(ctx context.Context, kind integration.EventKind, documentKey string, payload any) (integration.Event, error) {
+func (tx *Tx) EmitERPEvent(ctx context.Context, kind integration.EventKind, documentKey, actor string, payload any) (integration.Event, error) {
 	b, err := json.Marshal(payload)
 	if err != nil {
 		return integration.Event{}, fmt.Errorf("encode %s event: %w", kind, err)
@@ -395,9 +395,9 @@ func (tx *Tx) EmitERPEvent(ctx context.Context, kind integration.EventKind, docu
 	if err != nil {
 		return integration.Event{}, err
 	}
-	ev := integration.Event{Seq: seq, Kind: kind, DocumentKey: documentKey, At: tx.now, Payload: b}
-	_, err = tx.exec(ctx, `INSERT INTO erp_events (seq, kind, document_key, payload, created_at) VALUES (?, ?, ?, ?, ?)`,
-		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At)
+	ev := integration.Event{Seq: seq, Kind: kind, DocumentKey: documentKey, At: tx.now, Actor: actor, Payload: b}
+	_, err = tx.exec(ctx, `INSERT INTO erp_events (seq, kind, document_key, payload, created_at, actor) VALUES (?, ?, ?, ?, ?, ?)`,
+		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At, ev.Actor)
 	// Whoever reads the event log (the dispatcher in process, the webhook
 	// pusher of `erp serve`) hears of the event once it commits.
 	tx.WakeDispatcher()
@@ -412,7 +412,7 @@ func (tx *Tx) ERPEvents(ctx context.Context, after int64, limit int) ([]integrat
 	case limit > 1000:
 		limit = 1000
 	}
-	rows, err := tx.query(ctx, `SELECT seq, kind, document_key, payload, created_at FROM erp_events
+	rows, err := tx.query(ctx, `SELECT seq, kind, document_key, payload, created_at, actor FROM erp_events
 		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
 	if err != nil {
 		return nil, err
@@ -424,7 +424,7 @@ func (tx *Tx) ERPEvents(ctx context.Context, after int64, limit int) ([]integrat
 			ev      integration.Event
 			payload string
 		)
-		if err := rows.Scan(&ev.Seq, &ev.Kind, &ev.DocumentKey, &payload, (*dbTime)(&ev.At)); err != nil {
+		if err := rows.Scan(&ev.Seq, &ev.Kind, &ev.DocumentKey, &payload, (*dbTime)(&ev.At), &ev.Actor); err != nil {
 			return nil, err
 		}
 		ev.Payload = json.RawMessage(payload)

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -24,11 +25,15 @@ func (tx *Tx) Enqueue(ctx context.Context, m integration.Message, workOrderID st
 	if err != nil {
 		return err
 	}
+	status, why, err := tx.scopeStatus(ctx, m.SiteID, workOrderID)
+	if err != nil {
+		return err
+	}
 	id := millwright.NewID("msg")
 	_, err = tx.exec(ctx, `INSERT INTO integration_messages (id, kind, site_id, work_order_id, idempotency_key,
 			message, status, attempts, last_error, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0, '', ?, ?)`,
-		id, m.Kind, m.SiteID, workOrderID, m.IdempotencyKey, string(b), integration.StatusPending, tx.now, tx.now)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
+		id, m.Kind, m.SiteID, workOrderID, m.IdempotencyKey, string(b), status, why, tx.now, tx.now)
 	if err := duplicate(err, "message %s is already in the outbox", m.IdempotencyKey); err != nil {
 		return err
 	}
@@ -229,14 +234,65 @@ type InboundEvent struct {
 // RecordEvent keeps ev once, as waiting; it reports false when ev's
 // sequence number was seen before.
 func (tx *Tx) RecordEvent(ctx context.Context, ev integration.Event) (bool, error) {
-	res, err := tx.exec(ctx, `INSERT INTO inbound_events (seq, kind, document_key, payload, status, received_at)
-		VALUES (?, ?, ?, ?, 'waiting', ?) ON CONFLICT (seq) DO NOTHING`,
-		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), tx.now)
+	res, err := tx.exec(ctx, `INSERT INTO inbound_events (seq, kind, document_key, payload, status, received_at, actor, at)
+		VALUES (?, ?, ?, ?, 'waiting', ?, ?, ?) ON CONFLICT (seq) DO NOTHING`,
+		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), tx.now, ev.Actor, ev.At)
 	if err != nil {
 		return false, err
 	}
-	n, err := res.RowsAffected()
-	return n == 1, err
+	if n, err := res.RowsAffected(); err != nil || n != 1 {
+		return false, err
+	}
+	for _, wo := range workOrdersIn(ev.Payload) {
+		if _, err := tx.exec(ctx, `INSERT INTO inbound_event_work_orders (work_order_id, seq) VALUES (?, ?)`, wo, ev.Seq); err != nil {
+			return false, err
+		}
+	}
+	return true, nil
+}
+
+// workOrdersIn returns the distinct work_order_id values anywhere in a
+// JSON payload: the work orders an event is about.
+func workOrdersIn(payload json.RawMessage) []string {
+	var v any
+	if json.Unmarshal(payload, &v) != nil {
+		return nil
+	}
+	var out []string
+	var walk func(any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			for k, x := range v {
+				if s, ok := x.(string); ok && k == "work_order_id" && s != "" && !slices.Contains(out, s) {
+					out = append(out, s)
+				}
+				walk(x)
+			}
+		case []any:
+			for _, x := range v {
+				walk(x)
+			}
+		}
+	}
+	walk(v)
+	return out
+}
+
+// WorkOrderEvents lists the ERP events received about a work order, in
+// sequence order.
+func (tx *Tx) WorkOrderEvents(ctx context.Context, workOrderID string) ([]integration.Event, error) {
+	rows, err := tx.query(ctx, `SELECT e.seq, e.kind, e.document_key, e.payload, e.at, e.actor FROM inbound_events e
+		JOIN inbound_event_work_orders w ON w.seq = e.seq WHERE w.work_order_id = ? ORDER BY e.seq`, workOrderID)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, func(r interface{ Scan(...any) error }) (ev integration.Event, err error) {
+		var payload string
+		err = r.Scan(&ev.Seq, &ev.Kind, &ev.DocumentKey, &payload, (*dbTime)(&ev.At), &ev.Actor)
+		ev.Payload = json.RawMessage(payload)
+		return ev, err
+	})
 }
 
 // WaitingEvents lists the events not yet applied, in sequence order.
@@ -322,11 +378,12 @@ func (tx *Tx) EarlierWaiting(ctx context.Context, documentKey string, seq int64)
 	return n > 0, err
 }
 
-// BlockedMaterials lists the blocked material lines of an item, oldest first.
+// BlockedMaterials lists the blocked material lines of an item (of every
+// item when itemID is empty), oldest first.
 func (tx *Tx) BlockedMaterials(ctx context.Context, itemID string) ([]workorder.Material, error) {
 	rows, err := tx.query(ctx, `SELECT `+materialCols+`, i.part_number
 		FROM wo_materials m JOIN items i ON i.id = m.item_id
-		WHERE m.item_id = ? AND m.procurement_status = ? ORDER BY m.id`, itemID, workorder.ProcurementBlocked)
+		WHERE (? = '' OR m.item_id = ?) AND m.procurement_status = ? ORDER BY m.id`, itemID, itemID, workorder.ProcurementBlocked)
 	if err != nil {
 		return nil, err
 	}

@@ -126,7 +126,10 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p, err := goose.NewProvider(dialect, db.write, sub)
+	// Migrations are numbered by feature, and features land in any order:
+	// a database that has a later one applies an earlier one it lacks.
+	// Every migration only adds, so the order between features does not matter.
+	p, err := goose.NewProvider(dialect, db.write, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
 		return fmt.Errorf("migrate: %w", err)
 	}

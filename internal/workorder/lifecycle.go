@@ -9,6 +9,7 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/asset"
+	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/inventory"
 )
 
@@ -343,7 +344,40 @@ func move(ctx context.Context, tx Tx, w *WorkOrder, to Status, verb string) erro
 	if err := tx.AddTransition(ctx, &TransitionRecord{WorkOrderID: w.ID, From: from, To: to}); err != nil {
 		return err
 	}
+	if err := tellERP(ctx, tx, w); err != nil {
+		return err
+	}
 	return tx.Audit(ctx, "work_order", w.ID, verb, before, w)
+}
+
+// tellERP puts the work order's new status in the outbox when the ERP
+// must see it: completed, closed (its costs are final) and cancelled (its
+// requisitions not yet ordered are cancelled with it) — and only for a
+// work order the ERP knows, one that has sent it a message before.
+func tellERP(ctx context.Context, tx Tx, w *WorkOrder) error {
+	if w.Status != Completed && w.Status != Closed && w.Status != Cancelled {
+		return nil
+	}
+	sent, err := tx.WorkOrderMessages(ctx, w.ID)
+	if err != nil || len(sent) == 0 {
+		return err
+	}
+	site, err := tx.Site(ctx, w.SiteID)
+	if err != nil {
+		return err
+	}
+	a, err := tx.Asset(ctx, w.AssetID)
+	if err != nil {
+		return err
+	}
+	msg, err := integration.NewMessage("status:"+w.ID+":"+string(w.Status), w.SiteID, site.Code, tx.Actor().Username, tx.Now(),
+		integration.WorkOrderStatus{WorkOrderID: w.ID, WorkOrderNumber: w.Number, Status: string(w.Status),
+			AssetID: w.AssetID, CostCenter: a.CostCenter})
+	if err != nil {
+		return err
+	}
+	msg.TimeZone = site.TimeZone
+	return tx.Enqueue(ctx, msg, w.ID)
 }
 
 // releaseReservations gives back to the storerooms what w's lines still

@@ -65,6 +65,10 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
 	if err != nil {
 		return err
 	}
+	live, notLive, err := tx.IntegrationLive(ctx, w.SiteID, a.ClassID)
+	if err != nil {
+		return err
+	}
 	req := integration.RequisitionRequest{
 		Priority: w.Priority, CostCenter: a.CostCenter,
 		WorkOrderID: w.ID, WorkOrderNumber: w.Number, AssetID: w.AssetID,
@@ -76,18 +80,19 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
 		if !m.Direct || !m.AutoRequestMaterial || m.ProcurementStatus != ProcurementNone {
 			continue
 		}
+		if !live {
+			if err := block(ctx, tx, w, m, fmt.Sprintf("part %s: %s", m.PartNumber, notLive)); err != nil {
+				return err
+			}
+			continue
+		}
 		mp, err := tx.ItemMapping(ctx, m.ItemID, w.SiteID)
 		if err != nil {
 			if millwright.ErrorKind(err) != millwright.NotFound {
 				return err
 			}
-			m.ProcurementStatus = ProcurementBlocked
-			m.BlockedReason = fmt.Sprintf("part %s: %s %s; add one with POST /api/v1/integration/mappings/items",
-				m.PartNumber, unmapped, site.Code)
-			if err := tx.SaveMaterial(ctx, m); err != nil {
-				return err
-			}
-			if err := tx.Audit(ctx, "work_order", w.ID, "material_blocked", nil, m); err != nil {
+			if err := block(ctx, tx, w, m, fmt.Sprintf("part %s: %s %s; add one with POST /api/v1/integration/mappings/items",
+				m.PartNumber, unmapped, site.Code)); err != nil {
 				return err
 			}
 			continue
@@ -122,6 +127,19 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
 	return tx.Audit(ctx, "work_order", w.ID, "request_material", nil, req)
 }
 
+// block stops a line from being requested, saying why and how to fix it.
+func block(ctx context.Context, tx Tx, w *WorkOrder, m *Material, reason string) error {
+	m.ProcurementStatus, m.BlockedReason = ProcurementBlocked, reason
+	if err := tx.SaveMaterial(ctx, m); err != nil {
+		return err
+	}
+	return tx.Audit(ctx, "work_order", w.ID, "material_blocked", nil, m)
+}
+
+// OutOfRollout is what the reason of a line blocked because integration
+// is not live for its site or asset class contains.
+const OutOfRollout = "phased rollout"
+
 // unmapped is what the reason of a line blocked by a mapping gap says.
 const unmapped = "no ERP item code mapped for site"
 
@@ -131,13 +149,26 @@ const unmapped = "no ERP item code mapped for site"
 // Request Material runs for it again, in this transaction. It returns the
 // work orders it requested material for.
 func RetryBlocked(ctx context.Context, tx Tx, itemID string) ([]string, error) {
+	return retryBlocked(ctx, tx, itemID, unmapped)
+}
+
+// RetryRollout requests again the lines blocked because integration was
+// not live for their site or asset class, where it now is.
+func RetryRollout(ctx context.Context, tx Tx) ([]string, error) {
+	return retryBlocked(ctx, tx, "", OutOfRollout)
+}
+
+// retryBlocked puts the blocked lines of an item (or of every item) whose
+// reason contains cause back to status none and runs Auto Request Material
+// again for their work orders.
+func retryBlocked(ctx context.Context, tx Tx, itemID, cause string) ([]string, error) {
 	lines, err := tx.BlockedMaterials(ctx, itemID)
 	if err != nil {
 		return nil, err
 	}
 	var done []string
 	for _, l := range lines {
-		if !strings.Contains(l.BlockedReason, unmapped) || slices.Contains(done, l.WorkOrderID) {
+		if !strings.Contains(l.BlockedReason, cause) || slices.Contains(done, l.WorkOrderID) {
 			continue
 		}
 		w, err := tx.WorkOrderForUpdate(ctx, l.WorkOrderID)
@@ -155,7 +186,7 @@ func RetryBlocked(ctx context.Context, tx Tx, itemID string) ([]string, error) {
 		}
 		for i := range mats {
 			m := &mats[i]
-			if m.ItemID == itemID && m.ProcurementStatus == ProcurementBlocked && strings.Contains(m.BlockedReason, unmapped) {
+			if (itemID == "" || m.ItemID == itemID) && m.ProcurementStatus == ProcurementBlocked && strings.Contains(m.BlockedReason, cause) {
 				m.ProcurementStatus, m.BlockedReason = ProcurementNone, ""
 				if err := tx.SaveMaterial(ctx, m); err != nil {
 					return nil, err

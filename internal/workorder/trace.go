@@ -2,11 +2,13 @@ package workorder
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/inventory"
 )
 
@@ -139,8 +141,97 @@ func GetTrace(ctx context.Context, tx Tx, id string) (*Trace, error) {
 				Detail: fmt.Sprintf("%s delivered to the ERP after %d attempts", m.Kind, m.Attempts)})
 		}
 	}
+	evs, err := tx.WorkOrderEvents(ctx, w.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, ev := range evs {
+		if e, ok := erpStep(ev, w.ID); ok {
+			t.Events = append(t.Events, e)
+		}
+	}
 	slices.SortStableFunc(t.Events, func(a, b Event) int { return a.At.Compare(b.At) })
 	return t, nil
+}
+
+// EventLedgerPosted is the trace kind of a ledger entry charging the work order.
+const EventLedgerPosted = "ledger_entry_posted"
+
+// erpStep turns an ERP event about work order wo into a trace event: the
+// requisition's decisions, the purchase order, receipts, the invoice and
+// the ledger entries, each with its document number and actor.
+func erpStep(ev integration.Event, wo string) (Event, bool) {
+	e := Event{At: ev.At, Actor: ev.Actor, Kind: string(ev.Kind)}
+	switch ev.Kind {
+	case integration.EventRequisitionCreated, integration.EventRequisitionApproved,
+		integration.EventRequisitionRejected, integration.EventRequisitionCanceled:
+		var p integration.RequisitionDecided
+		if json.Unmarshal(ev.Payload, &p) != nil {
+			return e, false
+		}
+		if p.Actor != "" {
+			e.Actor = p.Actor
+		}
+		n := 0
+		for _, l := range p.Lines {
+			if l.WorkOrderID == wo {
+				n++
+			}
+		}
+		e.Ref, e.Detail = p.Number, fmt.Sprintf("requisition %s, %d lines for this work order: %s", p.Number, n, p.Status)
+		if p.Comment != "" {
+			e.Detail += " (" + p.Comment + ")"
+		}
+	case integration.EventPurchaseOrderCreate, integration.EventPurchaseOrderChange:
+		var p integration.PurchaseOrderChanged
+		if json.Unmarshal(ev.Payload, &p) != nil {
+			return e, false
+		}
+		e.Ref, e.Detail = p.Number, fmt.Sprintf("purchase order %s to %s, %s", p.Number, p.Vendor, p.Status)
+		if p.PromisedDate != "" {
+			e.Detail += ", promised " + p.PromisedDate
+		}
+	case integration.EventGoodsReceived:
+		var p integration.GoodsReceived
+		if json.Unmarshal(ev.Payload, &p) != nil {
+			return e, false
+		}
+		var v millwright.Money
+		for _, l := range p.Lines {
+			if l.WorkOrderID == wo {
+				v = v.Add(l.Value)
+			}
+		}
+		e.Ref, e.Detail = p.Number, fmt.Sprintf("receipt %s against %s, value %s", p.Number, p.PurchaseOrder, v)
+	case integration.EventInvoicePosted, integration.EventInvoiceHeld:
+		var p integration.InvoicePosted
+		if json.Unmarshal(ev.Payload, &p) != nil {
+			return e, false
+		}
+		var v millwright.Money
+		for _, l := range p.Lines {
+			if l.WorkOrderID == wo {
+				v = v.Add(l.ActualCost)
+			}
+		}
+		e.Ref, e.Detail = p.Number, fmt.Sprintf("invoice %s for %s, %s, actual cost %s", p.Number, p.PurchaseOrder, p.Status, v)
+		if p.Reason != "" {
+			e.Detail += ": " + p.Reason
+		}
+	case integration.EventCostPosted:
+		var p integration.CostPosted
+		if json.Unmarshal(ev.Payload, &p) != nil || p.WorkOrderID != wo {
+			return e, false
+		}
+		e.Kind, e.Ref = EventLedgerPosted, p.EntryNumber
+		if e.Ref == "" {
+			e.Ref = p.EntryID
+		}
+		e.Detail = fmt.Sprintf("%s %s to cost center %s", p.Source, p.Amount, p.CostCenter)
+	default:
+		return e, false
+	}
+	return e, true
 }
 
 func moveDetail(m inventory.Movement, part, store string) string {

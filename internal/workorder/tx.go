@@ -53,12 +53,19 @@ type Tx interface {
 	// AutoRequestTrigger returns when work orders of type t request
 	// material: TriggerApproval, TriggerRelease or TriggerNever.
 	AutoRequestTrigger(ctx context.Context, t Type) (string, error)
-	// BlockedMaterials lists the blocked material lines of an item.
+	// IntegrationLive reports whether integration is live for a site and
+	// asset class (phased rollout), and if not, why in words to act on.
+	IntegrationLive(ctx context.Context, siteID, classID string) (bool, string, error)
+	// BlockedMaterials lists the blocked material lines of an item, or of
+	// every item when itemID is empty.
 	BlockedMaterials(ctx context.Context, itemID string) ([]Material, error)
 	// WorkOrderMessages lists the outbox messages about a work order, oldest first.
 	WorkOrderMessages(ctx context.Context, workOrderID string) ([]integration.OutboxMessage, error)
 	// Enqueue writes a message to the outbox in this transaction.
 	Enqueue(ctx context.Context, m integration.Message, workOrderID string, materialLineIDs ...string) error
+	// WorkOrderEvents lists the ERP events received about a work order, in
+	// sequence order.
+	WorkOrderEvents(ctx context.Context, workOrderID string) ([]integration.Event, error)
 	// WorkOrderMovements lists the stock movements that carry a work order's id.
 	WorkOrderMovements(ctx context.Context, workOrderID string) ([]inventory.Movement, error)
 }

@@ -170,8 +170,12 @@ func Create(ctx context.Context, tx Tx, in NewRequisition) (*Requisition, error)
 func number(prefix string, n int64) string { return sprintf("%s-%06d", prefix, n) }
 
 func emitRequisition(ctx context.Context, tx Tx, kind integration.EventKind, r *Requisition, comment string) error {
+	actor := tx.Actor().Username
+	if kind == integration.EventRequisitionCreated {
+		actor = r.RequestedBy // for an automatic request, the user whose action caused it
+	}
 	return tx.Emit(ctx, kind, "requisition:"+r.Number, integration.RequisitionDecided{
-		RequisitionID: r.ID, Number: r.Number, Status: r.Status, Actor: tx.Actor().Username, Comment: comment, Lines: r.refs()})
+		RequisitionID: r.ID, Number: r.Number, Status: r.Status, Actor: actor, Comment: comment, Lines: r.refs()})
 }
 
 // Submit submits a draft requisition for approval.

@@ -97,9 +97,14 @@ func Replay(ctx context.Context, tx *store.Tx, id string) (*integration.OutboxMe
 	if err != nil {
 		return nil, err
 	}
-	if m.Status != integration.StatusFailed && m.Status != integration.StatusDead {
+	if m.Status != integration.StatusFailed && m.Status != integration.StatusDead && m.Status != integration.StatusSkipped {
 		return nil, millwright.Errorf(millwright.Conflict, "not_replayable",
-			"message %s is %s; only a failed or dead message can be replayed", m.ID, m.Status)
+			"message %s is %s; only a failed, dead or skipped message can be replayed", m.ID, m.Status)
+	}
+	if live, why, err := tx.MessageLive(ctx, m); err != nil {
+		return nil, err
+	} else if !live {
+		return nil, millwright.Errorf(millwright.Rule, "not_in_rollout", "message %s cannot be sent: %s", m.ID, strings.Replace(why, ", then replay", "", 1))
 	}
 	before := *m
 	m.Status, m.Attempts, m.NextAttemptAt = integration.StatusPending, 0, tx.Now()

@@ -159,6 +159,11 @@ func applyEvent(ctx context.Context, tx *store.Tx, ev integration.Event) error {
 				continue
 			}
 			if err := setLine(ctx, tx, rl.MaterialLineID, string(ev.Kind), func(l *workorder.Material) {
+				if l.ProcurementStatus == workorder.ProcurementInvoiced {
+					// The invoice came first (events of two documents may
+					// cross): its actual cost already counts this receipt.
+					return
+				}
 				forward(l, workorder.ProcurementReceived)
 				l.ActualCost = l.ActualCost.Add(rl.Value)
 				l.CommittedCost = l.CommittedCost.Sub(rl.Value)

@@ -1,0 +1,276 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// client calls one Millwright API (the CMMS's, or the ERP process's).
+type client struct {
+	base   string
+	tokens map[string]string
+}
+
+// call sends body as user and decodes the answer into out (when not nil);
+// an answer other than want is an error.
+func (c client) call(user, method, path string, body any, want int, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		rd = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, rd)
+	req.Header.Set("Authorization", "Bearer "+c.tokens[user])
+	r, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer r.Body.Close()
+	b, _ := io.ReadAll(r.Body)
+	if r.StatusCode != want {
+		return fmt.Errorf("%s %s = %d %s", method, path, r.StatusCode, b)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+type object = map[string]any
+
+type list struct {
+	Items []object `json:"items"`
+}
+
+// flowBench drives DOMAIN.md flow 1 through the API: a preventive work
+// order on P-101, whose BOM has three direct lines with Auto Request
+// Material, from release to the invoiced cost back on the work order.
+type flowBench struct {
+	cmms, erp client
+	assetID   string
+}
+
+func newFlowBench(cmms, erp client) (*flowBench, error) {
+	var assets list
+	if err := cmms.call("ada", "GET", "/api/v1/assets?q=P-101&limit=50", nil, 200, &assets); err != nil {
+		return nil, err
+	}
+	for _, a := range assets.Items {
+		if a["tag"] == "P-101" {
+			return &flowBench{cmms: cmms, erp: erp, assetID: a["id"].(string)}, nil
+		}
+	}
+	return nil, fmt.Errorf("the demo has no asset P-101")
+}
+
+// approved creates a work order and approves it, ready for release.
+func (f *flowBench) approved(i int) (string, error) {
+	var wo object
+	if err := f.cmms.call("paula", "POST", "/api/v1/work-orders", object{"type": "preventive", "priority": 2,
+		"asset_id": f.assetID, "title": fmt.Sprintf("bench overhaul %d", i)}, 201, &wo); err != nil {
+		return "", err
+	}
+	id := wo["id"].(string)
+	return id, f.cmms.call("paula", "POST", "/api/v1/work-orders/"+id+"/approve", nil, 200, nil)
+}
+
+// requisition waits for the ERP's requisition of a work order.
+func (f *flowBench) requisition(wo string, timeout time.Duration) (object, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		var reqs list
+		if err := f.erp.call("alan", "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil, 200, &reqs); err != nil {
+			return nil, err
+		}
+		if len(reqs.Items) > 0 {
+			return reqs.Items[0], nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no requisition for %s after %s", wo, timeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// releaseToRequisition releases an approved work order and returns how
+// long the ERP took to show its requisition.
+func (f *flowBench) releaseToRequisition(wo string) (time.Duration, object, error) {
+	start := time.Now()
+	if err := f.cmms.call("paula", "POST", "/api/v1/work-orders/"+wo+"/release", nil, 200, nil); err != nil {
+		return 0, nil, err
+	}
+	req, err := f.requisition(wo, 30*time.Second)
+	return time.Since(start), req, err
+}
+
+// finish takes a requisition through approval, receipt and invoice, and
+// waits for the invoiced cost on the work order.
+func (f *flowBench) finish(wo string, req object) error {
+	if err := f.erp.call("alan", "POST", "/api/v1/erp/requisitions/"+req["id"].(string)+"/approve", object{}, 200, nil); err != nil {
+		return err
+	}
+	var pos list
+	if err := f.erp.call("bea", "GET", "/api/v1/erp/purchase-orders?requisition_id="+req["id"].(string), nil, 200, &pos); err != nil {
+		return err
+	}
+	if len(pos.Items) == 0 {
+		return fmt.Errorf("requisition %v has no purchase order after approval", req["number"])
+	}
+	for _, p := range pos.Items { // one per vendor
+		var po object
+		if err := f.erp.call("bea", "GET", "/api/v1/erp/purchase-orders/"+p["id"].(string), nil, 200, &po); err != nil {
+			return err
+		}
+		var rec, inv []object
+		for _, l := range po["lines"].([]any) {
+			lm := l.(object)
+			rec = append(rec, object{"line_id": lm["id"], "quantity": lm["quantity"]})
+			inv = append(inv, object{"line_id": lm["id"], "quantity": lm["quantity"], "unit_price": lm["unit_price"]})
+		}
+		if err := f.erp.call("sam", "POST", "/api/v1/erp/purchase-orders/"+po["id"].(string)+"/receipts", object{"lines": rec}, 201, nil); err != nil {
+			return err
+		}
+		if err := f.erp.call("fiona", "POST", "/api/v1/erp/invoices", object{"purchase_order_id": po["id"], "lines": inv}, 201, nil); err != nil {
+			return err
+		}
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var mats list
+		if err := f.cmms.call("paula", "GET", "/api/v1/work-orders/"+wo+"/materials", nil, 200, &mats); err != nil {
+			return err
+		}
+		done := true
+		for _, m := range mats.Items {
+			if m["direct"] == true && m["procurement_status"] != "invoiced" {
+				done = false
+			}
+		}
+		if done {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("work order %s not invoiced after 30 s", wo)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// background logs labor on a work order under way from n clients until
+// stop is closed, at most rate entries per second in all, and counts them.
+func background(c client, wo string, n int, rate int, stop <-chan struct{}) (*atomic.Int64, *sync.WaitGroup) {
+	var count atomic.Int64
+	var wg sync.WaitGroup
+	interval := time.Duration(n) * time.Second / time.Duration(rate)
+	for range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(interval)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-t.C:
+				}
+				if err := c.call("ada", "POST", "/api/v1/work-orders/"+wo+"/labor",
+					object{"technician": "bench", "craft": "mechanic", "hours": 0.25, "rate": "40.00"}, 201, nil); err != nil {
+					fmt.Fprintln(os.Stderr, "bench: background load:", err)
+					os.Exit(1)
+				}
+				count.Add(1)
+			}
+		}()
+	}
+	return &count, &wg
+}
+
+// measureFlows prints the release-to-requisition latency under a steady
+// background load, and the full flow's throughput with k flows at a time.
+func measureFlows(ctx context.Context, label string, cmms, erp client, busyWO string, d time.Duration, k, loadRate int) error {
+	f, err := newFlowBench(cmms, erp)
+	if err != nil {
+		return err
+	}
+	stop := make(chan struct{})
+	count, wg := background(cmms, busyWO, 4, loadRate, stop)
+	var lats []time.Duration
+	start := time.Now()
+	for i := 0; time.Since(start) < d || len(lats) < 20; i++ {
+		wo, err := f.approved(i)
+		if err != nil {
+			close(stop)
+			return err
+		}
+		lat, _, err := f.releaseToRequisition(wo)
+		if err != nil {
+			close(stop)
+			return err
+		}
+		lats = append(lats, lat)
+	}
+	elapsed := time.Since(start)
+	close(stop)
+	wg.Wait()
+	slices.Sort(lats)
+	pct := func(p float64) time.Duration { return lats[int(float64(len(lats)-1)*p)] }
+	result{rate: float64(len(lats)) / elapsed.Seconds(), p50: pct(0.5), p95: pct(0.95), p99: pct(0.99)}.
+		printAs(label, "release → requisition in ERP")
+	fmt.Printf("%-9s %-28s %10.0f   (labor entries/s beside it, each with its outbox message)\n", label, "  background load",
+		float64(count.Load())/elapsed.Seconds())
+
+	// Full flows, k at a time.
+	var (
+		mu    sync.Mutex
+		flows []time.Duration
+		ferr  error
+		group sync.WaitGroup
+	)
+	deadline := time.Now().Add(d)
+	start = time.Now()
+	for g := range k {
+		group.Add(1)
+		go func() {
+			defer group.Done()
+			for i := 0; time.Now().Before(deadline); i++ {
+				t := time.Now()
+				wo, err := f.approved(1_000_000 + g*10_000 + i)
+				var req object
+				if err == nil {
+					_, req, err = f.releaseToRequisition(wo)
+				}
+				if err == nil {
+					err = f.finish(wo, req)
+				}
+				mu.Lock()
+				if err != nil {
+					ferr = err
+					mu.Unlock()
+					return
+				}
+				flows = append(flows, time.Since(t))
+				mu.Unlock()
+			}
+		}()
+	}
+	group.Wait()
+	if ferr != nil {
+		return ferr
+	}
+	elapsed = time.Since(start)
+	slices.Sort(flows)
+	pf := func(p float64) time.Duration { return flows[int(float64(len(flows)-1)*p)] }
+	result{rate: float64(len(flows)) / elapsed.Seconds(), p50: pf(0.5), p95: pf(0.95), p99: pf(0.99)}.
+		printAs(label, fmt.Sprintf("full flow 1 (%d at a time)", k))
+	return nil
+}
