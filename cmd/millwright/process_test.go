@@ -402,6 +402,13 @@ func TestTwoProcessesFlow1(t *testing.T) {
 			if tb["balanced"] != true {
 				t.Fatalf("ERP trial balance = %v; want balanced", tb)
 			}
+			// Reconciliation reads the ERP process's books over the connector.
+			rep := w.cmmsAdmin.must(200, "POST", "/api/v1/integration/reconciliation", nil)
+			for _, d := range rep["differences"].([]any) {
+				if dm := d.(map[string]any); s(dm["record_id"]) == id {
+					t.Errorf("reconciliation finds the flow's work order differs: %v", dm)
+				}
+			}
 			t.Logf("%s: requisition %s → %d purchase orders, invoiced at %s, reached the CMMS work order %s by webhook",
 				e, s(req["number"]), len(pos), want.String(), s(wo["number"]))
 		})

@@ -21,6 +21,7 @@ import (
 const (
 	MessagesPath = "/connector/v1/messages"
 	EventsPath   = "/connector/v1/events"
+	BalancesPath = "/connector/v1/balances"
 )
 
 // DefaultTimeout bounds one request to the ERP, answer included.
@@ -36,7 +37,10 @@ type Client struct {
 	Now     func() time.Time
 }
 
-var _ integration.Connector = (*Client)(nil)
+var (
+	_ integration.Connector  = (*Client)(nil)
+	_ integration.Reconciler = (*Client)(nil)
+)
 
 // NewClient returns a client of the ERP at base, signing with secret. It
 // refuses a base URL that is not http(s)://host[:port][/path].
@@ -86,6 +90,16 @@ func (c *Client) Events(ctx context.Context, after int64, limit int) ([]integrat
 		return nil, err
 	}
 	return out.Events, nil
+}
+
+// Balances reads the ERP's stock and work-order costs, for
+// reconciliation; see integration.Reconciler.
+func (c *Client) Balances(ctx context.Context) (*integration.Balances, error) {
+	var b integration.Balances
+	if err := c.do(ctx, http.MethodGet, BalancesPath, nil, "", &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
 }
 
 // Health asks the ERP's /healthz, unsigned and past the breaker: it tells

@@ -90,7 +90,14 @@ func TestClientAndHandler(t *testing.T) {
 			t.Fatalf("Events(after the first) = %+v, %v; want one", evs, err)
 		}
 
+		if b, err := c.Balances(ctx); err != nil || b == nil || b.At.IsZero() {
+			t.Fatalf("Balances = %+v, %v; want the ERP's balances as of now", b, err)
+		}
+
 		wrong := mustClient(t, srv.URL, "not-the-secret")
+		if _, err := wrong.Balances(ctx); millwright.ErrorKind(err) != millwright.Unauthorized {
+			t.Fatalf("Balances with a wrong secret = %v; want Unauthorized", err)
+		}
 		if _, err := wrong.Send(ctx, itemMessage(t, "item:X", "X")); millwright.ErrorKind(err) != millwright.Unauthorized {
 			t.Fatalf("Send with a wrong secret = %v; want Unauthorized", err)
 		}

@@ -18,13 +18,28 @@ const maxBody = 4 << 20
 
 // Handler serves the connector endpoints over erp, an ERP in this process
 // (the embedded one): POST MessagesPath applies a message and answers its
-// events, GET EventsPath?after=&limit= lists events. Every request must be
+// events, GET EventsPath?after=&limit= lists events, and, when erp is an
+// integration.Reconciler, GET BalancesPath answers its balances. Every request must be
 // signed with secret; see the package comment.
 func Handler(erp integration.Connector, secret string, log *slog.Logger) http.Handler {
 	h := &server{erp: erp, secret: secret, log: log, now: time.Now}
 	mux := http.NewServeMux()
 	mux.HandleFunc("POST "+MessagesPath, h.send)
 	mux.HandleFunc("GET "+EventsPath, h.events)
+	if rec, ok := erp.(integration.Reconciler); ok {
+		mux.HandleFunc("GET "+BalancesPath, func(w http.ResponseWriter, r *http.Request) {
+			if _, err := h.verified(r); err != nil {
+				writeError(w, log, err)
+				return
+			}
+			b, err := rec.Balances(r.Context())
+			if err != nil {
+				writeError(w, log, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, b)
+		})
+	}
 	mux.HandleFunc("/connector/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, log, millwright.Errorf(millwright.NotFound, "not_found",
 			"%s %s is not a connector endpoint; use POST %s or GET %s", r.Method, r.URL.Path, MessagesPath, EventsPath))
