@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strconv"
@@ -21,7 +22,7 @@ import (
 // many events were new.
 func (d *Dispatcher) Receive(ctx context.Context, events []integration.Event) (int, error) {
 	events = slices.Clone(events)
-	slices.SortFunc(events, func(a, b integration.Event) int { return int(a.Seq - b.Seq) })
+	slices.SortFunc(events, func(a, b integration.Event) int { return cmp.Compare(a.Seq, b.Seq) })
 	for _, ev := range events {
 		if ev.Seq <= 0 || ev.Kind == "" || ev.DocumentKey == "" {
 			return 0, millwright.Errorf(millwright.Invalid, "bad_event",
