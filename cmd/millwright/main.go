@@ -61,12 +61,18 @@ func exitCode(err error) int {
 }
 
 const usage = `usage:
-  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--pm-interval 1m] [--mqtt tcp://HOST:PORT] [--reconcile-every 1h]
+  millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--pm-interval 1m] [--mqtt tcp://HOST:PORT]
+                   [--reconcile-every 1h] [--erp URL --erp-secret S] [--erp-poll 1s]
   millwright migrate [--db DSN]
   millwright token create [--db DSN] --user NAME --role ROLE [--site CODE]
   millwright user password [--db DSN] --user NAME [--role ROLE] [--site CODE]   (password on stdin)
+  millwright erp serve [--addr 127.0.0.1:8090] [--db DSN] [--webhook URL] --secret S
+  millwright connector check --connector embedded|http [--db DSN] [--erp URL] [--secret S]
 DSN is sqlite:PATH (default sqlite:./millwright.db) or postgres://user@host:port/db.
-MILLWRIGHT_DB, MILLWRIGHT_ADDR and MILLWRIGHT_MQTT set --db, --addr and --mqtt.`
+MILLWRIGHT_DB, MILLWRIGHT_ADDR and MILLWRIGHT_MQTT set --db, --addr and --mqtt;
+MILLWRIGHT_ERP and MILLWRIGHT_ERP_SECRET set --erp and the shared secret of the ERP
+process (erp serve: MILLWRIGHT_ERP_DB, default sqlite:./millwright-erp.db, and
+MILLWRIGHT_ERP_WEBHOOK). See docs/integration.md.`
 
 // run is the whole program; tests call it with their own arguments.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -95,6 +101,10 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tokenCreate(ctx, args[2:], getenv, stdout, stderr)
 	case cmd == "user password":
 		return userPassword(ctx, args[2:], getenv, stdin, stdout, stderr)
+	case cmd == "erp serve":
+		return erpServe(ctx, args[2:], getenv, stdout, stderr)
+	case cmd == "connector check":
+		return connectorCheck(ctx, args[2:], getenv, stdout, stderr)
 	case args[0] == "help", args[0] == "-h", args[0] == "--help":
 		fmt.Fprintln(stdout, usage)
 		return nil
@@ -148,6 +158,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	reconcileEvery := fs.Duration("reconcile-every", time.Hour, "how often to reconcile stock and work-order costs with the ERP (0: never)")
 	pmInterval := fs.Duration("pm-interval", scheduler.DefaultInterval, "how often the PM scheduler looks for due calendar plans (0 turns it off)")
 	mqttURL := fs.String("mqtt", getenv("MILLWRIGHT_MQTT"), "MQTT broker to take readings from, such as tcp://127.0.0.1:1883 (default off)")
+	remoteERP := erpFlags(fs, getenv)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -155,6 +166,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		if _, _, err := ingest.ParseBroker(*mqttURL); err != nil {
 			return err
 		}
+	}
+	conn, err := remoteERP.connector()
+	if err != nil {
+		return err
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	db, err := openDB(ctx, *dsn)
@@ -178,11 +193,20 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		demo.PrintWelcome(stdout, res, base, *dsn)
 	}
+	// The integration engine: the outbox to, and the events from, the ERP:
+	// the embedded one in process, or one over HTTP (--erp).
+	dispatcher := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: log,
+		PollInterval: remoteERP.poll, Lease: remoteERP.lease}
+	var apiOpts []httpapi.Option
+	if conn != nil {
+		dispatcher.Connector = conn
+		apiOpts = append(apiOpts, httpapi.WithoutERP(), httpapi.Webhook(webhookConnector, remoteERP.secret, dispatcher.Receive))
+	}
 	// Readings, over HTTP and MQTT alike, go through one recorder. Its
 	// hook runs the meter and condition PM plans in the transaction that
 	// stores a reading.
 	readings := &ingest.Recorder{DB: db, Hook: ingest.PMHook}
-	api := httpapi.New(db, log)
+	api := httpapi.New(db, log, apiOpts...).WithConnector(dispatcher.Connector)
 	api.SetRecorder(readings)
 	// The JSON API at /api/v1, the web interface at /ui/; / opens the interface.
 	root := http.NewServeMux()
@@ -195,6 +219,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	fmt.Fprintf(stdout, "millwright listening on %s (database %s)\n", base, *dsn)
+	if conn != nil {
+		fmt.Fprintf(stdout, "millwright: ERP at %s; it pushes events to %s/api/v1/integration/webhooks/%s\n",
+			conn.BaseURL, base, webhookConnector)
+	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		if err := srv.Serve(ln); !errors.Is(err, http.ErrServerClosed) {
@@ -202,9 +230,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		}
 		return nil
 	})
-	// The integration engine: the outbox to, and the events from, the
-	// embedded ERP in process.
-	dispatcher := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: log}
 	g.Go(func() error { return dispatcher.Run(ctx) })
 	if *reconcileEvery > 0 {
 		g.Go(func() error { return reconcile.Schedule(ctx, db, dispatcher.Connector, *reconcileEvery, log) })

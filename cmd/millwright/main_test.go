@@ -157,3 +157,48 @@ func TestServeMountsWeb(t *testing.T) {
 		}
 	}
 }
+
+// The ERP process and the HTTP connector refuse to run without a shared
+// secret, with one line and exit status 2.
+func TestRemoteERPNeedsSecret(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "x.db")
+	for _, args := range [][]string{
+		{"erp", "serve", "--db", db, "--addr", "127.0.0.1:0"},
+		{"serve", "--db", db, "--addr", "127.0.0.1:0", "--erp", "http://127.0.0.1:1"},
+		{"erp", "serve", "--db", db, "--secret", "s", "--webhook", "ftp://x"},
+		{"serve", "--db", db, "--erp", "localhost:8090", "--erp-secret", "s"},
+		{"connector", "check", "--db", db},
+		{"connector", "check", "--db", db, "--connector", "sap"},
+		{"connector", "check", "--db", db, "--connector", "http", "--secret", "s"},
+		{"connector", "check", "--db", db, "--connector", "http", "--erp", "http://127.0.0.1:1"},
+	} {
+		err := run(t.Context(), args, env(nil), nil, io.Discard, io.Discard)
+		if err == nil || exitCode(err) != 2 || strings.Contains(err.Error(), "\n") {
+			t.Errorf("run(%q) = %v (exit %d); want a one-line error with exit status 2", args, err, exitCode(err))
+		}
+	}
+}
+
+// connector check prints each check with ok or FAIL and exits 0 only when
+// all pass.
+func TestConnectorCheck(t *testing.T) {
+	db := "sqlite:" + filepath.Join(t.TempDir(), "x.db")
+	var out bytes.Buffer
+	if err := run(t.Context(), []string{"connector", "check", "--connector", "embedded", "--db", db}, env(nil), nil, &out, io.Discard); err != nil {
+		t.Fatalf("connector check of the embedded ERP on an empty database = %v; want all passed\n%s", err, out.String())
+	}
+	for _, want := range []string{"ok   reachable", "ok   authenticated", "ok   mappings"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("connector check printed\n%s\nwant a line %q", out.String(), want)
+		}
+	}
+	out.Reset()
+	err := run(t.Context(), []string{"connector", "check", "--connector", "http", "--db", db, "--erp", "http://127.0.0.1:1", "--secret", "s"},
+		env(nil), nil, &out, io.Discard)
+	if err == nil || exitCode(err) != 1 {
+		t.Fatalf("connector check of an ERP that is not there = %v (exit %d); want exit 1", err, exitCode(err))
+	}
+	if !strings.Contains(out.String(), "FAIL reachable") || !strings.Contains(out.String(), "fix: start it with") {
+		t.Errorf("connector check printed\n%s\nwant FAIL reachable with how to fix it", out.String())
+	}
+}

@@ -47,6 +47,11 @@ const (
 	ManageIntegration Action = "manage_integration" // mappings, messages, replay, data quality, reconciliation
 )
 
+// Signed is no action of the matrix: a route that names it takes no
+// bearer token, and its handler authenticates the request by its
+// signature (an ERP's webhook), with no user and no role.
+const Signed Action = "signed"
+
 // Matrix lists, for each action, the roles that may do it besides admin,
 // who may do everything. docs/authorization.md is this table in prose; a
 // test keeps the two in step.

@@ -20,7 +20,7 @@ func TestDependencies(t *testing.T) {
 		forbidden []string
 	}{
 		{[]string{"approval", "budget", "ledger", "procurement"}, []string{"database/sql", "net/http", mod + "internal/store", mod + "internal/httpapi"}},
-		{[]string{"../asset", "../inventory", "../workorder", "../pm", "../integration"}, []string{mod + "internal/erp"}},
+		{[]string{"../asset", "../inventory", "../workorder", "../pm", "../integration", "../integration/outbox", "../integration/remote"}, []string{mod + "internal/erp"}},
 		{[]string{"../asset", "../inventory", "../workorder", "../pm", "../audit", "../auth"}, []string{"database/sql", "net/http", mod + "internal/store", mod + "internal/httpapi"}},
 	}
 	for _, tt := range tests {

@@ -31,11 +31,17 @@ type Handler struct {
 	mux      *http.ServeMux
 	conn     integration.Connector // the ERP, for reconciliation; nil: the embedded one
 	readings *ingest.Recorder      // stores readings; SetRecorder shares one with MQTT
+
+	keep     func(pattern string) bool // the routes served; nil: all
+	webhooks map[string]webhook        // by connector name
 }
 
-// New returns the API handler over db.
-func New(db *store.DB, log *slog.Logger) *Handler {
-	h := &Handler{db: db, log: log, mux: http.NewServeMux(), readings: &ingest.Recorder{DB: db}}
+// New returns the API handler over db, configured by opts.
+func New(db *store.DB, log *slog.Logger, opts ...Option) *Handler {
+	h := &Handler{db: db, log: log, mux: http.NewServeMux(), readings: &ingest.Recorder{DB: db, Hook: ingest.PMHook}}
+	for _, o := range opts {
+		o(h)
+	}
 	h.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 	})
@@ -44,7 +50,9 @@ func New(db *store.DB, log *slog.Logger) *Handler {
 		w.Write(openAPI)
 	})
 	for _, rt := range h.routes() {
-		h.mux.Handle(rt.pattern, h.wrap(rt))
+		if h.keep == nil || h.keep(rt.pattern) {
+			h.mux.Handle(rt.pattern, h.wrap(rt))
+		}
 	}
 	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, millwright.Errorf(millwright.NotFound, "not_found",
@@ -66,6 +74,14 @@ type route struct {
 // wrap authenticates the caller, checks the route's action against the
 // matrix, makes POSTs idempotent, and writes any error.
 func (h *Handler) wrap(rt route) http.Handler {
+	if rt.action == auth.Signed { // no token: the handler checks the signature
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			r = r.WithContext(millwright.WithPrincipal(r.Context(), millwright.System))
+			if err := rt.handle(w, r); err != nil {
+				h.writeError(w, r, err)
+			}
+		})
+	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, tokenID, err := h.authenticate(r)
 		if err == nil {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/millwright-cmms/millwright/internal/auth"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 )
 
@@ -120,9 +121,13 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 				t.Errorf("%s has x-action %q; the route table says %q", name, op.Action, action)
 			}
 			public := key == "GET /api/v1/openapi.json"
+			signed := actions[key] == string(auth.Signed) // no token: a signature, so still 401
 			switch {
-			case public && (op.Security == nil || len(*op.Security) != 0):
+			case (public || signed) && (op.Security == nil || len(*op.Security) != 0):
 				t.Errorf("%s needs no token; want security: []", name)
+			case signed && op.Responses["401"] == nil:
+				t.Errorf("%s is authenticated by signature and does not document 401", name)
+			case signed:
 			case !public && op.Security != nil:
 				t.Errorf("%s overrides security; want the document's bearerAuth", name)
 			case !public && op.Responses["401"] == nil:

@@ -79,6 +79,9 @@ func TestEveryRouteEnforcesItsAction(t *testing.T) {
 			t.Fatalf("the route table has %d routes; want the whole table", len(routes))
 		}
 		for _, rt := range routes {
+			if rt.Action == auth.Signed {
+				continue // no token: the signature decides (TestWebhook*)
+			}
 			method, path := fillPattern(rt.Pattern)
 			wantError(t, a.do(method, path, "", nil), http.StatusUnauthorized, "unauthorized")
 			for _, role := range millwright.Roles {

@@ -398,6 +398,9 @@ func (tx *Tx) EmitERPEvent(ctx context.Context, kind integration.EventKind, docu
 	ev := integration.Event{Seq: seq, Kind: kind, DocumentKey: documentKey, At: tx.now, Actor: actor, Payload: b}
 	_, err = tx.exec(ctx, `INSERT INTO erp_events (seq, kind, document_key, payload, created_at, actor) VALUES (?, ?, ?, ?, ?, ?)`,
 		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At, ev.Actor)
+	// Whoever reads the event log (the dispatcher in process, the webhook
+	// pusher of `erp serve`) hears of the event once it commits.
+	tx.WakeDispatcher()
 	return ev, err
 }
 

@@ -16,6 +16,7 @@ package outbox
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
@@ -47,6 +48,12 @@ type Dispatcher struct {
 	MaxAttempts int           // attempts before a message is dead
 	Backoff     time.Duration // the first retry's delay; each next one doubles, plus jitter
 	Lease       time.Duration // how long a claimed message is left alone
+	// PollInterval is how often the ERP's events are polled; zero polls at
+	// every step. With events pushed by webhook (Receive), polling is the
+	// fallback and may be slow.
+	PollInterval time.Duration
+
+	lastPoll time.Time // when poll last ran; Run's goroutine only
 }
 
 func (d *Dispatcher) interval() time.Duration { return or(d.Interval, DefaultInterval) }
@@ -81,7 +88,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	t := time.NewTicker(d.interval())
 	defer t.Stop()
 	for {
-		if err := d.Step(ctx); err != nil && ctx.Err() == nil {
+		switch err := d.Step(ctx); {
+		case err == nil || ctx.Err() != nil:
+		case errors.Is(err, integration.ErrUnavailable):
+			d.log().Warn("integration dispatch: the ERP is unavailable", "err", err)
+		default:
 			d.log().Error("integration dispatch", "err", err)
 		}
 		select {
@@ -105,14 +116,23 @@ func (d *Dispatcher) Step(ctx context.Context) error {
 			break
 		}
 	}
-	if err := d.poll(ctx); err != nil {
+	var pollErr error
+	if now := time.Now(); d.PollInterval <= 0 || now.Sub(d.lastPoll) >= d.PollInterval {
+		if pollErr = d.poll(ctx); pollErr == nil {
+			d.lastPoll = now
+		}
+	}
+	// Events a webhook recorded wait here too, whether or not the poll
+	// reached the ERP.
+	if err := d.applyWaiting(ctx); err != nil {
 		return err
 	}
-	return d.applyWaiting(ctx)
+	return pollErr
 }
 
 // deliverDue claims a batch of due messages and sends each; it returns how
-// many it claimed.
+// many it claimed, or 0 when the connector said the ERP is unavailable:
+// the rest of the batch is then put back untried, for a later step.
 func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 	var ms []integration.OutboxMessage
 	err := d.DB.InTx(ctx, func(tx *store.Tx) (err error) {
@@ -123,19 +143,43 @@ func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	for i := range ms {
-		if err := d.deliver(ctx, &ms[i]); err != nil {
+		unavailable, err := d.deliver(ctx, &ms[i])
+		if err != nil {
 			return len(ms), err
+		}
+		if unavailable {
+			return 0, d.putBack(ctx, ms[i+1:])
 		}
 	}
 	return len(ms), nil
 }
 
-// deliver sends one claimed message and records the outcome.
-func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) error {
+// putBack returns claimed messages that were not tried: their attempt
+// does not count, and they are due again after the first backoff.
+func (d *Dispatcher) putBack(ctx context.Context, ms []integration.OutboxMessage) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	return d.DB.InTx(ctx, func(tx *store.Tx) error {
+		for i := range ms {
+			ms[i].Attempts = max(ms[i].Attempts-1, 0)
+			ms[i].NextAttemptAt = tx.Now().Add(d.backoff())
+			if err := tx.SaveOutboxMessage(ctx, &ms[i]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// deliver sends one claimed message and records the outcome. It reports
+// whether the connector refused it untried, the ERP being unavailable.
+func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) (bool, error) {
 	events, sendErr := d.Connector.Send(ctx, m.Message)
 	if ctx.Err() != nil {
-		return ctx.Err() // the lease runs out and the message goes again
+		return false, ctx.Err() // the lease runs out and the message goes again
 	}
+	unavailable := errors.Is(sendErr, integration.ErrUnavailable)
 	err := d.DB.InTx(ctx, func(tx *store.Tx) error {
 		now := tx.Now()
 		switch kind := millwright.ErrorKind(sendErr); {
@@ -146,6 +190,11 @@ func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) 
 			if err := blockLines(ctx, tx, m, sendErr); err != nil {
 				return err
 			}
+		case unavailable:
+			// Not tried: the connector knows the ERP is down. The attempt
+			// does not count, and the message waits for the next probe.
+			m.Attempts = max(m.Attempts-1, 0)
+			m.LastError, m.NextAttemptAt = sendErr.Error(), now.Add(d.backoff())
 		case m.Attempts >= d.maxAttempts():
 			m.Status, m.LastError = integration.StatusDead, sendErr.Error()
 		default:
@@ -158,14 +207,17 @@ func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) 
 			"status": m.Status, "attempts": m.Attempts, "last_error": m.LastError})
 	})
 	if err != nil {
-		return err
+		return false, err
+	}
+	if unavailable {
+		return true, nil // the connector has said why; no log line per message
 	}
 	if sendErr != nil {
 		d.log().Warn("integration message not delivered", "id", m.ID, "kind", m.Kind, "attempts", m.Attempts,
 			"status", m.Status, "err", sendErr)
-		return nil
+		return false, nil
 	}
-	return d.apply(ctx, events, false)
+	return false, d.apply(ctx, events, false)
 }
 
 // retryDelay is the wait before attempt n+1: Backoff doubled per attempt,

@@ -1,0 +1,9 @@
+package integration
+
+import "errors"
+
+// ErrUnavailable is in the chain of an error a Connector returns without
+// trying: it knows the ERP is down (its circuit breaker is open) and waits
+// for its next probe. A message refused so was not attempted, so the
+// sender does not count it against the message's attempts.
+var ErrUnavailable = errors.New("the ERP is unavailable")
