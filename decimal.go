@@ -43,6 +43,18 @@ func (m Money) Round() Money { return Money{m.Decimal.Round(2)} }
 // String returns m with two decimals.
 func (m Money) String() string { return m.StringFixed(2) }
 
+// Format prints m with its two decimals for %v and %s, as String does
+// (the embedded decimal's own Format would print 8.4 for 8.40); other
+// verbs format the decimal.
+func (m Money) Format(f fmt.State, verb rune) {
+	switch verb {
+	case 'v', 's':
+		fmt.Fprintf(f, fmt.FormatString(f, verb), m.String())
+	default:
+		m.Decimal.Format(f, verb)
+	}
+}
+
 // Add returns m + o.
 func (m Money) Add(o Money) Money { return Money{m.Decimal.Add(o.Decimal)} }
 
