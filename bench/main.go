@@ -146,6 +146,9 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 		if err := measureFlows(ctx, string(e)+"/in-proc", c, c, woID, d, flowClients, loadRate); err != nil {
 			return err
 		}
+		if err := measureRemote(ctx, e, pg, d); err != nil {
+			return fmt.Errorf("flows over HTTP: %w", err)
+		}
 	}
 	if pmPlans > 0 {
 		if err := measureScheduler(ctx, string(e), db, pmPlans); err != nil {
