@@ -170,6 +170,9 @@ func (f *flowBench) finish(wo string, req object) error {
 func background(c client, wo string, n int, rate int, stop <-chan struct{}) (*atomic.Int64, *sync.WaitGroup) {
 	var count atomic.Int64
 	var wg sync.WaitGroup
+	if rate <= 0 {
+		return &count, &wg
+	}
 	interval := time.Duration(n) * time.Second / time.Duration(rate)
 	for range n {
 		wg.Add(1)

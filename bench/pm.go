@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
+	"log/slog"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -55,7 +57,7 @@ func measureScheduler(ctx context.Context, label string, db *store.DB, n int) er
 		}
 	}
 	fmt.Printf("%-9s %-28s %10.0f   (plans loaded per second, %d plans)\n", label, "PM plans bulk load", float64(n)/time.Since(start).Seconds(), n)
-	s := &scheduler.Scheduler{DB: db}
+	s := &scheduler.Scheduler{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, pass := range []string{"first pass (1% due)", "steady pass (none due)"} {
 		t := time.Now()
 		made, err := s.Step(ctx)

@@ -37,6 +37,19 @@ func (tx *Tx) Audit(ctx context.Context, entityType, entityID, action string, be
 	return err
 }
 
+// lockAuditHead takes the audit chain's head row until the transaction
+// ends (a no-op on SQLite, whose single writer holds every lock at once).
+func (tx *Tx) lockAuditHead(ctx context.Context) error {
+	if tx.engine != Postgres {
+		return nil
+	}
+	var one int
+	if err := tx.queryRow(ctx, `SELECT 1 FROM audit_head WHERE id = 1 FOR UPDATE`).Scan(&one); err != nil {
+		return fmt.Errorf("audit head: %w", err)
+	}
+	return nil
+}
+
 func mustJSON(v any) json.RawMessage {
 	if v == nil {
 		return json.RawMessage("null")

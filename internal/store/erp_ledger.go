@@ -17,6 +17,13 @@ import (
 
 // ERPNextNumber returns the next value of one of the ERP's own counters.
 func (tx *Tx) ERPNextNumber(ctx context.Context, name string) (int64, error) {
+	// Every write takes the audit chain's head; taking it before the
+	// counter keeps one lock order on PostgreSQL, where a transaction that
+	// audits first and one that numbers first would otherwise deadlock
+	// (found only after deadlock_timeout, a second).
+	if err := tx.lockAuditHead(ctx); err != nil {
+		return 0, err
+	}
 	var n int64
 	err := tx.queryRow(ctx, `
 		INSERT INTO erp_counters (name, value) VALUES (?, 1)

@@ -335,6 +335,17 @@ func (tx *Tx) IntegrationState(ctx context.Context, key string) (string, error) 
 	return v, err
 }
 
+// LockIntegrationState returns a value the integration engine keeps, as
+// IntegrationState does, and holds its row until the transaction ends, so
+// that whoever changes it next waits (and takes it before anything else,
+// one lock order for the webhook and the poller).
+func (tx *Tx) LockIntegrationState(ctx context.Context, key string) (string, error) {
+	var v string
+	err := tx.queryRow(ctx, `INSERT INTO integration_state (key, value) VALUES (?, '')
+		ON CONFLICT (key) DO UPDATE SET value = integration_state.value RETURNING value`, key).Scan(&v)
+	return v, err
+}
+
 // SetIntegrationState stores a value the integration engine keeps.
 func (tx *Tx) SetIntegrationState(ctx context.Context, key, value string) error {
 	_, err := tx.exec(ctx, `INSERT INTO integration_state (key, value) VALUES (?, ?)

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -46,7 +47,15 @@ type DB struct {
 
 	// wake is signalled after a commit that wrote an outbox message.
 	wake chan struct{}
+
+	retried atomic.Int64 // transactions run again after a deadlock or serialization failure
 }
+
+// Retried returns how many write transactions were run again after a
+// deadlock or a serialization failure (PostgreSQL). Transactions that take
+// their locks in one order are never retried; a count that grows means
+// lock contention, and each deadlock costs a second (deadlock_timeout).
+func (db *DB) Retried() int64 { return db.retried.Load() }
 
 // DefaultDSN is the embedded default database.
 const DefaultDSN = "sqlite:./millwright.db"
@@ -146,6 +155,7 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := db.inTx(ctx, db.write, false, fn)
 		if attempt < 5 && retryable(err) {
+			db.retried.Add(1)
 			continue
 		}
 		return err

@@ -56,7 +56,7 @@ func (d *Dispatcher) applyWaiting(ctx context.Context) error {
 
 // advance moves the polling position past seq.
 func advance(ctx context.Context, tx *store.Tx, seq int64) error {
-	v, err := tx.IntegrationState(ctx, lastSeqKey)
+	v, err := tx.LockIntegrationState(ctx, lastSeqKey)
 	if err != nil {
 		return err
 	}

@@ -32,7 +32,7 @@ func (d *Dispatcher) Receive(ctx context.Context, events []integration.Event) (i
 	fresh := 0
 	err := d.DB.InTx(ctx, func(tx *store.Tx) error {
 		fresh = 0
-		v, err := tx.IntegrationState(ctx, lastSeqKey)
+		v, err := tx.LockIntegrationState(ctx, lastSeqKey)
 		if err != nil {
 			return err
 		}

@@ -158,3 +158,65 @@ func TestDispatcherUnavailableIsNotAnAttempt(t *testing.T) {
 		}
 	})
 }
+
+// The webhook and the poller record the same events at the same time (the
+// ERP pushes what the poller also reads): each event is recorded once, the
+// polling position ends at the last one, and neither waits for the other
+// into a deadlock (on PostgreSQL each would cost a second and a retry).
+func TestReceiveWhilePolling(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		const n = 120
+		erp := &fakeERP{}
+		for seq := int64(1); seq <= n; seq++ {
+			erp.events = append(erp.events, integration.Event{Seq: seq, Kind: integration.EventRequisitionApproved,
+				DocumentKey: fmt.Sprintf("requisition:REQ-%d", seq%7), Payload: json.RawMessage(
+					fmt.Sprintf(`{"number":"REQ-%d","lines":[{"material_line_id":"wom_unknown_%d"}]}`, seq%7, seq))})
+		}
+		webhook := &outbox.Dispatcher{DB: db, Connector: erp}
+		poller := &outbox.Dispatcher{DB: db, Connector: erp}
+		before := db.Retried()
+		errs := make(chan error, 2)
+		go func() {
+			for i := 0; i < n; i += 3 {
+				batch := erp.events[i:min(i+3, n)]
+				if _, err := webhook.Receive(ctx, batch); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+		go func() {
+			for range 20 {
+				if err := poller.Step(ctx); err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+		for range 2 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := poller.Step(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if got := lastSeq(t, db); got != fmt.Sprint(n) {
+			t.Errorf("polling position = %q; want %d", got, n)
+		}
+		var waiting []integration.Event
+		db.View(ctx, func(tx *store.Tx) (err error) {
+			waiting, err = tx.WaitingEvents(ctx, 1000)
+			return err
+		})
+		if len(waiting) != n {
+			t.Errorf("%d events recorded (waiting for their lines); want each of the %d once", len(waiting), n)
+		}
+		if r := db.Retried() - before; r != 0 {
+			t.Errorf("%d transactions were retried after a deadlock; the webhook and the poller must take their locks in one order", r)
+		}
+	})
+}
