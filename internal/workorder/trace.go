@@ -131,14 +131,17 @@ func GetTrace(ctx context.Context, tx Tx, id string) (*Trace, error) {
 		return nil, err
 	}
 	for _, m := range msgs {
-		detail := fmt.Sprintf("%s for %d material lines, %s", m.Kind, len(m.MaterialLineIDs), m.Status)
+		detail := fmt.Sprintf("%s, %s", m.Kind, m.Status)
+		if n := len(m.MaterialLineIDs); n > 0 {
+			detail = fmt.Sprintf("%s for %s, %s", m.Kind, plural(n, "material line"), m.Status)
+		}
 		if m.LastError != "" {
 			detail += ": " + m.LastError
 		}
 		t.Events = append(t.Events, Event{At: m.CreatedAt, Actor: m.Message.Actor, Kind: EventMessageQueued, Ref: m.ID, Detail: detail})
 		if m.DeliveredAt != nil {
 			t.Events = append(t.Events, Event{At: *m.DeliveredAt, Actor: "system", Kind: EventMessageSent, Ref: m.ID,
-				Detail: fmt.Sprintf("%s delivered to the ERP after %d attempts", m.Kind, m.Attempts)})
+				Detail: fmt.Sprintf("%s delivered to the ERP after %s", m.Kind, plural(m.Attempts, "attempt"))})
 		}
 	}
 	evs, err := tx.WorkOrderEvents(ctx, w.ID)
@@ -241,4 +244,12 @@ func moveDetail(m inventory.Movement, part, store string) string {
 		return fmt.Sprintf("returned %s × %s to %s, value %s", q, part, store, v)
 	}
 	return fmt.Sprintf("issued %s × %s from %s, cost %s", q, part, store, v)
+}
+
+// plural says n things: "1 attempt", "3 attempts".
+func plural(n int, thing string) string {
+	if n == 1 {
+		return "1 " + thing
+	}
+	return fmt.Sprintf("%d %ss", n, thing)
 }
