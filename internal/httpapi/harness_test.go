@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/millwright-cmms/millwright"
@@ -21,7 +22,8 @@ type api struct {
 	t     *testing.T
 	db    *store.DB
 	srv   *httptest.Server
-	admin string // an admin token
+	admin string     // an admin token
+	erp   *remoteERP // the ERP in its own process, or nil when it runs in this one (runFlow)
 }
 
 // runAPI runs fn against a fresh API on SQLite, then on PostgreSQL.
@@ -50,6 +52,7 @@ func (a *api) token(name string, role millwright.Role, siteID string) string {
 	if err != nil {
 		a.t.Fatalf("create token for %s: %v", name, err)
 	}
+	a.erpToken(name, role, hash)
 	return tok
 }
 
@@ -99,7 +102,11 @@ func (a *api) do(method, path, token string, body any, headers ...string) resp {
 		}
 		rd = bytes.NewReader(j)
 	}
-	req, err := http.NewRequestWithContext(a.t.Context(), method, a.srv.URL+path, rd)
+	base := a.srv.URL
+	if a.erp != nil && strings.HasPrefix(path, "/api/v1/erp/") {
+		base = a.erp.srv.URL
+	}
+	req, err := http.NewRequestWithContext(a.t.Context(), method, base+path, rd)
 	if err != nil {
 		a.t.Fatal(err)
 	}

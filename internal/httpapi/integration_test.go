@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"slices"
@@ -11,28 +10,12 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/asset"
-	"github.com/millwright-cmms/millwright/internal/erp"
-	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/inventory"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
 
 // startDispatcher runs the outbox dispatcher against the embedded ERP in
 // process until the test ends.
-func startDispatcher(t *testing.T, a *api) {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	d := &outbox.Dispatcher{DB: a.db, Connector: erp.New(a.db), Interval: 50 * time.Millisecond, Backoff: 50 * time.Millisecond}
-	go func() { done <- d.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("dispatcher Run = %v; want nil", err)
-		}
-	})
-}
-
 // eventually polls f every 20 ms for up to 5 s until it returns "", and
 // fails the test with its last answer otherwise.
 func eventually(t *testing.T, what string, f func() string) {
@@ -133,7 +116,7 @@ func directLines(t *testing.T, a *api, wo string) map[string]map[string]any {
 // another user orders them; the receipt and the invoice come back to the
 // lines, and the invoiced amount is the work order's actual direct cost.
 func TestAutoRequestMaterialEndToEnd(t *testing.T) {
-	runAPI(t, func(t *testing.T, a *api) {
+	runFlow(t, func(t *testing.T, a *api) {
 		w := newARMWorld(t, a, true)
 		startDispatcher(t, a)
 		wo := mustWorkOrder(t, a, w.plant, map[string]any{"type": "preventive", "title": "Overhaul P-101"}).str("id")
@@ -444,7 +427,7 @@ func TestOutboxFailedMessageReplay(t *testing.T) {
 // under way; with Auto Request Material the requisition goes out in the
 // technician's name, and the receipt charges the work order at once.
 func TestAutoRequestMaterialDirectItemFlow3(t *testing.T) {
-	runAPI(t, func(t *testing.T, a *api) {
+	runFlow(t, func(t *testing.T, a *api) {
 		w := newARMWorld(t, a, true)
 		tech := a.token("tom", millwright.Technician, w.Site)
 		startDispatcher(t, a)
