@@ -189,14 +189,14 @@ func ExpenseAccount(ctx context.Context, tx Tx, code, def string) (string, error
 	a, err := tx.ERPAccount(ctx, code)
 	if millwright.ErrorKind(err) == millwright.NotFound {
 		return "", millwright.Errorf(millwright.Rule, "unknown_account",
-			"account %s is not in the ERP's chart of accounts; map the posting category to an expense account of the chart (GET /api/v1/erp/ledger/accounts) with POST /api/v1/integration/mappings/accounts, then replay the message", code)
+			"account %s is not in the ERP's chart of accounts; charge an expense account of the chart (GET /api/v1/erp/ledger/accounts)", code)
 	}
 	if err != nil {
 		return "", err
 	}
 	if a.Type != Expense || a.Code == PriceVariance || a.Code == InventoryAdjustment {
 		return "", millwright.Errorf(millwright.Rule, "not_expense_account",
-			"account %s (%s) is a %s account the ERP does not charge maintenance costs to; map the posting category to an expense account such as %s with POST /api/v1/integration/mappings/accounts, then replay the message", a.Code, a.Name, a.Type, MaintenanceExpense)
+			"account %s (%s) is not an account maintenance costs are charged to; charge an expense account such as %s", a.Code, a.Name, MaintenanceExpense)
 	}
 	return a.Code, nil
 }
