@@ -398,9 +398,17 @@ func DataQuality(ctx context.Context, tx *store.Tx, siteID string, md *integrati
 			Message: fmt.Sprintf("cost center %s (%d assets): %s %s; add one with POST /api/v1/integration/mappings/cost-centers",
 				c.CostCenter, c.Assets, integration.UnmappedCostCenter, c.SiteCode)})
 	}
-	waiting, err := tx.WaitingEventsOfKind(ctx, integration.EventItemChanged)
+	// An item change waits for a mapping only where the ERP is the master
+	// of items; a waiting one whose item is mapped is about to apply.
+	master, err := ItemMaster(ctx, tx)
 	if err != nil {
 		return nil, err
+	}
+	var waiting []integration.Event
+	if master == ItemMasterERP {
+		if waiting, err = tx.WaitingEventsOfKind(ctx, integration.EventItemChanged); err != nil {
+			return nil, err
+		}
 	}
 	seen := map[string]bool{}
 	for _, ev := range waiting {
@@ -409,6 +417,11 @@ func DataQuality(ctx context.Context, tx *store.Tx, siteID string, md *integrati
 			continue
 		}
 		seen[p.ERPItemCode] = true
+		if maps, err := tx.ItemMappingsByCode(ctx, p.ERPItemCode); err != nil {
+			return nil, err
+		} else if len(maps) > 0 {
+			continue
+		}
 		out = append(out, Gap{Kind: "unmapped_erp_item", RecordType: "erp_item", RecordID: p.ERPItemCode, Record: p.ERPItemCode,
 			Message: fmt.Sprintf("ERP item %s changed in the ERP (event %d waits) but no CMMS item is mapped to it; map one with POST /api/v1/integration/mappings/items",
 				p.ERPItemCode, ev.Seq)})
