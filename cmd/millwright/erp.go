@@ -252,7 +252,7 @@ func checkMappings(ctx context.Context, dsn string) check {
 	}
 	var gaps []outbox.Gap
 	if err := db.View(ctx, func(tx *store.Tx) (err error) {
-		gaps, err = outbox.DataQuality(ctx, tx, "")
+		gaps, err = outbox.DataQuality(ctx, tx, "", nil, nil) // the CMMS side; the API checks against the ERP too
 		return err
 	}); err != nil {
 		c.detail, c.fix = "cannot list the data-quality gaps: "+err.Error(), "see GET /api/v1/integration/data-quality"

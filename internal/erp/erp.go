@@ -147,7 +147,7 @@ func apply(ctx context.Context, tx *Tx, m integration.Message) error {
 			return err
 		}
 		in := procurement.NewRequisition{SiteID: m.SiteID, Source: procurement.FromRequest, Priority: p.Priority,
-			CostCenter: p.CostCenter, RequestedBy: m.Actor, WorkOrderID: p.WorkOrderID, WorkOrderNumber: p.WorkOrderNumber, AssetID: p.AssetID}
+			CostCenter: p.CostCenter, ExpenseAccount: p.ExpenseAccount, RequestedBy: m.Actor, WorkOrderID: p.WorkOrderID, WorkOrderNumber: p.WorkOrderNumber, AssetID: p.AssetID}
 		for _, l := range p.Lines {
 			if l.ERPItemCode == "" {
 				return millwright.Errorf(millwright.Invalid, "missing_field", "message %s: a requisition line names no erp_item_code", m.IdempotencyKey)

@@ -38,6 +38,54 @@ func (h *Handler) saveItemMapping(w http.ResponseWriter, r *http.Request) error 
 	})
 }
 
+func (h *Handler) listCostCenterMappings(w http.ResponseWriter, r *http.Request) error {
+	cursor, limit, site, err := siteListParams(r)
+	if err != nil {
+		return err
+	}
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		ms, err := tx.CostCenterMappings(ctx, site)
+		if err != nil {
+			return nil, err
+		}
+		return pageOf(ms, cursor, limit, func(m integration.CostCenterMapping) string { return m.CostCenter + "@" + m.SiteID }), nil
+	})
+}
+
+func (h *Handler) saveCostCenterMapping(w http.ResponseWriter, r *http.Request) error {
+	var in integration.CostCenterMapping
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return outbox.SaveCostCenterMapping(ctx, tx, in)
+	})
+}
+
+func (h *Handler) listAccountMappings(w http.ResponseWriter, r *http.Request) error {
+	cursor, limit, site, err := siteListParams(r)
+	if err != nil {
+		return err
+	}
+	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
+		ms, err := tx.AccountMappings(ctx, site)
+		if err != nil {
+			return nil, err
+		}
+		return pageOf(ms, cursor, limit, func(m integration.AccountMapping) string { return m.Category + "@" + m.SiteID }), nil
+	})
+}
+
+func (h *Handler) saveAccountMapping(w http.ResponseWriter, r *http.Request) error {
+	var in integration.AccountMapping
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return outbox.SaveAccountMapping(ctx, tx, in)
+	})
+}
+
 func (h *Handler) listMessages(w http.ResponseWriter, r *http.Request) error {
 	cursor, limit, site, err := siteListParams(r)
 	if err != nil {
@@ -75,8 +123,9 @@ func (h *Handler) dataQuality(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	md, mdErr := outbox.ReadMasterData(r.Context(), h.connector())
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
-		gaps, err := outbox.DataQuality(ctx, tx, site)
+		gaps, err := outbox.DataQuality(ctx, tx, site, md, mdErr)
 		if err != nil {
 			return nil, err
 		}

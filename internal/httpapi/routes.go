@@ -134,6 +134,10 @@ func (h *Handler) routes() []route {
 		// Integration
 		{"GET /api/v1/integration/mappings/items", auth.ManageIntegration, h.listItemMappings},
 		{"POST /api/v1/integration/mappings/items", auth.ManageIntegration, h.saveItemMapping},
+		{"GET /api/v1/integration/mappings/cost-centers", auth.ManageIntegration, h.listCostCenterMappings},
+		{"POST /api/v1/integration/mappings/cost-centers", auth.ManageIntegration, h.saveCostCenterMapping},
+		{"GET /api/v1/integration/mappings/accounts", auth.ManageIntegration, h.listAccountMappings},
+		{"POST /api/v1/integration/mappings/accounts", auth.ManageIntegration, h.saveAccountMapping},
 		{"GET /api/v1/integration/messages", auth.ManageIntegration, h.listMessages},
 		{"GET /api/v1/integration/messages/{id}", auth.ManageIntegration, h.getMessage},
 		{"POST /api/v1/integration/messages/{id}/replay", auth.ManageIntegration, h.replayMessage},

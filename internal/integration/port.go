@@ -92,8 +92,9 @@ func (m Message) Decode(p Payload) error {
 // RequisitionRequest asks the ERP to buy material for work orders (or, with
 // no work order, for a storeroom).
 type RequisitionRequest struct {
-	Priority        int               `json:"priority"` // 1 emergency … 4 low, the work order's
-	CostCenter      string            `json:"cost_center"`
+	Priority        int               `json:"priority"`                  // 1 emergency … 4 low, the work order's
+	CostCenter      string            `json:"cost_center"`               // the ERP's, through the cost-center mapping
+	ExpenseAccount  string            `json:"expense_account,omitempty"` // where direct lines are charged (account mapping direct_material); "": the ERP's default
 	WorkOrderID     string            `json:"work_order_id,omitempty"`
 	WorkOrderNumber string            `json:"work_order_number,omitempty"`
 	AssetID         string            `json:"asset_id,omitempty"`
@@ -133,6 +134,9 @@ type StockMovement struct {
 	WorkOrderID string           `json:"work_order_id,omitempty"`
 	AssetID     string           `json:"asset_id,omitempty"`
 	CostCenter  string           `json:"cost_center,omitempty"`
+	// ExpenseAccount is where an issue or a return is charged (account
+	// mapping parts); "": the ERP's default.
+	ExpenseAccount string `json:"expense_account,omitempty"`
 }
 
 // Kind implements Payload.
@@ -160,6 +164,9 @@ type LaborCost struct {
 	Hours       millwright.Qty   `json:"hours"`
 	Amount      millwright.Money `json:"amount"`
 	Technician  string           `json:"technician,omitempty"`
+	// ExpenseAccount is where the labor is charged (account mapping
+	// labor); "": the ERP's default.
+	ExpenseAccount string `json:"expense_account,omitempty"`
 }
 
 // Kind implements Payload.

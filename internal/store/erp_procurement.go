@@ -195,7 +195,7 @@ func (tx *Tx) DeleteERPRule(ctx context.Context, id string) error {
 // Requisitions.
 
 const reqCols = `id, number, site_id, status, source, priority, cost_center, requested_by, work_order_id, work_order_number,
-	asset_id, amount, rule_id, steps, step, comment, created_at, updated_at`
+	asset_id, amount, rule_id, steps, step, comment, created_at, updated_at, expense_account`
 
 func scanReq(r interface{ Scan(...any) error }) (procurement.Requisition, error) {
 	var (
@@ -203,7 +203,8 @@ func scanReq(r interface{ Scan(...any) error }) (procurement.Requisition, error)
 		steps string
 	)
 	err := r.Scan(&q.ID, &q.Number, &q.SiteID, &q.Status, &q.Source, &q.Priority, &q.CostCenter, &q.RequestedBy, &q.WorkOrderID,
-		&q.WorkOrderNumber, &q.AssetID, &q.Amount, &q.RuleID, &steps, &q.Step, &q.Comment, (*dbTime)(&q.CreatedAt), (*dbTime)(&q.UpdatedAt))
+		&q.WorkOrderNumber, &q.AssetID, &q.Amount, &q.RuleID, &steps, &q.Step, &q.Comment, (*dbTime)(&q.CreatedAt), (*dbTime)(&q.UpdatedAt),
+		&q.ExpenseAccount)
 	if err != nil {
 		return q, err
 	}
@@ -217,9 +218,9 @@ func (tx *Tx) CreateERPRequisition(ctx context.Context, r *procurement.Requisiti
 		r.Steps = []millwright.Role{}
 	}
 	steps, _ := json.Marshal(r.Steps)
-	if _, err := tx.exec(ctx, `INSERT INTO erp_requisitions (`+reqCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.exec(ctx, `INSERT INTO erp_requisitions (`+reqCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.Number, r.SiteID, r.Status, r.Source, r.Priority, r.CostCenter, r.RequestedBy, r.WorkOrderID, r.WorkOrderNumber,
-		r.AssetID, r.Amount, r.RuleID, string(steps), r.Step, r.Comment, r.CreatedAt, r.UpdatedAt); err != nil {
+		r.AssetID, r.Amount, r.RuleID, string(steps), r.Step, r.Comment, r.CreatedAt, r.UpdatedAt, r.ExpenseAccount); err != nil {
 		return err
 	}
 	for i := range r.Lines {
@@ -473,7 +474,7 @@ func (tx *Tx) ERPReviews(ctx context.Context, f ERPReviewFilter) (millwright.Pag
 const poCols = `id, number, site_id, vendor, status, promised_date, period, created_at, updated_at`
 
 const poLineCols = `id, purchase_order_id, position, requisition_id, requisition_line_id, item_id, item_code, direct, warehouse,
-	quantity, received_quantity, invoiced_quantity, unit_price, work_order_id, material_line_id, asset_id, cost_center`
+	quantity, received_quantity, invoiced_quantity, unit_price, work_order_id, material_line_id, asset_id, cost_center, expense_account`
 
 // CreateERPPurchaseOrder stores a new purchase order and its lines. A
 // requisition line already on an order is refused: none is ordered twice.
@@ -486,9 +487,10 @@ func (tx *Tx) CreateERPPurchaseOrder(ctx context.Context, po *procurement.Purcha
 	for i := range po.Lines {
 		l := &po.Lines[i]
 		l.ID, l.PurchaseOrderID = millwright.NewID("pol"), po.ID
-		if _, err := tx.exec(ctx, `INSERT INTO erp_po_lines (`+poLineCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO erp_po_lines (`+poLineCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			l.ID, po.ID, l.Position, l.RequisitionID, l.RequisitionLineID, l.ItemID, l.ERPItemCode, l.Direct, l.Warehouse,
-			l.Quantity, l.ReceivedQuantity, l.InvoicedQuantity, l.UnitPrice, l.WorkOrderID, l.MaterialLineID, l.AssetID, l.CostCenter); err != nil {
+			l.Quantity, l.ReceivedQuantity, l.InvoicedQuantity, l.UnitPrice, l.WorkOrderID, l.MaterialLineID, l.AssetID, l.CostCenter,
+			l.ExpenseAccount); err != nil {
 			if IsDuplicate(err) {
 				return millwright.Errorf(millwright.Conflict, "already_ordered", "requisition line %s is already on a purchase order", l.RequisitionLineID)
 			}
@@ -526,7 +528,7 @@ func (tx *Tx) erpPOLines(ctx context.Context, po *procurement.PurchaseOrder) err
 		var l procurement.OrderLine
 		if err := rows.Scan(&l.ID, &l.PurchaseOrderID, &l.Position, &l.RequisitionID, &l.RequisitionLineID, &l.ItemID, &l.ERPItemCode,
 			&l.Direct, &l.Warehouse, &l.Quantity, &l.ReceivedQuantity, &l.InvoicedQuantity, &l.UnitPrice, &l.WorkOrderID,
-			&l.MaterialLineID, &l.AssetID, &l.CostCenter); err != nil {
+			&l.MaterialLineID, &l.AssetID, &l.CostCenter, &l.ExpenseAccount); err != nil {
 			return err
 		}
 		po.Lines = append(po.Lines, l)

@@ -54,7 +54,7 @@ func (h *Handler) integrationPage(w http.ResponseWriter, r *http.Request, s *ses
 			}
 		}
 		var err error
-		gaps, err = outbox.DataQuality(ctx, tx, s.User.SiteID)
+		gaps, err = outbox.DataQuality(ctx, tx, s.User.SiteID, nil, nil) // the API checks against the ERP too
 		return err
 	})
 	if err != nil {

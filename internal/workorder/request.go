@@ -2,6 +2,7 @@ package workorder
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -69,8 +70,19 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
 	if err != nil {
 		return err
 	}
+	// The cost center and the expense account go to the ERP through their
+	// mappings; a cost center with none, where the site needs one, blocks
+	// the lines like an unmapped item.
+	costCenter, ccGap := integration.ERPCostCenter(ctx, tx, w.SiteID, site.Code, a.CostCenter)
+	if ccGap != nil && millwright.ErrorKind(ccGap) != millwright.Rule {
+		return ccGap
+	}
+	account, err := integration.ERPAccount(ctx, tx, w.SiteID, integration.AccountDirectMaterial)
+	if err != nil {
+		return err
+	}
 	req := integration.RequisitionRequest{
-		Priority: w.Priority, CostCenter: a.CostCenter,
+		Priority: w.Priority, CostCenter: costCenter, ExpenseAccount: account,
 		WorkOrderID: w.ID, WorkOrderNumber: w.Number, AssetID: w.AssetID,
 	}
 	neededBy := tx.Now().AddDate(0, 0, NeededByDays).Format("2006-01-02")
@@ -82,6 +94,12 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
 		}
 		if !live {
 			if err := block(ctx, tx, w, m, fmt.Sprintf("part %s: %s", m.PartNumber, notLive)); err != nil {
+				return err
+			}
+			continue
+		}
+		if ccGap != nil {
+			if err := block(ctx, tx, w, m, "part "+m.PartNumber+": "+reason(ccGap)); err != nil {
 				return err
 			}
 			continue
@@ -152,6 +170,12 @@ func RetryBlocked(ctx context.Context, tx Tx, itemID string) ([]string, error) {
 	return retryBlocked(ctx, tx, itemID, unmapped)
 }
 
+// RetryCostCenters requests again the lines blocked for want of a
+// cost-center mapping, once one is added.
+func RetryCostCenters(ctx context.Context, tx Tx) ([]string, error) {
+	return retryBlocked(ctx, tx, "", integration.UnmappedCostCenter)
+}
+
 // RetryRollout requests again the lines blocked because integration was
 // not live for their site or asset class, where it now is.
 func RetryRollout(ctx context.Context, tx Tx) ([]string, error) {
@@ -207,4 +231,13 @@ func unitPriceInERP(c millwright.Money, mp *integration.ItemMapping) millwright.
 		return c
 	}
 	return c.Times(mp.Factor)
+}
+
+// reason is the sentence of a Millwright error, or the error's text.
+func reason(err error) string {
+	var e *millwright.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
 }

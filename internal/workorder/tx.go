@@ -50,6 +50,9 @@ type Tx interface {
 	// ItemMapping returns an item's ERP cross-reference at a site (the
 	// site's own first, then the global one), NotFound when it has none.
 	ItemMapping(ctx context.Context, itemID, siteID string) (*integration.ItemMapping, error)
+	// The cost-center and account mappings; see integration.ERPCostCenter
+	// and integration.ERPAccount.
+	integration.MappingReader
 	// AutoRequestTrigger returns when work orders of type t request
 	// material: TriggerApproval, TriggerRelease or TriggerNever.
 	AutoRequestTrigger(ctx context.Context, t Type) (string, error)

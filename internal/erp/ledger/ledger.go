@@ -29,6 +29,9 @@ const (
 	OpeningEquity       = "3000"
 	LaborAbsorption     = "5100"
 	MaintenanceExpense  = "6100"
+	MaintenanceLabor    = "6110"
+	MaintenanceMaterial = "6120"
+	ExternalServices    = "6130"
 	PriceVariance       = "6150"
 	InventoryAdjustment = "6190"
 )
@@ -48,6 +51,9 @@ var Chart = []Account{
 	{OpeningEquity, "Opening balance equity", Equity},
 	{LaborAbsorption, "Labor absorption", Income},
 	{MaintenanceExpense, "Maintenance expense", Expense},
+	{MaintenanceLabor, "Maintenance labor", Expense},
+	{MaintenanceMaterial, "Maintenance material", Expense},
+	{ExternalServices, "External services", Expense},
 	{PriceVariance, "Purchase price variance", Expense},
 	{InventoryAdjustment, "Inventory adjustments", Expense},
 }
@@ -171,6 +177,28 @@ type Tx interface {
 	Audit(ctx context.Context, entityType, entityID, action string, before, after any) error
 	Now() time.Time
 	Actor() millwright.Principal
+}
+
+// ExpenseAccount returns the account a CMMS message asks to charge: code,
+// which must be an expense account of the chart other than the variance
+// and adjustment accounts the ERP keeps itself, or def when code is empty.
+func ExpenseAccount(ctx context.Context, tx Tx, code, def string) (string, error) {
+	if code == "" {
+		return def, nil
+	}
+	a, err := tx.ERPAccount(ctx, code)
+	if millwright.ErrorKind(err) == millwright.NotFound {
+		return "", millwright.Errorf(millwright.Rule, "unknown_account",
+			"account %s is not in the ERP's chart of accounts; charge an expense account of the chart (GET /api/v1/erp/ledger/accounts)", code)
+	}
+	if err != nil {
+		return "", err
+	}
+	if a.Type != Expense || a.Code == PriceVariance || a.Code == InventoryAdjustment {
+		return "", millwright.Errorf(millwright.Rule, "not_expense_account",
+			"account %s (%s) is not an account maintenance costs are charged to; charge an expense account such as %s", a.Code, a.Name, MaintenanceExpense)
+	}
+	return a.Code, nil
 }
 
 // Post posts e: it drops zero lines, checks that e is balanced and that its

@@ -49,7 +49,7 @@ func order(ctx context.Context, tx Tx, r *Requisition) error {
 		po.Lines = append(po.Lines, OrderLine{Position: len(po.Lines) + 1, RequisitionID: r.ID, RequisitionLineID: l.ID,
 			ItemID: it.ID, ERPItemCode: it.Code, Direct: it.StockType == DirectItem, Warehouse: l.Warehouse,
 			Quantity: l.Quantity, UnitPrice: price, WorkOrderID: l.WorkOrderID, MaterialLineID: l.MaterialLineID,
-			AssetID: l.AssetID, CostCenter: r.CostCenter})
+			AssetID: l.AssetID, CostCenter: r.CostCenter, ExpenseAccount: r.ExpenseAccount})
 	}
 	slices.Sort(vendors)
 	for _, v := range vendors {
@@ -138,7 +138,7 @@ func Receive(ctx context.Context, tx Tx, poID string, in []ReceiptLineIn) (*Rece
 			Warehouse: l.Warehouse, Quantity: rl.Quantity, Value: value})
 		if l.Direct {
 			entry.Lines = append(entry.Lines,
-				ledger.Dr(ledger.MaintenanceExpense, value, l.CostCenter, l.WorkOrderID, l.AssetID),
+				ledger.Dr(l.expense(), value, l.CostCenter, l.WorkOrderID, l.AssetID),
 				ledger.Cr(ledger.GRIR, value, l.CostCenter, l.WorkOrderID, l.AssetID))
 			if l.WorkOrderID != "" {
 				c, ok := charged[l.WorkOrderID]
@@ -354,7 +354,7 @@ func PostInvoice(ctx context.Context, tx Tx, in InvoiceIn) (*Invoice, error) {
 		l.InvoicedQuantity = l.InvoicedQuantity.Add(x.Quantity)
 		entry.Lines = append(entry.Lines, ledger.Dr(ledger.GRIR, x.Expected, l.CostCenter, l.WorkOrderID, l.AssetID))
 		if l.Direct {
-			entry.Lines = append(entry.Lines, ledger.Dr(ledger.MaintenanceExpense, x.Variance, l.CostCenter, l.WorkOrderID, l.AssetID))
+			entry.Lines = append(entry.Lines, ledger.Dr(l.expense(), x.Variance, l.CostCenter, l.WorkOrderID, l.AssetID))
 			if l.WorkOrderID != "" && !x.Variance.IsZero() {
 				c, ok := charged[l.WorkOrderID]
 				if !ok {

@@ -83,6 +83,7 @@ type Requisition struct {
 	Source          string              `json:"source"`
 	Priority        int                 `json:"priority"`
 	CostCenter      string              `json:"cost_center"`
+	ExpenseAccount  string              `json:"expense_account"` // where direct lines are charged; "": maintenance expense
 	RequestedBy     string              `json:"requested_by"`
 	WorkOrderID     string              `json:"work_order_id"`
 	WorkOrderNumber string              `json:"work_order_number"`
@@ -173,6 +174,15 @@ type OrderLine struct {
 	MaterialLineID    string           `json:"material_line_id"`
 	AssetID           string           `json:"asset_id"`
 	CostCenter        string           `json:"cost_center"`
+	ExpenseAccount    string           `json:"expense_account"` // a direct line's; "": maintenance expense
+}
+
+// expense is the account a direct line is charged to.
+func (l *OrderLine) expense() string {
+	if l.ExpenseAccount == "" {
+		return ledger.MaintenanceExpense
+	}
+	return l.ExpenseAccount
 }
 
 func (po *PurchaseOrder) line(id string) *OrderLine {

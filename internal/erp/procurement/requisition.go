@@ -6,6 +6,7 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/erp/approval"
+	"github.com/millwright-cmms/millwright/internal/erp/ledger"
 	"github.com/millwright-cmms/millwright/internal/integration"
 )
 
@@ -64,6 +65,7 @@ type NewRequisition struct {
 	Source          string
 	Priority        int
 	CostCenter      string
+	ExpenseAccount  string // where direct lines are charged; checked against the chart
 	RequestedBy     string
 	WorkOrderID     string
 	WorkOrderNumber string
@@ -91,8 +93,11 @@ func Create(ctx context.Context, tx Tx, in NewRequisition) (*Requisition, error)
 	if err != nil {
 		return nil, err
 	}
+	if _, err := ledger.ExpenseAccount(ctx, tx, in.ExpenseAccount, ""); err != nil {
+		return nil, err
+	}
 	r := &Requisition{SiteID: in.SiteID, Source: in.Source, Status: Submitted, Priority: in.Priority,
-		CostCenter: in.CostCenter, RequestedBy: in.RequestedBy, WorkOrderID: in.WorkOrderID,
+		CostCenter: in.CostCenter, ExpenseAccount: in.ExpenseAccount, RequestedBy: in.RequestedBy, WorkOrderID: in.WorkOrderID,
 		WorkOrderNumber: in.WorkOrderNumber, AssetID: in.AssetID}
 	if in.Draft {
 		r.Status = Draft

@@ -65,9 +65,11 @@ func Move(ctx context.Context, tx Tx, siteID string, m integration.StockMovement
 	}
 	entry := &ledger.Entry{SiteID: siteID, Source: m.Movement, SourceID: m.WorkOrderID,
 		Memo: sprintf("%s of %s %s from %s", m.Movement, q.Abs(), m.ERPItemCode, m.Warehouse)}
-	account := ledger.MaintenanceExpense
-	if m.Movement == integration.MoveAdjustment {
-		account = ledger.InventoryAdjustment
+	account := ledger.InventoryAdjustment
+	if m.Movement != integration.MoveAdjustment {
+		if account, err = ledger.ExpenseAccount(ctx, tx, m.ExpenseAccount, ledger.MaintenanceExpense); err != nil {
+			return nil, err
+		}
 	}
 	var value millwright.Money // the change in stock value
 	if q.IsNegative() {
@@ -100,7 +102,7 @@ func Move(ctx context.Context, tx Tx, siteID string, m integration.StockMovement
 	if err := emitStock(ctx, tx, s, m.Movement); err != nil {
 		return nil, err
 	}
-	if posted && account == ledger.MaintenanceExpense && m.WorkOrderID != "" {
+	if posted && m.Movement != integration.MoveAdjustment && m.WorkOrderID != "" {
 		if err := tx.Emit(ctx, integration.EventCostPosted, "work_order:"+m.WorkOrderID, integration.CostPosted{
 			EntryID: entry.ID, WorkOrderID: m.WorkOrderID, AssetID: m.AssetID, CostCenter: m.CostCenter,
 			Source: m.Movement, Amount: millwright.Money{Decimal: value.Neg()}}); err != nil {
@@ -171,11 +173,15 @@ func PostLabor(ctx context.Context, tx Tx, siteID string, m integration.LaborCos
 	case m.Amount.IsNegative() || m.Hours.IsNegative():
 		return nil, millwright.Errorf(millwright.Invalid, "bad_amount", "labor cost of work order %s: hours and amount cannot be negative; correct with a reversal", m.WorkOrderID)
 	}
+	account, err := ledger.ExpenseAccount(ctx, tx, m.ExpenseAccount, ledger.MaintenanceExpense)
+	if err != nil {
+		return nil, err
+	}
 	amount := m.Amount.Round()
 	e := &ledger.Entry{SiteID: siteID, Source: "labor", SourceID: m.WorkOrderID,
 		Memo: sprintf("labor %s h on work order %s %s", m.Hours, m.WorkOrderID, m.Technician),
 		Lines: []ledger.Line{
-			ledger.Dr(ledger.MaintenanceExpense, amount, m.CostCenter, m.WorkOrderID, m.AssetID),
+			ledger.Dr(account, amount, m.CostCenter, m.WorkOrderID, m.AssetID),
 			ledger.Cr(ledger.LaborAbsorption, amount, m.CostCenter, m.WorkOrderID, m.AssetID),
 		}}
 	posted, err := ledger.Post(ctx, tx, e)

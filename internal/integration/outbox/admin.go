@@ -56,7 +56,7 @@ func SaveMapping(ctx context.Context, tx *store.Tx, m integration.ItemMapping) (
 	if _, err := workorder.RetryBlocked(ctx, tx, m.ItemID); err != nil {
 		return nil, fmt.Errorf("request the lines of part %s that waited for its mapping: %w", it.PartNumber, err)
 	}
-	return &m, nil
+	return &m, replayGaps(ctx, tx, m.SiteID)
 }
 
 // unitFactor is how many of the item's base units make one unit u.
@@ -106,6 +106,11 @@ func Replay(ctx context.Context, tx *store.Tx, id string) (*integration.OutboxMe
 	} else if !live {
 		return nil, millwright.Errorf(millwright.Rule, "not_in_rollout", "message %s cannot be sent: %s", m.ID, strings.Replace(why, ", then replay", "", 1))
 	}
+	if m.Status == integration.StatusFailed {
+		if err := remap(ctx, tx, m); err != nil {
+			return nil, err
+		}
+	}
 	before := *m
 	m.Status, m.Attempts, m.NextAttemptAt = integration.StatusPending, 0, tx.Now()
 	if err := tx.SaveOutboxMessage(ctx, m); err != nil {
@@ -117,36 +122,12 @@ func Replay(ctx context.Context, tx *store.Tx, id string) (*integration.OutboxMe
 
 // Gap is one master-data gap that would stop a message.
 type Gap struct {
-	Kind       string `json:"kind"`        // unmapped_item, missing_cost_center
-	RecordType string `json:"record_type"` // item, asset
+	Kind       string `json:"kind"`        // unmapped_item, missing_cost_center, unmapped_cost_center, unknown_erp_item, unit_mismatch, unknown_account, unmapped_erp_item, erp_not_checked
+	RecordType string `json:"record_type"` // item, asset, cost_center, account_mapping, erp_item, connector
 	RecordID   string `json:"record_id"`
-	Record     string `json:"record"` // the part number or asset tag
+	Record     string `json:"record"` // the part number, asset tag, cost center, category → account or ERP item code
 	SiteID     string `json:"site_id"`
 	Message    string `json:"message"` // what is missing and how to fix it
-}
-
-// DataQuality lists every item with no ERP mapping for a site and every
-// asset with no cost center, of one site or all.
-func DataQuality(ctx context.Context, tx *store.Tx, siteID string) ([]Gap, error) {
-	items, err := tx.UnmappedItems(ctx, siteID)
-	if err != nil {
-		return nil, err
-	}
-	out := []Gap{}
-	for _, u := range items {
-		out = append(out, Gap{Kind: "unmapped_item", RecordType: "item", RecordID: u.ItemID, Record: u.PartNumber, SiteID: u.SiteID,
-			Message: fmt.Sprintf("part %s: no ERP item code mapped for site %s; add one with POST /api/v1/integration/mappings/items",
-				u.PartNumber, u.SiteCode)})
-	}
-	assets, err := tx.AssetsWithoutCostCenter(ctx, siteID)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range assets {
-		out = append(out, Gap{Kind: "missing_cost_center", RecordType: "asset", RecordID: a.AssetID, Record: a.Tag, SiteID: a.SiteID,
-			Message: fmt.Sprintf("asset %s has no cost center, so its costs cannot be posted; set one with PATCH /api/v1/assets/%s", a.Tag, a.AssetID)})
-	}
-	return out, nil
 }
 
 // Settings are the integration engine's settings.
@@ -154,6 +135,9 @@ type Settings struct {
 	// AutoRequestTrigger says, per work-order type, when Auto Request
 	// Material sends the request: approval, release (the default) or never.
 	AutoRequestTrigger map[workorder.Type]string `json:"auto_request_trigger"`
+	// ItemMaster says who is the master of items: cmms (the default) or
+	// erp, whose item_changed events then change the mapped CMMS items.
+	ItemMaster string `json:"item_master,omitempty"`
 }
 
 // GetSettings returns the settings, every work-order type listed.
@@ -166,7 +150,9 @@ func GetSettings(ctx context.Context, tx *store.Tx) (*Settings, error) {
 		}
 		s.AutoRequestTrigger[t] = v
 	}
-	return s, nil
+	var err error
+	s.ItemMaster, err = ItemMaster(ctx, tx)
+	return s, err
 }
 
 // SaveSettings changes the settings named in in and returns them all.
@@ -187,6 +173,16 @@ func SaveSettings(ctx context.Context, tx *store.Tx, in Settings) (*Settings, er
 		if err := tx.SetAutoRequestTrigger(ctx, t, v); err != nil {
 			return nil, err
 		}
+	}
+	switch in.ItemMaster {
+	case "":
+	case ItemMasterCMMS, ItemMasterERP:
+		if err := tx.SetMasterDataSetting(ctx, itemMasterKey, in.ItemMaster); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, millwright.Errorf(millwright.Invalid, "invalid_item_master",
+			"item_master must be cmms (the CMMS keeps the item master) or erp (the ERP's item changes update the CMMS), not %q", in.ItemMaster)
 	}
 	after, err := GetSettings(ctx, tx)
 	if err != nil {

@@ -73,7 +73,12 @@ func applyOne(ctx context.Context, tx *store.Tx, ev integration.Event) error {
 	if err != nil || earlier {
 		return err
 	}
-	err = applyEvent(ctx, tx, ev)
+	var note string
+	if ev.Kind == integration.EventItemChanged {
+		note, err = applyItemChanged(ctx, tx, ev)
+	} else {
+		err = applyEvent(ctx, tx, ev)
+	}
 	switch millwright.ErrorKind(err) {
 	case millwright.NotFound:
 		return nil // waits for the line
@@ -85,7 +90,7 @@ func applyOne(ctx context.Context, tx *store.Tx, ev integration.Event) error {
 	if err != nil {
 		return err
 	}
-	return tx.MarkEventApplied(ctx, ev.Seq, "")
+	return tx.MarkEventApplied(ctx, ev.Seq, note)
 }
 
 // rank orders procurement statuses, so a late or repeated event never

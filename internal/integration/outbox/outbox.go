@@ -186,7 +186,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) 
 		case sendErr == nil:
 			m.Status, m.LastError, m.DeliveredAt = integration.StatusDelivered, "", &now
 		case kind == millwright.Invalid || kind == millwright.Rule || kind == millwright.Conflict:
-			m.Status, m.LastError = integration.StatusFailed, sendErr.Error()
+			m.Status, m.LastError = integration.StatusFailed, sendErr.Error()+"; "+fix(m.ID, sendErr)
 			if err := blockLines(ctx, tx, m, sendErr); err != nil {
 				return err
 			}
@@ -238,11 +238,10 @@ func blockLines(ctx context.Context, tx *store.Tx, m *integration.OutboxMessage,
 	if m.Kind != string(integration.KindRequisitionRequest) {
 		return nil
 	}
-	reason := "the ERP refused the requisition: " + message(cause) +
-		"; fix the data, then POST /api/v1/integration/messages/" + m.ID + "/replay"
+	reason := "the ERP refused the requisition: " + message(cause) + "; " + fix(m.ID, cause)
 	for _, id := range m.MaterialLineIDs {
 		if err := setLine(ctx, tx, id, "procurement_refused", func(l *workorder.Material) {
-			l.ProcurementStatus, l.BlockedReason = workorder.ProcurementBlocked, reason
+			l.ProcurementStatus, l.BlockedReason = workorder.ProcurementBlocked, "part "+l.PartNumber+": "+reason
 		}); err != nil && millwright.ErrorKind(err) != millwright.NotFound {
 			return err
 		}

@@ -22,6 +22,8 @@ const (
 	MessagesPath = "/connector/v1/messages"
 	EventsPath   = "/connector/v1/events"
 	BalancesPath = "/connector/v1/balances"
+	// MasterDataPath answers the ERP's item master and chart of accounts.
+	MasterDataPath = "/connector/v1/master-data"
 )
 
 // DefaultTimeout bounds one request to the ERP, answer included.
@@ -100,6 +102,16 @@ func (c *Client) Balances(ctx context.Context) (*integration.Balances, error) {
 		return nil, err
 	}
 	return &b, nil
+}
+
+// MasterData reads the ERP's item master and chart, for the data-quality
+// report; see integration.MasterDataReader.
+func (c *Client) MasterData(ctx context.Context) (*integration.MasterData, error) {
+	var md integration.MasterData
+	if err := c.do(ctx, http.MethodGet, MasterDataPath, nil, "", &md); err != nil {
+		return nil, err
+	}
+	return &md, nil
 }
 
 // Health asks the ERP's /healthz, unsigned and past the breaker: it tells

@@ -19,7 +19,9 @@ const maxBody = 4 << 20
 // Handler serves the connector endpoints over erp, an ERP in this process
 // (the embedded one): POST MessagesPath applies a message and answers its
 // events, GET EventsPath?after=&limit= lists events, and, when erp is an
-// integration.Reconciler, GET BalancesPath answers its balances. Every request must be
+// integration.Reconciler, GET BalancesPath answers its balances, and, when
+// it is an integration.MasterDataReader, GET MasterDataPath its item master
+// and chart. Every request must be
 // signed with secret; see the package comment.
 func Handler(erp integration.Connector, secret string, log *slog.Logger) http.Handler {
 	h := &server{erp: erp, secret: secret, log: log, now: time.Now}
@@ -38,6 +40,20 @@ func Handler(erp integration.Connector, secret string, log *slog.Logger) http.Ha
 				return
 			}
 			writeJSON(w, http.StatusOK, b)
+		})
+	}
+	if mdr, ok := erp.(integration.MasterDataReader); ok {
+		mux.HandleFunc("GET "+MasterDataPath, func(w http.ResponseWriter, r *http.Request) {
+			if _, err := h.verified(r); err != nil {
+				writeError(w, log, err)
+				return
+			}
+			md, err := mdr.MasterData(r.Context())
+			if err != nil {
+				writeError(w, log, err)
+				return
+			}
+			writeJSON(w, http.StatusOK, md)
 		})
 	}
 	mux.HandleFunc("/connector/", func(w http.ResponseWriter, r *http.Request) {
