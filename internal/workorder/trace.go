@@ -131,7 +131,10 @@ func GetTrace(ctx context.Context, tx Tx, id string) (*Trace, error) {
 		return nil, err
 	}
 	for _, m := range msgs {
-		detail := fmt.Sprintf("%s for %d material lines, %s", m.Kind, len(m.MaterialLineIDs), m.Status)
+		detail := fmt.Sprintf("%s, %s", m.Kind, m.Status)
+		if n := len(m.MaterialLineIDs); n > 0 {
+			detail = fmt.Sprintf("%s for %d material lines, %s", m.Kind, n, m.Status)
+		}
 		if m.LastError != "" {
 			detail += ": " + m.LastError
 		}
