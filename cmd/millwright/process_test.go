@@ -557,3 +557,127 @@ func TestTwoProcessesFaults(t *testing.T) {
 		})
 	}
 }
+
+// Flows 2 and 4 of DOMAIN.md over two processes, on the demo plant. Flow
+// 2: a count takes the air-handler filter at N-MAIN below its reorder
+// point; the ERP process makes one replenishment requisition; approved and
+// received there, its level comes back to the CMMS storeroom (the ERP is
+// master of stock). Flow 4: a labor entry and a parts issue post to the
+// ERP's ledger against the asset's cost center and show in its budget
+// status. The two sides reconcile at the end.
+func TestTwoProcessesFlows2And4(t *testing.T) {
+	for _, e := range []store.Engine{store.SQLite, store.Postgres} {
+		t.Run(string(e), func(t *testing.T) {
+			w := startTwo(t, e)
+			integ := caller{t, w.cmmsBase, mustToken(t, w.cmmsDSN, "ivy", "integration")}
+			if got := integ.must(200, "PUT", "/api/v1/integration/settings", map[string]any{"stock_master": "erp"}); got["stock_master"] != "erp" {
+				t.Fatalf("settings = %v; want stock_master erp", got)
+			}
+			var storeroom, item string
+			for _, r := range w.cmmsAdmin.all("/api/v1/storerooms") {
+				if r["code"] == "N-MAIN" {
+					storeroom = s(r["id"])
+				}
+			}
+			for _, it := range w.cmmsAdmin.all("/api/v1/items?q=FLT-AHU-24") {
+				item = s(it["id"])
+			}
+			erpStock := func() map[string]any {
+				for _, st := range w.erpAdmin.all("/api/v1/erp/stock?item_id=FLT-AHU-24") {
+					if st["warehouse"] == "N-MAIN" {
+						return st
+					}
+				}
+				return map[string]any{}
+			}
+			cmmsStock := func() map[string]any {
+				return w.cmmsAdmin.all("/api/v1/stock?storeroom_id=" + storeroom + "&item_id=" + item)[0]
+			}
+			within(t, 30*time.Second, "the demo's opening balance in the ERP process", func() string {
+				if q := s(erpStock()["quantity"]); q != "13" {
+					return "ERP holds " + q
+				}
+				return ""
+			})
+
+			// Flow 2.
+			w.cmmsAdmin.must(201, "POST", "/api/v1/stock/adjustments", map[string]any{"storeroom_id": storeroom, "item_id": item,
+				"quantity": -2, "reason": "cycle count"})
+			var req map[string]any
+			within(t, 20*time.Second, "one replenishment requisition", func() string {
+				var rs []map[string]any
+				for _, r := range w.erpAdmin.all("/api/v1/erp/requisitions?item_id=FLT-AHU-24") {
+					if r["source"] == "reorder" && r["lines"].([]any)[0].(map[string]any)["warehouse"] == "N-MAIN" {
+						rs = append(rs, r)
+					}
+				}
+				if len(rs) != 1 {
+					return fmt.Sprintf("%d replenishments", len(rs))
+				}
+				req = rs[0]
+				return ""
+			})
+			if q := s(req["lines"].([]any)[0].(map[string]any)["quantity"]); q != "49" {
+				t.Fatalf("replenishment of %s; want 49, up to the maximum of 60", q)
+			}
+			w.approver.must(200, "POST", "/api/v1/erp/requisitions/"+s(req["id"])+"/approve", map[string]any{})
+			po := w.erpAdmin.all("/api/v1/erp/purchase-orders?requisition_id=" + s(req["id"]))[0]
+			po = w.erpAdmin.must(200, "GET", "/api/v1/erp/purchase-orders/"+s(po["id"]), nil)
+			w.erpAdmin.must(201, "POST", "/api/v1/erp/purchase-orders/"+s(po["id"])+"/receipts", map[string]any{
+				"lines": []map[string]any{{"line_id": po["lines"].([]any)[0].(map[string]any)["id"], "quantity": 49}}})
+			within(t, 20*time.Second, "the received level in the CMMS storeroom", func() string {
+				if st := cmmsStock(); s(st["on_hand"]) != "60" || s(st["value"]) != s(erpStock()["value"]) {
+					return fmt.Sprintf("storeroom %v worth %v; ERP %v", st["on_hand"], st["value"], erpStock())
+				}
+				return ""
+			})
+
+			// Flow 4.
+			asset := w.cmmsAdmin.must(200, "GET", "/api/v1/assets/"+w.assetID(t, "AHU-ADM"), nil)
+			site := w.cmmsAdmin.must(200, "GET", "/api/v1/sites/"+s(asset["site_id"]), nil)
+			loc, err := time.LoadLocation(s(site["time_zone"]))
+			if err != nil {
+				t.Fatal(err)
+			}
+			cc := s(asset["cost_center"])
+			status := "/api/v1/erp/budgets/status?cost_center=" + cc + "&period=" + time.Now().In(loc).Format("2006-01")
+			before := millwright.MustMoney(s(w.erpAdmin.must(200, "GET", status, nil)["actual"]))
+			wo := s(w.planner.must(201, "POST", "/api/v1/work-orders", map[string]any{
+				"type": "corrective", "asset_id": asset["id"], "title": "Filter change (two processes)"})["id"])
+			for _, v := range []string{"approve", "release", "start"} {
+				w.cmmsAdmin.must(200, "POST", "/api/v1/work-orders/"+wo+"/"+v, nil)
+			}
+			w.cmmsAdmin.must(201, "POST", "/api/v1/work-orders/"+wo+"/labor", map[string]any{"technician": "tom", "hours": 2, "rate": "50"})
+			w.cmmsAdmin.must(201, "POST", "/api/v1/work-orders/"+wo+"/issues", map[string]any{"item_id": item, "storeroom_id": storeroom, "quantity": 1})
+			within(t, 20*time.Second, "labor and parts in the ERP's ledger and budget", func() string {
+				var sum millwright.Money
+				for _, en := range w.erpAdmin.all("/api/v1/erp/ledger/entries?work_order_id=" + wo) {
+					for _, l := range en["lines"].([]any) {
+						lm := l.(map[string]any)
+						if lm["account"] == "6100" {
+							if lm["cost_center"] != cc {
+								return fmt.Sprintf("line on cost center %v; want %s", lm["cost_center"], cc)
+							}
+							sum = sum.Add(millwright.MustMoney(s(lm["debit"]))).Sub(millwright.MustMoney(s(lm["credit"])))
+						}
+					}
+				}
+				actual := s(w.cmmsAdmin.must(200, "GET", "/api/v1/work-orders/"+wo+"/costs", nil)["actual"].(map[string]any)["total"])
+				budget := millwright.MustMoney(s(w.erpAdmin.must(200, "GET", status, nil)["actual"]))
+				if sum.String() != "109.80" || actual != "109.80" || budget.Sub(before).String() != "109.80" {
+					return fmt.Sprintf("ledger %s, work order actual %s, budget actual +%s; want 109.80 each (2 h × 50.00 + 9.80)", sum, actual, budget.Sub(before))
+				}
+				return ""
+			})
+			if tb := w.erpAdmin.must(200, "GET", "/api/v1/erp/ledger/trial-balance", nil); tb["balanced"] != true {
+				t.Fatalf("ERP trial balance = %v; want balanced", tb)
+			}
+			within(t, 20*time.Second, "the two processes reconcile", func() string {
+				if rep := w.cmmsAdmin.must(200, "POST", "/api/v1/integration/reconciliation", nil); rep["balanced"] != true {
+					return fmt.Sprintf("differences %v", rep["differences"])
+				}
+				return ""
+			})
+		})
+	}
+}

@@ -42,7 +42,7 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 		l := &loader{tx: tx, res: &res, sites: map[string]string{}, locs: map[string]string{},
 			classes: map[string]string{}, assets: map[string]*asset.Asset{}, items: map[string]*inventory.Item{},
 			stores: map[string]string{}, users: map[string]millwright.Principal{}}
-		for _, step := range []func(context.Context) error{l.plant, l.materials, l.people, l.integrationSetup, l.work, l.pmPlans} {
+		for _, step := range []func(context.Context) error{l.plant, l.materials, l.people, l.integrationSetup, l.stock, l.work, l.pmPlans} {
 			if err := step(ctx); err != nil {
 				return err
 			}
@@ -139,6 +139,13 @@ func (l *loader) materials(ctx context.Context) error {
 		}
 		l.count("boms")
 	}
+	return nil
+}
+
+// stock opens the storerooms with their balances and reorder settings.
+// It runs after integrationSetup, so the items are mapped and each opening
+// balance goes to the ERP as an adjustment, with the stock's level.
+func (l *loader) stock(ctx context.Context) error {
 	for _, s := range storerooms {
 		st := &inventory.Storeroom{Code: s[0], Name: s[1], SiteID: l.sites[s[2]]}
 		if err := inventory.CreateStoreroom(ctx, l.tx, st); err != nil {

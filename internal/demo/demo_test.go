@@ -3,6 +3,12 @@ package demo_test
 import (
 	"testing"
 
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/erp"
+	"github.com/millwright-cmms/millwright/internal/integration"
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/integration/reconcile"
+
 	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/storetest"
@@ -44,6 +50,61 @@ func TestLoad(t *testing.T) {
 		again, err := demo.Load(ctx, db)
 		if err != nil || again.Loaded {
 			t.Fatalf("second Load = %+v, %v; want nothing loaded into a database that holds a plant", again.Loaded, err)
+		}
+	})
+}
+
+// The demo's stock reaches the ERP as it is loaded: every item is mapped,
+// so once the outbox drains no message has failed, and reconciliation
+// finds the two sides' stock and work-order costs equal.
+func TestLoadReconciles(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := millwright.WithPrincipal(t.Context(), millwright.System)
+		if _, err := demo.Load(ctx, db); err != nil {
+			t.Fatalf("Load = %v", err)
+		}
+		conn := erp.New(db)
+		d := &outbox.Dispatcher{DB: db, Connector: conn}
+		for i := 0; ; i++ {
+			if err := d.Step(ctx); err != nil {
+				t.Fatalf("dispatch: %v", err)
+			}
+			var pending, stuck []integration.OutboxMessage
+			if err := db.View(ctx, func(tx *store.Tx) error {
+				for _, s := range []string{integration.StatusPending, integration.StatusFailed, integration.StatusDead} {
+					p, err := tx.OutboxMessages(ctx, integration.MessageFilter{Status: s, Limit: 10})
+					if err != nil {
+						return err
+					}
+					if s == integration.StatusPending {
+						pending = p.Items
+					} else {
+						stuck = append(stuck, p.Items...)
+					}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(stuck) > 0 {
+				t.Fatalf("%d demo messages failed or dead, the first %s %s: %s", len(stuck), stuck[0].Kind, stuck[0].IdempotencyKey, stuck[0].LastError)
+			}
+			if len(pending) == 0 {
+				break
+			}
+			if i > 100 {
+				t.Fatalf("the outbox does not drain: %d pending", len(pending))
+			}
+		}
+		r, err := reconcile.Run(ctx, db, conn, "manual")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.Checked.Unmapped != 0 || r.Checked.StockRows == 0 {
+			t.Errorf("checked %+v; want every stock row mapped", r.Checked)
+		}
+		for _, d := range r.Differences {
+			t.Errorf("difference: %+v", d)
 		}
 	})
 }

@@ -423,3 +423,84 @@ func TestItemMasterFromERP(t *testing.T) {
 		})
 	})
 }
+
+// Labor and parts issued to a work order whose asset's cost center has no
+// ERP mapping, where one is required: the labor entry and the issue are
+// recorded (the technician is not refused), their cost messages are kept
+// failed naming the cost center and the fix, and saving the mapping sends
+// them, posted on the ERP's cost center, once.
+func TestCostPostingsWaitForCostCenter(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		w := newARMWorld(t, a, true)
+		if r := a.do("POST", "/api/v1/erp/items", w.buyer, map[string]any{"erp_item_code": "ERP-FLT", "description": "Oil filter",
+			"unit": "EA", "stock_type": "stock", "vendor": "Mann", "price": "10.00"}); r.Status != http.StatusCreated {
+			t.Fatalf("create ERP item = %d %s", r.Status, r.Raw)
+		}
+		w.mustMap(t, a, w.Filter, "ERP-FLT", "")
+		if r := a.do("POST", "/api/v1/integration/mappings/cost-centers", w.integ,
+			map[string]any{"site_id": w.Site, "cost_center": "CC-900", "erp_cost_center": "4900"}); r.Status != 200 {
+			t.Fatalf("map CC-900 = %d %s", r.Status, r.Raw)
+		}
+		startDispatcher(t, a)
+		if r := a.do("POST", "/api/v1/stock/adjustments", w.storekeeper, map[string]any{"storeroom_id": w.Store, "item_id": w.Filter,
+			"quantity": 10, "unit_cost": "10.00", "reason": "opening balance in the ERP"}); r.Status != 201 {
+			t.Fatalf("adjustment = %d %s", r.Status, r.Raw)
+		}
+		wo := mustWorkOrder(t, a, w.plant, map[string]any{"title": "Noisy pump"}).str("id")
+		mustDrive(t, a, wo, "approve", "release", "start")
+		if r := a.do("POST", "/api/v1/work-orders/"+wo+"/labor", a.admin,
+			map[string]any{"technician": "tom", "craft": "mechanic", "hours": 2, "rate": "50.00"}); r.Status != 201 {
+			t.Fatalf("labor = %d %s", r.Status, r.Raw)
+		}
+		if r := a.do("POST", "/api/v1/work-orders/"+wo+"/issues", a.admin,
+			map[string]any{"item_id": w.Filter, "storeroom_id": w.Store, "quantity": 2}); r.Status != 201 {
+			t.Fatalf("issue = %d %s", r.Status, r.Raw)
+		}
+		byKind := func() map[string]map[string]any {
+			out := map[string]map[string]any{}
+			for _, m := range a.do("GET", "/api/v1/integration/messages?work_order_id="+wo, w.integ, nil).items() {
+				out[str(m["kind"])] = m
+			}
+			return out
+		}
+		msgs := byKind()
+		for _, kind := range []string{"labor_cost", "stock_movement"} {
+			m := msgs[kind]
+			want := "unmapped_cost_center: cost center CC-100: no ERP cost center mapped for site NORTH; add one with POST /api/v1/integration/mappings/cost-centers"
+			if m == nil || m["status"] != "failed" || m["last_error"] != want {
+				t.Fatalf("%s message = %v; want failed: %s", kind, m, want)
+			}
+		}
+		if g := gaps(t, a, w.integ, "unmapped_cost_center"); g["CC-100@"+w.Site] == nil {
+			t.Fatalf("data quality = %v; want CC-100 at NORTH listed", g)
+		}
+		if sums, _ := ledgerOf(t, a, wo); len(sums) != 0 {
+			t.Fatalf("ledger of the work order before the fix = %v; want nothing posted", sums)
+		}
+
+		if r := a.do("POST", "/api/v1/integration/mappings/cost-centers", w.integ,
+			map[string]any{"cost_center": "CC-100", "erp_cost_center": "4100"}); r.Status != 200 {
+			t.Fatalf("map CC-100 = %d %s", r.Status, r.Raw)
+		}
+		eventually(t, "the cost messages delivered", func() string {
+			for kind, m := range byKind() {
+				if m["status"] != "delivered" {
+					return fmt.Sprintf("%s is %v: %v", kind, m["status"], m["last_error"])
+				}
+			}
+			return ""
+		})
+		sums, centers := ledgerOf(t, a, wo)
+		total := sums["6100"] // maintenance expense; the credits are inventory and labor absorption
+		if len(centers) != 1 || !centers["4100"] {
+			t.Fatalf("ledger of the work order on cost centers %v; want all on 4100", centers)
+		}
+		c := a.must(200, "GET", "/api/v1/work-orders/"+wo+"/costs", nil).Body
+		if got := str(field(c, "actual", "total")); got != total.String() || got != "120.00" {
+			t.Fatalf("actual total %s, ledger %s (%v); want both 120.00: 100.00 labor and 2 filters at 10.00", got, total, sums)
+		}
+		if tb := a.must(200, "GET", "/api/v1/erp/ledger/trial-balance", nil); tb.Body["balanced"] != true {
+			t.Fatalf("trial balance = %s; want balanced", tb.Raw)
+		}
+	})
+}

@@ -748,7 +748,9 @@ func TestCostsAndTrace(t *testing.T) {
 				t.Errorf("event %d is before event %d", i, i-1)
 			}
 		}
-		want := "[status_changed status_changed status_changed status_changed labor_logged parts_issued parts_issued status_changed]"
+		// Each labor entry, issue, return and the completion also queue a
+		// message to the ERP (the filter is not mapped: its movements wait).
+		want := "[status_changed status_changed status_changed status_changed labor_logged message_queued parts_issued message_queued parts_issued message_queued status_changed message_queued]"
 		if fmt.Sprint(kinds) != want {
 			t.Errorf("trace kinds = %v;\nwant %s", kinds, want)
 		}
@@ -758,7 +760,13 @@ func TestCostsAndTrace(t *testing.T) {
 		if e := trace.Events[4]; e.Actor != "tom" || !strings.Contains(e.Detail, "fitter") {
 			t.Errorf("labor event = %+v", e)
 		}
-		if e := trace.Events[6]; !strings.Contains(e.Detail, "returned 1 × FLT-10 to MAIN") {
+		if e := trace.Events[5]; !strings.Contains(e.Detail, "labor_cost, pending") {
+			t.Errorf("labor message event = %+v; want labor_cost, pending", e)
+		}
+		if e := trace.Events[7]; !strings.Contains(e.Detail, "stock_movement, failed: part FLT-10: no ERP item code mapped for site NORTH") {
+			t.Errorf("issue message event = %+v; want stock_movement failed for want of a mapping", e)
+		}
+		if e := trace.Events[8]; !strings.Contains(e.Detail, "returned 1 × FLT-10 to MAIN") {
 			t.Errorf("return event = %+v", e)
 		}
 

@@ -88,6 +88,34 @@ func ERPCostCenter(ctx context.Context, r MappingReader, siteID, siteCode, costC
 		costCenter, UnmappedCostCenter, siteCode)
 }
 
+// ERPCostCenterCode is a cost center as the ERP knows it, or, when no
+// mapping names it where one is required, the CMMS's code with the gap
+// ("unmapped_cost_center: …") that keeps the message from being sent.
+type ERPCostCenterCode struct {
+	Code string
+	Gap  string
+}
+
+// ERPCharge returns what a cost posting carries: the ERP cost center of
+// costCenter at a site and the ERP account of the posting category. A
+// cost center with no mapping where one is required is not an error here:
+// the message is kept with the gap, failed, and saving the mapping
+// rebuilds and sends it — the change that caused it is not refused.
+func ERPCharge(ctx context.Context, r MappingReader, siteID, siteCode, costCenter, category string) (ERPCostCenterCode, string, error) {
+	cc := ERPCostCenterCode{Code: costCenter}
+	code, err := ERPCostCenter(ctx, r, siteID, siteCode, costCenter)
+	switch {
+	case err == nil:
+		cc.Code = code
+	case millwright.ErrorKind(err) == millwright.Rule:
+		cc.Gap = err.Error()
+	default:
+		return cc, "", err
+	}
+	account, err := ERPAccount(ctx, r, siteID, category)
+	return cc, account, err
+}
+
 // ERPAccount returns the ERP account a cost of category is charged to at a
 // site, or "" when no account mapping applies: the ERP then uses its
 // default. Messages carry it as expense_account; the ERP refuses an account

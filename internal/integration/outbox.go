@@ -22,6 +22,8 @@ type OutboxMessage struct {
 	SiteID          string     `json:"site_id"`
 	WorkOrderID     string     `json:"work_order_id"`
 	MaterialLineIDs []string   `json:"material_line_ids"`
+	OrderKey        string     `json:"order_key,omitempty"`      // the record whose messages go out in order, besides the work order
+	WaitsForItem    string     `json:"waits_for_item,omitempty"` // the item whose ERP mapping is missing; the message goes once it is mapped
 	IdempotencyKey  string     `json:"idempotency_key"`
 	Status          string     `json:"status"`
 	Attempts        int        `json:"attempts"`
@@ -30,6 +32,26 @@ type OutboxMessage struct {
 	CreatedAt       time.Time  `json:"created_at"`
 	DeliveredAt     *time.Time `json:"delivered_at"`
 	Message         Message    `json:"message"`
+}
+
+// Outgoing says how a message joins the outbox.
+type Outgoing struct {
+	// WorkOrderID is the work order the message is about: its messages go
+	// out one after the other, and its trace lists them.
+	WorkOrderID string
+	// OrderKey names another record whose messages go out one after the
+	// other ("stock:<storeroom_id>/<item_id>").
+	OrderKey string
+	// Lines are the material lines the message asks for.
+	Lines []string
+	// WaitsForItem, when set, is the CMMS item with no ERP mapping at the
+	// message's site: the message is kept failed with Reason until the
+	// mapping is saved, which completes it and sends it.
+	WaitsForItem string
+	// Reason, when set, is the master-data gap that stops the message
+	// ("unmapped_cost_center: …"): it is kept failed, not sent, until the
+	// mapping that closes the gap is saved.
+	Reason string
 }
 
 // MessageFilter selects outbox messages for a list.
@@ -56,4 +78,12 @@ func (m ItemMapping) ToERP(q millwright.Qty) millwright.Qty {
 		return q
 	}
 	return millwright.Qty{Decimal: q.Decimal.Div(m.Factor.Decimal)}
+}
+
+// FromERP converts a quantity in the ERP unit to the CMMS item's base unit.
+func (m ItemMapping) FromERP(q millwright.Qty) millwright.Qty {
+	if !m.Factor.IsPositive() {
+		return q
+	}
+	return millwright.Qty{Decimal: q.Decimal.Mul(m.Factor.Decimal)}
 }

@@ -323,6 +323,7 @@ type InvoiceLine struct {
 type StockLevelChanged struct {
 	ERPItemCode string           `json:"erp_item_code"`
 	Warehouse   string           `json:"warehouse"`
+	SiteID      string           `json:"site_id,omitempty"` // the CMMS site the warehouse belongs to
 	Quantity    millwright.Qty   `json:"quantity"`
 	Value       millwright.Money `json:"value"`
 	Cause       string           `json:"cause"` // receipt, issue, return, adjustment

@@ -44,7 +44,8 @@ func (s Settings) Validate() error {
 // SetSettings sets the reorder settings of an item in a storeroom. Only
 // stock items are kept in storerooms.
 func SetSettings(ctx context.Context, tx Tx, storeroomID, itemID string, set Settings) (*Stock, error) {
-	if _, err := GetStoreroom(ctx, tx, storeroomID); err != nil {
+	sr, err := GetStoreroom(ctx, tx, storeroomID)
+	if err != nil {
 		return nil, err
 	}
 	it, err := tx.Item(ctx, itemID)
@@ -67,7 +68,14 @@ func SetSettings(ctx context.Context, tx Tx, storeroomID, itemID string, set Set
 	if err := tx.SaveStock(ctx, s); err != nil {
 		return nil, err
 	}
-	return s, tx.Audit(ctx, "stock", s.Key(), "update", before, s)
+	if err := tx.Audit(ctx, "stock", s.Key(), "update", before, s); err != nil {
+		return nil, err
+	}
+	if before.ReorderPoint.Equal(s.ReorderPoint.Decimal) && before.ReorderQuantity.Equal(s.ReorderQuantity.Decimal) &&
+		before.MaxQuantity.Equal(s.MaxQuantity.Decimal) {
+		return s, nil // nothing the ERP must see changed
+	}
+	return s, TellERP(ctx, tx, it, sr, s, nil, Charge{})
 }
 
 func stocked(it *Item) error {
@@ -159,6 +167,56 @@ func Adjust(ctx context.Context, tx Tx, a Adjustment) (*Adjusted, error) {
 		return nil, err
 	}
 	if err := tx.Audit(ctx, "stock", s.Key(), "adjust", before, s); err != nil {
+		return nil, err
+	}
+	if err := TellERP(ctx, tx, it, st, s, &m, Charge{}); err != nil {
+		return nil, err
+	}
+	return &Adjusted{Movement: m, Stock: *s}, nil
+}
+
+// Sync sets the stock of an item in a storeroom to onHand, the ERP's
+// level when the ERP is master of stock. The difference is recorded as an
+// adjustment movement with reason, and nothing goes back to the ERP, which
+// has it already. Stock added is valued at added (its value in the ERP);
+// stock removed, at the moving-average cost. It returns nil when the stock
+// already holds onHand.
+func Sync(ctx context.Context, tx Tx, storeroomID, itemID string, onHand millwright.Qty, added millwright.Money, reason string) (*Adjusted, error) {
+	it, err := tx.Item(ctx, itemID)
+	if err != nil {
+		return nil, err
+	}
+	if err := stocked(it); err != nil {
+		return nil, err
+	}
+	if onHand.IsNegative() {
+		return nil, millwright.Errorf(millwright.Invalid, "invalid_quantity", "part %s: the ERP's level %s is below zero", it.PartNumber, onHand)
+	}
+	s, err := tx.StockForUpdate(ctx, storeroomID, itemID)
+	if err != nil {
+		return nil, err
+	}
+	q := onHand.Sub(s.OnHand)
+	if q.IsZero() {
+		return nil, nil
+	}
+	before := *s
+	var value millwright.Money
+	if q.IsPositive() {
+		s.OnHand, s.Value = onHand, s.Value.Add(added)
+		s.Derive()
+		value = added
+	} else if value, err = s.Adjust(q, millwright.Money{}, it.PartNumber); err != nil {
+		return nil, err
+	}
+	if err := tx.SaveStock(ctx, s); err != nil {
+		return nil, err
+	}
+	m := Movement{StoreroomID: storeroomID, ItemID: it.ID, Kind: MoveAdjustment, Quantity: q, Value: value, Reason: reason}
+	if err := tx.AddMovement(ctx, &m); err != nil {
+		return nil, err
+	}
+	if err := tx.Audit(ctx, "stock", s.Key(), "sync", before, s); err != nil {
 		return nil, err
 	}
 	return &Adjusted{Movement: m, Stock: *s}, nil

@@ -21,6 +21,7 @@ type Tx interface {
 	SaveStock(ctx context.Context, s *Stock) error
 	AddMovement(ctx context.Context, m *Movement) error
 	Audit(ctx context.Context, entityType, entityID, action string, before, after any) error
+	OutboxTx
 }
 
 // ItemFilter selects items for a list. Empty fields select everything.

@@ -21,29 +21,63 @@ func (db *DB) Wake() <-chan struct{} { return db.wake }
 // change that causes it, or not at all. workOrderID (may be empty) orders
 // the messages of one work order; lines are the material lines it asks for.
 func (tx *Tx) Enqueue(ctx context.Context, m integration.Message, workOrderID string, lines ...string) error {
+	return tx.EnqueueMessage(ctx, m, integration.Outgoing{WorkOrderID: workOrderID, Lines: lines})
+}
+
+// EnqueueMessage writes m to the outbox in this transaction, as o says:
+// pending where integration is live, skipped with the reason where the
+// phased rollout has not reached it, and failed with o.Reason when it
+// waits for an item's ERP mapping.
+func (tx *Tx) EnqueueMessage(ctx context.Context, m integration.Message, o integration.Outgoing) error {
 	b, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	status, why, err := tx.scopeStatus(ctx, m.SiteID, workOrderID)
+	status, why, err := tx.scopeStatus(ctx, m.SiteID, o.WorkOrderID)
 	if err != nil {
 		return err
 	}
+	if status == integration.StatusPending && o.Reason != "" {
+		status, why = integration.StatusFailed, o.Reason
+	}
 	id := millwright.NewID("msg")
 	_, err = tx.exec(ctx, `INSERT INTO integration_messages (id, kind, site_id, work_order_id, idempotency_key,
-			message, status, attempts, last_error, next_attempt_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)`,
-		id, m.Kind, m.SiteID, workOrderID, m.IdempotencyKey, string(b), status, why, tx.now, tx.now)
+			message, status, attempts, last_error, next_attempt_at, created_at, order_key, waits_for_item)
+		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
+		id, m.Kind, m.SiteID, o.WorkOrderID, m.IdempotencyKey, string(b), status, why, tx.now, tx.now, o.OrderKey, o.WaitsForItem)
 	if err := duplicate(err, "message %s is already in the outbox", m.IdempotencyKey); err != nil {
 		return err
 	}
-	for _, l := range lines {
+	for _, l := range o.Lines {
 		if _, err := tx.exec(ctx, `INSERT INTO integration_message_lines (message_id, material_line_id) VALUES (?, ?)`, id, l); err != nil {
 			return err
 		}
 	}
-	tx.WakeDispatcher()
+	if status == integration.StatusPending {
+		tx.WakeDispatcher()
+	}
 	return nil
+}
+
+// MessagesWaitingForItem lists the undelivered messages that wait for an
+// item's ERP mapping, oldest first.
+func (tx *Tx) MessagesWaitingForItem(ctx context.Context, itemID string) ([]integration.OutboxMessage, error) {
+	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages
+		WHERE waits_for_item = ? AND status <> ? ORDER BY id`, itemID, integration.StatusDelivered)
+	return tx.scanMessages(ctx, rows, err)
+}
+
+// RewriteOutboxMessage stores a message completed after it was queued (its
+// item mapped): its content, what it waits for, status, error and times.
+func (tx *Tx) RewriteOutboxMessage(ctx context.Context, m *integration.OutboxMessage) error {
+	b, err := json.Marshal(m.Message)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `UPDATE integration_messages SET message = ?, waits_for_item = ?, status = ?, attempts = ?,
+			last_error = ?, next_attempt_at = ? WHERE id = ?`,
+		string(b), m.WaitsForItem, m.Status, m.Attempts, m.LastError, m.NextAttemptAt, m.ID)
+	return err
 }
 
 // WakeDispatcher wakes the dispatcher once this transaction commits.
@@ -60,7 +94,7 @@ func (tx *Tx) WakeDispatcher() {
 }
 
 const messageCols = `id, kind, site_id, work_order_id, idempotency_key, message, status, attempts, last_error,
-	next_attempt_at, created_at, delivered_at`
+	next_attempt_at, created_at, delivered_at, order_key, waits_for_item`
 
 func (tx *Tx) scanMessages(ctx context.Context, rows *sql.Rows, err error) ([]integration.OutboxMessage, error) {
 	if err != nil {
@@ -73,7 +107,7 @@ func (tx *Tx) scanMessages(ctx context.Context, rows *sql.Rows, err error) ([]in
 			raw string
 		)
 		if err := rows.Scan(&m.ID, &m.Kind, &m.SiteID, &m.WorkOrderID, &m.IdempotencyKey, &raw, &m.Status,
-			&m.Attempts, &m.LastError, (*dbTime)(&m.NextAttemptAt), (*dbTime)(&m.CreatedAt), nullTime{&m.DeliveredAt}); err != nil {
+			&m.Attempts, &m.LastError, (*dbTime)(&m.NextAttemptAt), (*dbTime)(&m.CreatedAt), nullTime{&m.DeliveredAt}, &m.OrderKey, &m.WaitsForItem); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -139,8 +173,9 @@ func (tx *Tx) OutboxMessages(ctx context.Context, f integration.MessageFilter) (
 }
 
 // ClaimMessages takes up to limit pending messages that are due, oldest
-// first, the first undelivered one of each work order only, so a work
-// order's messages go out in order. Each is leased until lease from now:
+// first, the first undelivered one of each work order and of each order
+// key only, so the messages of a work order, or of a stock row, go out in
+// order. Each is leased until lease from now:
 // its next attempt moves there and its attempts count up, so another
 // dispatcher leaves it alone and a crash mid-send only delays it. On
 // PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED.
@@ -153,8 +188,10 @@ func (tx *Tx) ClaimMessages(ctx context.Context, limit int, lease time.Duration)
 		WHERE m.status = ? AND m.next_attempt_at <= ?
 			AND (m.work_order_id = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
 				WHERE e.work_order_id = m.work_order_id AND e.status = ? AND e.id < m.id))
+			AND (m.order_key = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
+				WHERE e.order_key = m.order_key AND e.status = ? AND e.id < m.id))
 		ORDER BY m.id LIMIT ?`+lock,
-		integration.StatusPending, tx.now, integration.StatusPending, limit)
+		integration.StatusPending, tx.now, integration.StatusPending, integration.StatusPending, limit)
 	ms, err := tx.scanMessages(ctx, rows, err)
 	if err != nil {
 		return nil, err

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration"
 )
 
 // NewLabor is a request to book a technician's time on a work order.
@@ -46,7 +47,41 @@ func LogLabor(ctx context.Context, tx Tx, id string, in NewLabor) (*Labor, error
 	if err := tx.AddLabor(ctx, l); err != nil {
 		return nil, err
 	}
-	return l, tx.Audit(ctx, "work_order", w.ID, "log_labor", nil, l)
+	if err := tx.Audit(ctx, "work_order", w.ID, "log_labor", nil, l); err != nil {
+		return nil, err
+	}
+	return l, postLabor(ctx, tx, w, l)
+}
+
+// postLabor puts the labor cost of l in the outbox, in this transaction,
+// keyed labor:<id>: the ERP posts it to the ledger against the asset's
+// cost center. Where the phased rollout has not reached the work order's
+// site or asset class, the message is kept, skipped, with the reason.
+func postLabor(ctx context.Context, tx Tx, w *WorkOrder, l *Labor) error {
+	site, err := tx.Site(ctx, w.SiteID)
+	if err != nil {
+		return err
+	}
+	a, err := tx.Asset(ctx, w.AssetID)
+	if err != nil {
+		return err
+	}
+	out := integration.Outgoing{WorkOrderID: w.ID}
+	cc, account, err := integration.ERPCharge(ctx, tx, w.SiteID, site.Code, a.CostCenter, integration.AccountLabor)
+	if err != nil {
+		return err
+	}
+	if cc.Gap != "" {
+		out.Reason = cc.Gap
+	}
+	msg, err := integration.NewMessage("labor:"+l.ID, w.SiteID, site.Code, tx.Actor().Username, tx.Now(), integration.LaborCost{
+		WorkOrderID: w.ID, AssetID: w.AssetID, CostCenter: cc.Code, Hours: l.Hours, Amount: l.Amount, Technician: l.Technician,
+		ExpenseAccount: account})
+	if err != nil {
+		return err
+	}
+	msg.TimeZone = site.TimeZone
+	return tx.EnqueueMessage(ctx, msg, out)
 }
 
 // LaborEntries lists the labor booked on a work order, oldest first.

@@ -165,6 +165,9 @@ func Issue(ctx context.Context, tx Tx, id string, in StockMove) (*Moved, error) 
 	if err := tx.AddMovement(ctx, mv); err != nil {
 		return nil, err
 	}
+	if err := tellStock(ctx, tx, w, it, sr, st, mv); err != nil {
+		return nil, err
+	}
 	res := &Moved{Movement: *mv, Material: line, Stock: st}
 	return res, tx.Audit(ctx, "work_order", w.ID, "issue", nil, res)
 }
@@ -251,8 +254,21 @@ func Return(ctx context.Context, tx Tx, id string, in StockMove) (*Moved, error)
 	if err := tx.AddMovement(ctx, mv); err != nil {
 		return nil, err
 	}
+	if err := tellStock(ctx, tx, w, it, sr, st, mv); err != nil {
+		return nil, err
+	}
 	res := &Moved{Movement: *mv, Material: line, Stock: st}
 	return res, tx.Audit(ctx, "work_order", w.ID, "return", nil, res)
+}
+
+// tellStock puts the movement and the stock's new level in the outbox,
+// charged to w's asset and its cost center.
+func tellStock(ctx context.Context, tx Tx, w *WorkOrder, it *inventory.Item, sr *inventory.Storeroom, st *inventory.Stock, mv *inventory.Movement) error {
+	a, err := tx.Asset(ctx, w.AssetID)
+	if err != nil {
+		return err
+	}
+	return inventory.TellERP(ctx, tx, it, sr, st, mv, inventory.Charge{WorkOrderID: w.ID, AssetID: w.AssetID, CostCenter: a.CostCenter})
 }
 
 // stockLines returns pointers to the stock lines of mats for an item in a

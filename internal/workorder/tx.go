@@ -19,6 +19,9 @@ type Tx interface {
 	Audit(ctx context.Context, entityType, entityID, action string, before, after any) error
 	NextNumber(ctx context.Context, name string) (int64, error)
 
+	// OutboxTx tells the ERP about stock (inventory.TellERP).
+	inventory.OutboxTx
+
 	Site(ctx context.Context, id string) (*asset.Site, error)
 	Asset(ctx context.Context, id string) (*asset.Asset, error)
 	Class(ctx context.Context, id string) (*asset.Class, error)

@@ -241,7 +241,7 @@ func emitCosts(ctx context.Context, tx Tx, entryID string, order []string, costs
 
 func emitStock(ctx context.Context, tx Tx, s *Stock, cause string) error {
 	return tx.Emit(ctx, integration.EventStockLevelChanged, "stock:"+s.ERPItemCode+"@"+s.Warehouse, integration.StockLevelChanged{
-		ERPItemCode: s.ERPItemCode, Warehouse: s.Warehouse, Quantity: s.Quantity, Value: s.Value, Cause: cause})
+		ERPItemCode: s.ERPItemCode, Warehouse: s.Warehouse, SiteID: s.SiteID, Quantity: s.Quantity, Value: s.Value, Cause: cause})
 }
 
 func clonePO(po *PurchaseOrder) PurchaseOrder {

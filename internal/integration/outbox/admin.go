@@ -56,7 +56,53 @@ func SaveMapping(ctx context.Context, tx *store.Tx, m integration.ItemMapping) (
 	if _, err := workorder.RetryBlocked(ctx, tx, m.ItemID); err != nil {
 		return nil, fmt.Errorf("request the lines of part %s that waited for its mapping: %w", it.PartNumber, err)
 	}
+	if err := sendWaiting(ctx, tx, m.ItemID); err != nil {
+		return nil, fmt.Errorf("send the stock messages of part %s that waited for its mapping: %w", it.PartNumber, err)
+	}
 	return &m, replayGaps(ctx, tx, m.SiteID)
+}
+
+// sendWaiting completes the stock messages of an item that waited for its
+// ERP mapping — where the item now has one at the message's site — and
+// sends them, in the order they were made: nothing done while the mapping
+// was missing is lost. One the phased rollout has not reached stays
+// skipped, completed, until it is replayed.
+func sendWaiting(ctx context.Context, tx *store.Tx, itemID string) error {
+	waiting, err := tx.MessagesWaitingForItem(ctx, itemID)
+	if err != nil {
+		return err
+	}
+	for i := range waiting {
+		m := &waiting[i]
+		mp, err := tx.ItemMapping(ctx, itemID, m.SiteID)
+		if millwright.ErrorKind(err) == millwright.NotFound {
+			continue // mapped at another site only
+		} else if err != nil {
+			return err
+		}
+		if err := inventory.Complete(&m.Message, mp); err != nil {
+			return err
+		}
+		m.WaitsForItem = ""
+		if m.Status == integration.StatusFailed {
+			m.Status, m.Attempts, m.LastError, m.NextAttemptAt = integration.StatusPending, 0, "", tx.Now()
+			if live, why, err := tx.MessageLive(ctx, m); err != nil {
+				return err
+			} else if !live {
+				m.Status, m.LastError = integration.StatusSkipped, why
+			}
+		}
+		if err := tx.RewriteOutboxMessage(ctx, m); err != nil {
+			return err
+		}
+		if err := tx.Audit(ctx, "integration_message", m.ID, "mapped", nil, map[string]any{"status": m.Status, "erp_item_code": mp.ERPItemCode}); err != nil {
+			return err
+		}
+	}
+	if len(waiting) > 0 {
+		tx.WakeDispatcher()
+	}
+	return nil
 }
 
 // unitFactor is how many of the item's base units make one unit u.
@@ -101,6 +147,10 @@ func Replay(ctx context.Context, tx *store.Tx, id string) (*integration.OutboxMe
 		return nil, millwright.Errorf(millwright.Conflict, "not_replayable",
 			"message %s is %s; only a failed, dead or skipped message can be replayed", m.ID, m.Status)
 	}
+	if m.WaitsForItem != "" {
+		return nil, millwright.Errorf(millwright.Rule, "waits_for_mapping",
+			"message %s cannot be sent yet: %s; it goes by itself once the mapping is saved", m.ID, m.LastError)
+	}
 	if live, why, err := tx.MessageLive(ctx, m); err != nil {
 		return nil, err
 	} else if !live {
@@ -138,6 +188,10 @@ type Settings struct {
 	// ItemMaster says who is the master of items: cmms (the default) or
 	// erp, whose item_changed events then change the mapped CMMS items.
 	ItemMaster string `json:"item_master,omitempty"`
+	// StockMaster says which side is master of stock: cmms (the default:
+	// an ERP level that differs is reported as a reconciliation
+	// difference) or erp (the ERP's levels overwrite the storerooms').
+	StockMaster string `json:"stock_master,omitempty"`
 }
 
 // GetSettings returns the settings, every work-order type listed.
@@ -152,6 +206,10 @@ func GetSettings(ctx context.Context, tx *store.Tx) (*Settings, error) {
 	}
 	var err error
 	s.ItemMaster, err = ItemMaster(ctx, tx)
+	if err != nil {
+		return s, err
+	}
+	s.StockMaster, err = tx.StockMaster(ctx)
 	return s, err
 }
 
@@ -183,6 +241,16 @@ func SaveSettings(ctx context.Context, tx *store.Tx, in Settings) (*Settings, er
 	default:
 		return nil, millwright.Errorf(millwright.Invalid, "invalid_item_master",
 			"item_master must be cmms (the CMMS keeps the item master) or erp (the ERP's item changes update the CMMS), not %q", in.ItemMaster)
+	}
+	switch in.StockMaster {
+	case "": // unchanged
+	case store.StockMasterCMMS, store.StockMasterERP:
+		if err := tx.SetStockMaster(ctx, in.StockMaster); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, millwright.Errorf(millwright.Invalid, "invalid_stock_master",
+			"stock_master must be cmms (the CMMS's counts stand) or erp (the ERP's levels overwrite the storerooms'), not %q", in.StockMaster)
 	}
 	after, err := GetSettings(ctx, tx)
 	if err != nil {

@@ -179,6 +179,12 @@ func applyEvent(ctx context.Context, tx *store.Tx, ev integration.Event) error {
 				return err
 			}
 		}
+	case integration.EventStockLevelChanged:
+		var p integration.StockLevelChanged
+		if err := decode(ev, &p); err != nil {
+			return err
+		}
+		return syncStock(ctx, tx, ev, p)
 	case integration.EventInvoicePosted:
 		var p integration.InvoicePosted
 		if err := decode(ev, &p); err != nil {

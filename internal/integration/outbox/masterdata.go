@@ -87,10 +87,11 @@ func checkMappingSite(ctx context.Context, tx *store.Tx, siteID string) error {
 // gapCodes are the error codes with which an ERP refuses a message for a
 // master-data gap, and the fix on the CMMS side.
 var gapCodes = map[string]string{
-	"unknown_item":        "map the part to an item code the ERP has with POST /api/v1/integration/mappings/items",
-	"unknown_unit":        "set the item mapping's erp_unit to the ERP item's unit, with its factor, with POST /api/v1/integration/mappings/items",
-	"unknown_account":     "map the posting category to an expense account of the ERP's chart with POST /api/v1/integration/mappings/accounts",
-	"not_expense_account": "map the posting category to an expense account of the ERP's chart with POST /api/v1/integration/mappings/accounts",
+	"unmapped_cost_center": "map the cost center with POST /api/v1/integration/mappings/cost-centers",
+	"unknown_item":         "map the part to an item code the ERP has with POST /api/v1/integration/mappings/items",
+	"unknown_unit":         "set the item mapping's erp_unit to the ERP item's unit, with its factor, with POST /api/v1/integration/mappings/items",
+	"unknown_account":      "map the posting category to an expense account of the ERP's chart with POST /api/v1/integration/mappings/accounts",
+	"not_expense_account":  "map the posting category to an expense account of the ERP's chart with POST /api/v1/integration/mappings/accounts",
 }
 
 // fix is what to do about an ERP's refusal of message id: the mapping to

@@ -109,6 +109,25 @@ func Run(ctx context.Context, db *store.DB, conn integration.Connector, trigger 
 	return r, err
 }
 
+// Note keeps a difference found outside a run — an ERP stock level the
+// CMMS, master of stock, did not apply — as a report of its own, so it is
+// listed with the runs (GET /api/v1/integration/reconciliation). trigger
+// says what found it ("stock_level_changed").
+func Note(ctx context.Context, tx *store.Tx, trigger string, d Difference) (*Report, error) {
+	if d.Messages == nil {
+		d.Messages = []MessageRef{}
+	}
+	r := &Report{ID: millwright.NewID("rec"), At: tx.Now(), ERPAt: tx.Now(), Actor: tx.Actor().Username, Trigger: trigger,
+		Checked: Checked{StockRows: 1}, Differences: []Difference{d}}
+	if !d.Explained {
+		r.Unexplained = 1
+	}
+	if err := tx.SaveReconciliation(ctx, r.ID, r.Actor, trigger, 1, r); err != nil {
+		return nil, err
+	}
+	return r, tx.Audit(ctx, "reconciliation", r.ID, "difference", nil, d)
+}
+
 type stockKey struct{ site, code, warehouse string }
 
 func compareStock(ctx context.Context, tx *store.Tx, r *Report, erpStock []integration.StockBalance, pending []integration.OutboxMessage) error {
