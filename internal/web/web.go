@@ -52,7 +52,7 @@ type Handler struct {
 	mux      *http.ServeMux
 	pages    map[string]*template.Template
 	cop      *http.CrossOriginProtection
-	readings *ingest.Recorder       // stores readings, as the API and MQTT do
+	readings *ingest.Recorder      // stores readings, as the API and MQTT do
 	conn     integration.Connector // the ERP reconciliation reads balances from; nil: the embedded one
 }
 
