@@ -44,7 +44,7 @@ var jobs = []job{
 		labor:  []workorder.NewLabor{{Technician: "tom", Craft: "mechanic", Hours: millwright.MustQty("1.5"), Rate: millwright.MustMoney("48.00")}},
 		direct: [][2]string{{"CMP-VALVE-MIN", "1"}}, assignee: "tom", inDays: days(-1)},
 	{asset: "B-02-FAN", title: "Boiler 2 FD fan tripped on high vibration", typ: workorder.Emergency, priority: 1,
-		verbs: []string{"approve", "release", "start"}, assignee: "tom",
+		verbs: []string{"approve", "release", "start"},
 		labor: []workorder.NewLabor{
 			{Technician: "tom", Craft: "mechanic", Hours: millwright.MustQty("4"), Rate: millwright.MustMoney("72.00")},
 			{Technician: "raj", Craft: "electrician", Hours: millwright.MustQty("2"), Rate: millwright.MustMoney("75.00")},

@@ -131,8 +131,8 @@ type limit struct {
 }
 
 type xLabel struct {
-	X     float64
-	Label string
+	X             float64
+	Label, Anchor string
 }
 
 // assetMeterCharts draws each meter of an asset over the last readingDays.
@@ -231,9 +231,9 @@ func newMeterChart(m reading.Meter, rs []reading.Reading, plans []pm.Plan) meter
 		c.Points += fmt.Sprintf("%.1f,%.1f", px, py)
 		c.Dots = append(c.Dots, dot{X: px, Y: py, Label: fmt.Sprintf("%s %s at %s", r.Value, m.Unit, r.At.UTC().Format("2006-01-02 15:04"))})
 	}
-	c.XLabels = append(c.XLabels, xLabel{X: plotLeft, Label: t0.UTC().Format("2006-01-02")})
+	c.XLabels = append(c.XLabels, xLabel{X: plotLeft, Label: t0.UTC().Format("2006-01-02 15:04"), Anchor: "start"})
 	if span > 0 {
-		c.XLabels = append(c.XLabels, xLabel{X: plotRight, Label: t1.UTC().Format("2006-01-02")})
+		c.XLabels = append(c.XLabels, xLabel{X: plotRight, Label: t1.UTC().Format("2006-01-02 15:04"), Anchor: "end"})
 	}
 	for i := len(rs) - 1; i >= 0 && len(c.Recent) < maxTableReadings; i-- {
 		c.Recent = append(c.Recent, rs[i])

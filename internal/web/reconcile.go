@@ -1,13 +1,16 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
+	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/integration/reconcile"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
@@ -58,7 +61,14 @@ func (h *Handler) reconciliation(w http.ResponseWriter, r *http.Request, s *sess
 		cur  *reconcile.Report
 		g    glance
 		want = r.URL.Query().Get("run")
+		show = r.URL.Query().Get("show")
+		tabs []showTab
 	)
+	switch show {
+	case "", "unexplained", "explained":
+	default:
+		return millwright.Errorf(millwright.Invalid, "bad_show", "show must be unexplained or explained (or absent for all), not %q", show)
+	}
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
 		p, err := tx.Reconciliations(ctx, "", 20)
 		if err != nil {
@@ -81,9 +91,37 @@ func (h *Handler) reconciliation(w http.ResponseWriter, r *http.Request, s *sess
 	if err != nil {
 		return err
 	}
+	if cur != nil {
+		tabs = showTabs(cur, show)
+		// Work-order costs first, then stock; those explained by messages on
+		// their way before the others.
+		cur.Differences = slices.DeleteFunc(cur.Differences, func(d reconcile.Difference) bool {
+			return (show == "explained" && !d.Explained) || (show == "unexplained" && d.Explained)
+		})
+		slices.SortStableFunc(cur.Differences, func(a, b reconcile.Difference) int {
+			return cmp.Or(-cmp.Compare(a.Kind, b.Kind), -cmp.Compare(len(a.Messages), len(b.Messages)))
+		})
+	}
 	h.render(w, r, s, http.StatusOK, "reconciliation.html", "Reconciliation", map[string]any{
-		"Runs": runs, "Run": cur, "Glance": g})
+		"Runs": runs, "Run": cur, "Glance": g, "Tabs": tabs})
 	return nil
+}
+
+// showTab is a filter of a run's differences, with how many it shows.
+type showTab struct {
+	Show, Label, Href string
+	Count             int
+	Current           bool
+}
+
+func showTabs(rep *reconcile.Report, show string) []showTab {
+	base := "/ui/integration/reconciliation?run=" + rep.ID
+	n := len(rep.Differences)
+	return []showTab{
+		{Show: "", Label: "All", Href: base, Count: n, Current: show == ""},
+		{Show: "unexplained", Label: "Not explained", Href: base + "&show=unexplained", Count: rep.Unexplained, Current: show == "unexplained"},
+		{Show: "explained", Label: "Explained", Href: base + "&show=explained", Count: n - rep.Unexplained, Current: show == "explained"},
+	}
 }
 
 // runReconciliation compares the CMMS's books with the ERP's now
