@@ -353,6 +353,14 @@ func TestBrowserKPIs(t *testing.T) {
 	if n, _ := textOf(ctx, "#backlog-total"); n != fmt.Sprint(open) {
 		t.Errorf("backlog total = %q; want the %d open work orders", n, open)
 	}
+	// The demo's one failure: the admin air handler's corrective order,
+	// completed with 1.5 h of downtime, so its MTTR is 1.5 h.
+	if row, err := textOf(ctx, `#reliability tr[data-asset="AHU-ADM"]`); err != nil || !contains(row, "1.5 h") {
+		t.Errorf("the reliability row of AHU-ADM = %q, %v; want its failure with MTTR 1.5 h", row, err)
+	}
+	if total, _ := textOf(ctx, "#cost-total"); total == "" || total == "0.00" {
+		t.Errorf("cost of all assets = %q; want the demo's labor and parts", total)
+	}
 	e.shot(ctx, "kpis")
 }
 
