@@ -211,7 +211,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	// The JSON API at /api/v1, the web interface at /ui/; / opens the interface.
 	root := http.NewServeMux()
 	root.Handle("/", api)
-	root.Handle(web.Prefix, web.New(db, log))
+	ui := web.New(db, log).WithConnector(dispatcher.Connector)
+	ui.SetRecorder(readings)
+	root.Handle(web.Prefix, ui)
 	root.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))
 	srv := &http.Server{
 		Handler:           root,

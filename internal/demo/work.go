@@ -3,6 +3,7 @@ package demo
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/workorder"
@@ -17,7 +18,11 @@ type job struct {
 	labor                     []workorder.NewLabor
 	issues                    [][2]string // part number, quantity (from the site's storeroom)
 	direct                    [][2]string // direct items added by hand: part number, quantity
+	assignee                  string      // the technician it is assigned to
+	inDays                    *int        // scheduled for today plus this many days (nil: unscheduled)
 }
+
+func days(n int) *int { return &n }
 
 var jobs = []job{
 	{asset: "PM1-P-303", title: "Couch pit pump leaking at the gland", typ: workorder.Corrective, priority: 3},
@@ -29,7 +34,7 @@ var jobs = []job{
 		verbs: []string{"approve", "plan"}},
 	{asset: "P-101", title: "Boiler feed pump A overhaul", typ: workorder.Preventive, priority: 2,
 		description: "Replace impeller, wear rings and cartridge seal; new bearings and gaskets.",
-		verbs:       []string{"approve", "plan", "release"}},
+		verbs:       []string{"approve", "plan", "release"}, assignee: "tom", inDays: days(0)},
 	{asset: "L1-CV-01", title: "Line 1 infeed conveyor belt tracking off", typ: workorder.Corrective, priority: 2,
 		verbs:  []string{"approve", "release", "start"},
 		labor:  []workorder.NewLabor{{Technician: "tom", Craft: "mechanic", Hours: millwright.MustQty("2.5"), Rate: millwright.MustMoney("48.00")}},
@@ -37,7 +42,7 @@ var jobs = []job{
 	{asset: "C-202", title: "Instrument air compressor 2 minimum pressure valve failed", typ: workorder.Corrective, priority: 2,
 		verbs:  []string{"approve", "release", "start", "wait"},
 		labor:  []workorder.NewLabor{{Technician: "tom", Craft: "mechanic", Hours: millwright.MustQty("1.5"), Rate: millwright.MustMoney("48.00")}},
-		direct: [][2]string{{"CMP-VALVE-MIN", "1"}}},
+		direct: [][2]string{{"CMP-VALVE-MIN", "1"}}, assignee: "tom", inDays: days(-1)},
 	{asset: "B-02-FAN", title: "Boiler 2 FD fan tripped on high vibration", typ: workorder.Emergency, priority: 1,
 		verbs: []string{"approve", "release", "start"},
 		labor: []workorder.NewLabor{
@@ -68,6 +73,11 @@ func (l *loader) work(ctx context.Context) error {
 			Title: j.title, Description: j.description})
 		if err != nil {
 			return fmt.Errorf("work order %q: %w", j.title, err)
+		}
+		if j.assignee != "" {
+			if err := l.assign(ctx, w, j); err != nil {
+				return fmt.Errorf("work order %s: assign to %s: %w", w.Number, j.assignee, err)
+			}
 		}
 		store := l.stores["N-MAIN"]
 		if a.SiteID == l.sites["SOUTH"] {
@@ -118,4 +128,24 @@ func (l *loader) work(ctx context.Context) error {
 		l.count("work_orders")
 	}
 	return nil
+}
+
+// assign gives a job to its technician, scheduled in days from today in
+// the site's time zone, as a planner does with PATCH work-orders/{id}.
+func (l *loader) assign(ctx context.Context, w *workorder.WorkOrder, j job) error {
+	ch := workorder.Changes{AssignedTo: &j.assignee}
+	if j.inDays != nil {
+		site, err := l.tx.Site(ctx, w.SiteID)
+		if err != nil {
+			return err
+		}
+		loc, err := time.LoadLocation(site.TimeZone)
+		if err != nil {
+			return err
+		}
+		day := l.tx.Now().In(loc).AddDate(0, 0, *j.inDays).Format(workorder.DateLayout)
+		ch.ScheduledOn = &day
+	}
+	_, err := workorder.Update(ctx, l.tx, w.ID, ch)
+	return err
 }

@@ -307,9 +307,16 @@ func generate(ctx context.Context, tx Tx, p *Plan, g generation, loc *time.Locat
 		}
 	}
 	priority := g.priority
+	// A calendar plan's order is scheduled for its due day, so that it is in
+	// the assigned technician's today when the day comes.
+	var day string
+	if p.Trigger.Kind == Calendar && !g.occ.DueAt.IsZero() {
+		day = g.occ.DueAt.In(loc).Format(workorder.DateLayout)
+	}
 	w, err := workorder.Create(ctx, tx, workorder.New{
 		Type: tpl.Type, Priority: &priority, AssetID: p.AssetID, Title: tpl.Title,
 		Description: strings.TrimSpace(desc.String()), AutoRequestMaterial: tpl.AutoRequestMaterial, CopyBOM: tpl.CopyBOM,
+		ScheduledOn: day,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("generate a work order of plan %s: %w", p.ID, err)

@@ -41,6 +41,15 @@ func (tx *Tx) UserByName(ctx context.Context, username string) (*User, error) {
 	return &u, err
 }
 
+// UserPrincipal returns what the user called username signs in as.
+func (tx *Tx) UserPrincipal(ctx context.Context, username string) (millwright.Principal, error) {
+	u, err := tx.UserByName(ctx, username)
+	if err != nil {
+		return millwright.Principal{}, err
+	}
+	return u.Principal(), nil
+}
+
 // CreateUser stores a new user.
 func (tx *Tx) CreateUser(ctx context.Context, u *User) error {
 	u.ID, u.CreatedAt = millwright.NewID("usr"), tx.now

@@ -12,13 +12,13 @@ import (
 
 const workOrderCols = `id, number, type, status, priority, site_id, asset_id, title, description,
 	auto_request_material, estimated_labor, problem, cause, remedy, downtime_hours, notes,
-	created_by, created_at, updated_at, completed_at`
+	assigned_to, scheduled_on, created_by, created_at, updated_at, completed_at`
 
 func scanWorkOrder(r interface{ Scan(...any) error }) (workorder.WorkOrder, error) {
 	var w workorder.WorkOrder
 	err := r.Scan(&w.ID, &w.Number, &w.Type, &w.Status, &w.Priority, &w.SiteID, &w.AssetID, &w.Title, &w.Description,
 		&w.AutoRequestMaterial, &w.EstimatedLabor, &w.Problem, &w.Cause, &w.Remedy, &w.DowntimeHours, &w.Notes,
-		&w.CreatedBy, (*dbTime)(&w.CreatedAt), (*dbTime)(&w.UpdatedAt), nullTime{&w.CompletedAt})
+		&w.AssignedTo, &w.ScheduledOn, &w.CreatedBy, (*dbTime)(&w.CreatedAt), (*dbTime)(&w.UpdatedAt), nullTime{&w.CompletedAt})
 	return w, err
 }
 
@@ -26,10 +26,10 @@ func scanWorkOrder(r interface{ Scan(...any) error }) (workorder.WorkOrder, erro
 func (tx *Tx) CreateWorkOrder(ctx context.Context, w *workorder.WorkOrder) error {
 	w.ID = millwright.NewID("wo")
 	_, err := tx.exec(ctx, `INSERT INTO work_orders (`+workOrderCols+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		w.ID, w.Number, w.Type, w.Status, w.Priority, w.SiteID, w.AssetID, w.Title, w.Description,
 		w.AutoRequestMaterial, w.EstimatedLabor, w.Problem, w.Cause, w.Remedy, w.DowntimeHours, w.Notes,
-		w.CreatedBy, w.CreatedAt, w.UpdatedAt, w.CompletedAt)
+		w.AssignedTo, w.ScheduledOn, w.CreatedBy, w.CreatedAt, w.UpdatedAt, w.CompletedAt)
 	return duplicate(err, "work order number %s is taken", w.Number)
 }
 
@@ -60,11 +60,11 @@ func (tx *Tx) SaveWorkOrder(ctx context.Context, w *workorder.WorkOrder) error {
 	_, err := tx.exec(ctx, `
 		UPDATE work_orders SET status = ?, priority = ?, title = ?, description = ?, auto_request_material = ?,
 			estimated_labor = ?, problem = ?, cause = ?, remedy = ?, downtime_hours = ?, notes = ?,
-			updated_at = ?, completed_at = ?
+			assigned_to = ?, scheduled_on = ?, updated_at = ?, completed_at = ?
 		WHERE id = ?`,
 		w.Status, w.Priority, w.Title, w.Description, w.AutoRequestMaterial,
 		w.EstimatedLabor, w.Problem, w.Cause, w.Remedy, w.DowntimeHours, w.Notes,
-		w.UpdatedAt, w.CompletedAt, w.ID)
+		w.AssignedTo, w.ScheduledOn, w.UpdatedAt, w.CompletedAt, w.ID)
 	return err
 }
 
@@ -74,10 +74,10 @@ func (tx *Tx) WorkOrders(ctx context.Context, f workorder.Filter) (millwright.Pa
 	rows, err := tx.query(ctx, `SELECT `+workOrderCols+` FROM work_orders
 		WHERE id > ?
 			AND (? = '' OR site_id = ?) AND (? = '' OR status = ?) AND (? = '' OR asset_id = ?)
-			AND (? = '' OR type = ?) AND (? = 0 OR priority = ?)
+			AND (? = '' OR type = ?) AND (? = 0 OR priority = ?) AND (? = '' OR assigned_to = ?)
 		ORDER BY id LIMIT ?`,
 		f.Cursor, f.SiteID, f.SiteID, f.Status, f.Status, f.AssetID, f.AssetID,
-		f.Type, f.Type, f.Priority, f.Priority, n)
+		f.Type, f.Type, f.Priority, f.Priority, f.AssignedTo, f.AssignedTo, n)
 	if err != nil {
 		return millwright.Page[workorder.WorkOrder]{}, err
 	}

@@ -34,6 +34,7 @@ func (h *Handler) integrationPage(w http.ResponseWriter, r *http.Request, s *ses
 		counts []statusCount
 		msgs   []integration.OutboxMessage
 		gaps   []outbox.Gap
+		g      glance
 		valid  bool
 	)
 	for _, st := range messageStatuses {
@@ -54,6 +55,9 @@ func (h *Handler) integrationPage(w http.ResponseWriter, r *http.Request, s *ses
 			}
 		}
 		var err error
+		if g, err = integrationGlance(ctx, tx, s.User.SiteID); err != nil {
+			return err
+		}
 		gaps, err = outbox.DataQuality(ctx, tx, s.User.SiteID, nil, nil) // the API checks against the ERP too
 		return err
 	})
@@ -61,7 +65,7 @@ func (h *Handler) integrationPage(w http.ResponseWriter, r *http.Request, s *ses
 		return err
 	}
 	h.render(w, r, s, http.StatusOK, "integration.html", "Integration", map[string]any{
-		"Counts": counts, "Messages": msgs, "Status": want, "Gaps": gaps})
+		"Counts": counts, "Messages": msgs, "Status": want, "Gaps": gaps, "Glance": g})
 	return nil
 }
 
@@ -163,13 +167,17 @@ func (h *Handler) assets(w http.ResponseWriter, r *http.Request, s *session) err
 	return nil
 }
 
-// assetPage shows an asset's place in the hierarchy and its work history.
+// assetPage shows an asset's place in the hierarchy, its work history,
+// its cost over the last months and its meters' readings with the limits
+// of the condition rules that watch them.
 func (h *Handler) assetPage(w http.ResponseWriter, r *http.Request, s *session) error {
 	var (
 		a        *asset.Asset
 		parents  []asset.Asset
 		children []asset.Asset
 		history  []workorder.WorkOrder
+		cost     *costChart
+		meters   []meterChart
 	)
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
 		var err error
@@ -193,13 +201,20 @@ func (h *Handler) assetPage(w http.ResponseWriter, r *http.Request, s *session) 
 		}
 		children = c.Items
 		wos, err := workorder.List(ctx, tx, workorder.Filter{SiteID: a.SiteID, AssetID: a.ID, Limit: 200})
+		if err != nil {
+			return err
+		}
 		history = wos.Items
+		if cost, err = assetCostChart(ctx, tx, a); err != nil {
+			return err
+		}
+		meters, err = assetMeterCharts(ctx, tx, a)
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	h.render(w, r, s, http.StatusOK, "asset.html", a.Tag+" "+a.Name, map[string]any{
-		"Asset": a, "Parents": parents, "Children": children, "History": history})
+		"Asset": a, "Parents": parents, "Children": children, "History": history, "Cost": cost, "Meters": meters})
 	return nil
 }

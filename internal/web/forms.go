@@ -75,6 +75,21 @@ var funcs = template.FuncMap{
 		return map[string]string{"approve": "Approve", "plan": "Plan", "release": "Release", "start": "Start work",
 			"wait": "Wait for parts", "resume": "Resume", "close": "Close", "cancel": "Cancel"}[v]
 	},
+	// pct writes a percentage that may be unknown (nil).
+	"pct": func(p *float64) string {
+		if p == nil {
+			return "—"
+		}
+		return fmt.Sprintf("%.1f %%", *p)
+	},
+	// hours writes a number of hours that may be unknown (nil).
+	"hours": func(q *millwright.Qty) string {
+		if q == nil {
+			return "—"
+		}
+		return q.String() + " h"
+	},
+	"even": func(i int) bool { return i%2 == 0 },
 	"dash": func(s string) string {
 		if s == "" {
 			return "—"

@@ -20,6 +20,12 @@ func (h *Handler) routes() []page {
 		{"POST /ui/work-orders/{id}/returns", auth.IssueParts, h.moveParts(true)},
 		{"POST /ui/work-orders/{id}/materials", auth.AddDirectItem, h.addDirect},
 		{"POST /ui/work-orders/{id}/complete", auth.DoWork, h.complete},
+		{"POST /ui/work-orders/{id}/assign", auth.PlanWork, h.assign},
+		{"POST /ui/work-orders/{id}/readings", auth.RecordReadings, h.recordReading},
+
+		{"GET /ui/pm-plans", auth.Read, h.pmPlans},
+		{"GET /ui/pm-plans/{id}", auth.Read, h.pmPlan},
+		{"GET /ui/kpis", auth.Read, h.kpis},
 
 		// As in the API, approvals check the role against the step the routing names.
 		{"GET /ui/approvals", auth.Read, h.approvals},
@@ -31,6 +37,8 @@ func (h *Handler) routes() []page {
 
 		{"GET /ui/integration", auth.ManageIntegration, h.integrationPage},
 		{"POST /ui/integration/messages/{id}/replay", auth.ManageIntegration, h.replay},
+		{"GET /ui/integration/reconciliation", auth.ManageIntegration, h.reconciliation},
+		{"POST /ui/integration/reconciliation", auth.ManageIntegration, h.runReconciliation},
 
 		{"GET /ui/stock", auth.Read, h.stock},
 		{"POST /ui/stock/adjustments", auth.AdjustStock, h.adjust},

@@ -24,6 +24,9 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/auth"
+	"github.com/millwright-cmms/millwright/internal/erp"
+	"github.com/millwright-cmms/millwright/internal/ingest"
+	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
 
@@ -44,11 +47,13 @@ const (
 
 // Handler serves the web interface.
 type Handler struct {
-	db    *store.DB
-	log   *slog.Logger
-	mux   *http.ServeMux
-	pages map[string]*template.Template
-	cop   *http.CrossOriginProtection
+	db       *store.DB
+	log      *slog.Logger
+	mux      *http.ServeMux
+	pages    map[string]*template.Template
+	cop      *http.CrossOriginProtection
+	readings *ingest.Recorder      // stores readings, as the API and MQTT do
+	conn     integration.Connector // the ERP reconciliation reads balances from; nil: the embedded one
 }
 
 // New returns the web interface over db.
@@ -57,7 +62,7 @@ func New(db *store.DB, log *slog.Logger) *Handler {
 		log = slog.Default()
 	}
 	h := &Handler{db: db, log: log, mux: http.NewServeMux(), pages: map[string]*template.Template{},
-		cop: http.NewCrossOriginProtection()}
+		cop: http.NewCrossOriginProtection(), readings: &ingest.Recorder{DB: db, Hook: ingest.PMHook}}
 	h.parse()
 	static, _ := fs.Sub(assets, "static")
 	h.mux.Handle("GET /ui/static/", http.StripPrefix("/ui/static/", cacheStatic(http.FileServerFS(static))))
@@ -70,6 +75,25 @@ func New(db *store.DB, log *slog.Logger) *Handler {
 		h.renderError(w, r, nil, millwright.Errorf(millwright.NotFound, "not_found", "there is no page at %s", r.URL.Path))
 	})
 	return h
+}
+
+// SetRecorder makes the interface store readings through rc, the recorder
+// the API and the MQTT subscriber share, with its hook. Call it before serving.
+func (h *Handler) SetRecorder(rc *ingest.Recorder) { h.readings = rc }
+
+// WithConnector sets the ERP connector that reconciliation reads the
+// ERP's balances from; without one it is the embedded ERP over the same
+// database.
+func (h *Handler) WithConnector(c integration.Connector) *Handler {
+	h.conn = c
+	return h
+}
+
+func (h *Handler) connector() integration.Connector {
+	if h.conn == nil {
+		return erp.New(h.db)
+	}
+	return h.conn
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -277,8 +301,12 @@ func nav(u *store.User, path string) []navLink {
 	}
 	add(auth.DoWork, "/ui/my-work", "My work")
 	add(auth.Read, "/ui/work-orders", "Work orders")
+	add(auth.PlanPM, "/ui/pm-plans", "PM plans")
 	add(auth.Read, "/ui/approvals", "Approvals")
 	add(auth.Read, "/ui/costs", "Costs")
+	if auth.Allowed(u.Role, auth.PlanWork) || auth.Allowed(u.Role, auth.ManageFinance) {
+		add(auth.Read, "/ui/kpis", "KPIs")
+	}
 	add(auth.ManageIntegration, "/ui/integration", "Integration")
 	add(auth.Read, "/ui/stock", "Stock")
 	add(auth.Read, "/ui/assets", "Assets")

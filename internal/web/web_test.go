@@ -19,7 +19,9 @@ import (
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/erp/procurement"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
+	"github.com/millwright-cmms/millwright/internal/integration/reconcile"
 	"github.com/millwright-cmms/millwright/internal/inventory"
+	"github.com/millwright-cmms/millwright/internal/pm"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/storetest"
 	"github.com/millwright-cmms/millwright/internal/web"
@@ -293,12 +295,28 @@ var (
 func TestPagesHaveTitlesAndLabels(t *testing.T) {
 	runSite(t, func(t *testing.T, s *site) {
 		wo := s.workOrder("Boiler 2 FD fan tripped on high vibration")
+		pump := s.workOrder("Boiler feed pump A overhaul") // its asset has a meter and a condition rule
+		if _, err := reconcile.Run(s.ctx(), s.db, erp.New(s.db), "manual"); err != nil {
+			t.Fatal(err)
+		}
+		var plans []string
+		s.db.View(s.ctx(), func(tx *store.Tx) error {
+			p, err := tx.Plans(s.ctx(), pm.Filter{Limit: 100})
+			for _, pl := range p.Items {
+				plans = append(plans, "/ui/pm-plans/"+pl.ID)
+			}
+			return err
+		})
+		if len(plans) < 3 {
+			t.Fatalf("the demo plant has %d PM plans; want a calendar, a meter and a condition plan", len(plans))
+		}
 		pages := map[string][]string{
-			"tom":   {"/ui/my-work", "/ui/work-orders/" + wo.ID},
-			"paula": {"/ui/work-orders", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + wo.ID + "/trace", "/ui/assets", "/ui/assets/" + wo.AssetID},
+			"tom": {"/ui/my-work", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + pump.ID},
+			"paula": append([]string{"/ui/work-orders", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + wo.ID + "/trace", "/ui/assets",
+				"/ui/assets/" + wo.AssetID, "/ui/assets/" + pump.AssetID, "/ui/pm-plans", "/ui/kpis"}, plans...),
 			"alan":  {"/ui/approvals"},
-			"fiona": {"/ui/costs", "/ui/costs/ledger?work_order_id=" + wo.ID},
-			"ivan":  {"/ui/integration", "/ui/integration?status=delivered"},
+			"fiona": {"/ui/costs", "/ui/costs/ledger?work_order_id=" + wo.ID, "/ui/kpis"},
+			"ivan":  {"/ui/integration", "/ui/integration?status=delivered", "/ui/integration/reconciliation"},
 			"sam":   {"/ui/stock"},
 		}
 		for name, paths := range pages {

@@ -53,20 +53,6 @@ func listWorkOrders(ctx context.Context, tx *store.Tx, statuses ...workorder.Sta
 	return out, nil
 }
 
-// myWork is the technician's list: the work under way at their site.
-func (h *Handler) myWork(w http.ResponseWriter, r *http.Request, s *session) error {
-	var rows []woRow
-	err := h.view(r, func(ctx context.Context, tx *store.Tx) (err error) {
-		rows, err = listWorkOrders(ctx, tx, workorder.InProgress, workorder.Released, workorder.WaitingForParts)
-		return err
-	})
-	if err != nil {
-		return err
-	}
-	h.render(w, r, s, http.StatusOK, "mywork.html", "My work", map[string]any{"Rows": rows})
-	return nil
-}
-
 type column struct {
 	Status workorder.Status
 	Rows   []woRow
@@ -109,6 +95,8 @@ type woPage struct {
 	Verbs      []string // the transitions the user may make now
 	Can        map[string]bool
 	LastRate   string
+	Meters     []meterRow // the asset's meters, for readings
+	Techs      []string   // who the work order may be assigned to
 }
 
 type materialRow struct {
@@ -180,6 +168,14 @@ func (h *Handler) workOrder(w http.ResponseWriter, r *http.Request, s *session) 
 		if p.Costs, err = workorder.GetCosts(ctx, tx, wo.ID); err != nil {
 			return err
 		}
+		if p.Meters, err = assetMeters(ctx, tx, wo.AssetID); err != nil {
+			return err
+		}
+		if wo.Open() && canAssign(s.User) {
+			if p.Techs, err = technicians(ctx, tx, wo.SiteID); err != nil {
+				return err
+			}
+		}
 		srs, err := tx.Storerooms(ctx, inventory.StoreroomFilter{SiteID: wo.SiteID, Limit: 100})
 		p.Storerooms = srs.Items
 		return err
@@ -202,6 +198,8 @@ func (h *Handler) workOrder(w http.ResponseWriter, r *http.Request, s *session) 
 		"issue":    p.WO.Active() && auth.Allowed(role, auth.IssueParts),
 		"direct":   p.WO.Open() && auth.Allowed(role, auth.AddDirectItem),
 		"complete": p.WO.Status == workorder.InProgress && auth.Allowed(role, auth.DoWork),
+		"assign":   p.WO.Open() && canAssign(s.User),
+		"reading":  len(p.Meters) > 0 && auth.Allowed(role, auth.RecordReadings),
 	}
 	h.render(w, r, s, http.StatusOK, "workorder.html", p.WO.Number+" "+p.WO.Title, p)
 	return nil

@@ -25,6 +25,9 @@ type New struct {
 	// CopyBOM defaults to true for preventive and predictive work.
 	CopyBOM        *bool             `json:"copy_bom"`
 	EstimatedLabor *millwright.Money `json:"estimated_labor"`
+	// AssignedTo and ScheduledOn are as in Changes.
+	AssignedTo  string `json:"assigned_to"`
+	ScheduledOn string `json:"scheduled_on"`
 }
 
 // Changes is an edit of a work order. Nil fields stay as they are.
@@ -34,6 +37,12 @@ type Changes struct {
 	Priority            *int              `json:"priority"`
 	AutoRequestMaterial *bool             `json:"auto_request_material"`
 	EstimatedLabor      *millwright.Money `json:"estimated_labor"`
+	// AssignedTo is the user name of a user who may do work at the work
+	// order's site; "" unassigns it.
+	AssignedTo *string `json:"assigned_to"`
+	// ScheduledOn is a date such as "2026-12-02" in the site's time zone;
+	// "" unschedules it.
+	ScheduledOn *string `json:"scheduled_on"`
 }
 
 // Completion is what a technician records when the work is done.
@@ -137,6 +146,9 @@ func Create(ctx context.Context, tx Tx, in New) (*WorkOrder, error) {
 	if in.EstimatedLabor != nil {
 		w.EstimatedLabor = *in.EstimatedLabor
 	}
+	if err := assign(ctx, tx, w, &in.AssignedTo, &in.ScheduledOn); err != nil {
+		return nil, err
+	}
 	if err := tx.CreateWorkOrder(ctx, w); err != nil {
 		return nil, err
 	}
@@ -232,7 +244,8 @@ func List(ctx context.Context, tx Tx, f Filter) (millwright.Page[WorkOrder], err
 }
 
 // Update edits a work order's title, description, priority, Auto Request
-// Material flag and labor estimate, until it is completed.
+// Material flag, labor estimate, assignee and scheduled day, until it is
+// completed.
 func Update(ctx context.Context, tx Tx, id string, c Changes) (*WorkOrder, error) {
 	w, err := lock(ctx, tx, id)
 	if err != nil {
@@ -265,6 +278,9 @@ func Update(ctx context.Context, tx Tx, id string, c Changes) (*WorkOrder, error
 			return nil, err
 		}
 		w.EstimatedLabor = *c.EstimatedLabor
+	}
+	if err := assign(ctx, tx, w, c.AssignedTo, c.ScheduledOn); err != nil {
+		return nil, err
 	}
 	w.UpdatedAt = tx.Now()
 	if err := tx.SaveWorkOrder(ctx, w); err != nil {

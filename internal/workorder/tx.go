@@ -74,12 +74,16 @@ type Tx interface {
 	WorkOrderEvents(ctx context.Context, workOrderID string) ([]integration.Event, error)
 	// WorkOrderMovements lists the stock movements that carry a work order's id.
 	WorkOrderMovements(ctx context.Context, workOrderID string) ([]inventory.Movement, error)
+	// UserPrincipal returns what the user called username signs in as,
+	// NotFound when there is no such user.
+	UserPrincipal(ctx context.Context, username string) (millwright.Principal, error)
 }
 
 // Filter selects work orders for a list.
 type Filter struct {
 	SiteID, Status, AssetID, Type string
-	Priority                      int // 0: any
+	AssignedTo                    string // a user name; "" for any
+	Priority                      int    // 0: any
 	Cursor                        string
 	Limit                         int
 }

@@ -101,10 +101,16 @@ type WorkOrder struct {
 	Remedy              string           `json:"remedy"`
 	DowntimeHours       millwright.Qty   `json:"downtime_hours"`
 	Notes               string           `json:"notes"`
-	CreatedBy           string           `json:"created_by"`
-	CreatedAt           time.Time        `json:"created_at"`
-	UpdatedAt           time.Time        `json:"updated_at"`
-	CompletedAt         *time.Time       `json:"completed_at"`
+	// AssignedTo is the user name of the technician who does the work, ""
+	// when nobody is assigned.
+	AssignedTo string `json:"assigned_to"`
+	// ScheduledOn is the day the work is planned for, a date in the site's
+	// time zone ("2026-12-02"), "" when it is not scheduled.
+	ScheduledOn string     `json:"scheduled_on"`
+	CreatedBy   string     `json:"created_by"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+	CompletedAt *time.Time `json:"completed_at"`
 }
 
 // Transition moves w to s, or says why it cannot.

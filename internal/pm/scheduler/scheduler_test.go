@@ -170,6 +170,9 @@ func TestSchedulerLeadTime(t *testing.T) {
 		if !strings.Contains(w.Description, "2. Replace the bearing") || !strings.Contains(w.Description, "Due 2026-01-31 06:00 CET") {
 			t.Errorf("description %q; want the job steps and the due date", w.Description)
 		}
+		if w.ScheduledOn != "2026-01-31" {
+			t.Errorf("scheduled on %q; want the due day, 2026-01-31", w.ScheduledOn)
+		}
 		err := db.View(ctx, func(tx *store.Tx) error {
 			mats, err := tx.Materials(ctx, w.ID)
 			if err != nil {
