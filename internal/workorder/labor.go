@@ -58,11 +58,7 @@ func LogLabor(ctx context.Context, tx Tx, id string, in NewLabor) (*Labor, error
 // cost center. Where the phased rollout has not reached the work order's
 // site or asset class, the message is kept, skipped, with the reason.
 func postLabor(ctx context.Context, tx Tx, w *WorkOrder, l *Labor) error {
-	site, err := tx.Site(ctx, w.SiteID)
-	if err != nil {
-		return err
-	}
-	a, err := tx.Asset(ctx, w.AssetID)
+	site, a, err := siteAndAsset(ctx, tx, w)
 	if err != nil {
 		return err
 	}

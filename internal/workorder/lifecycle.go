@@ -378,17 +378,22 @@ func tellERP(ctx context.Context, tx Tx, w *WorkOrder) error {
 	if err != nil || len(sent) == 0 {
 		return err
 	}
-	site, err := tx.Site(ctx, w.SiteID)
+	site, a, err := siteAndAsset(ctx, tx, w)
 	if err != nil {
 		return err
 	}
-	a, err := tx.Asset(ctx, w.AssetID)
+	// The status is information, not a posting: a cost center the
+	// mappings do not cover goes as the CMMS names it.
+	cc, err := integration.ERPCostCenter(ctx, tx, w.SiteID, site.Code, a.CostCenter)
+	if millwright.ErrorKind(err) == millwright.Rule {
+		cc, err = a.CostCenter, nil
+	}
 	if err != nil {
 		return err
 	}
 	msg, err := integration.NewMessage("status:"+w.ID+":"+string(w.Status), w.SiteID, site.Code, tx.Actor().Username, tx.Now(),
 		integration.WorkOrderStatus{WorkOrderID: w.ID, WorkOrderNumber: w.Number, Status: string(w.Status),
-			AssetID: w.AssetID, CostCenter: a.CostCenter})
+			AssetID: w.AssetID, CostCenter: cc})
 	if err != nil {
 		return err
 	}
@@ -426,4 +431,18 @@ func releaseReservations(ctx context.Context, tx Tx, w *WorkOrder) error {
 		}
 	}
 	return nil
+}
+
+// siteAndAsset returns the site and the asset of a work order, which every
+// message to the ERP about it names.
+func siteAndAsset(ctx context.Context, tx Tx, w *WorkOrder) (*asset.Site, *asset.Asset, error) {
+	site, err := tx.Site(ctx, w.SiteID)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := tx.Asset(ctx, w.AssetID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return site, a, nil
 }

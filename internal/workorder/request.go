@@ -58,11 +58,7 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
 	if err != nil {
 		return err
 	}
-	site, err := tx.Site(ctx, w.SiteID)
-	if err != nil {
-		return err
-	}
-	a, err := tx.Asset(ctx, w.AssetID)
+	site, a, err := siteAndAsset(ctx, tx, w)
 	if err != nil {
 		return err
 	}
