@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/millwright-cmms/millwright/internal/store"
 )
 
 // client calls one Millwright API (the CMMS's, or the ERP process's).
@@ -275,5 +277,40 @@ func measureFlows(ctx context.Context, label string, cmms, erp client, busyWO st
 	pf := func(p float64) time.Duration { return flows[int(float64(len(flows)-1)*p)] }
 	result{rate: float64(len(flows)) / elapsed.Seconds(), p50: pf(0.5), p95: pf(0.95), p99: pf(0.99)}.
 		printAs(label, fmt.Sprintf("full flow 1 (%d at a time)", k))
+	return nil
+}
+
+// drain waits until the outbox of db holds no message waiting to go out,
+// and prints how many there were and how fast the dispatcher sent them:
+// the flows are measured from an empty outbox, not behind the backlog of
+// the labor-entry measurement (each entry posts its labor cost).
+func drain(ctx context.Context, label string, db *store.DB, timeout time.Duration) error {
+	waiting := func() (int, error) {
+		var s store.IntegrationStats
+		err := db.View(ctx, func(tx *store.Tx) (err error) {
+			s, err = tx.IntegrationStats(ctx, "", time.Now())
+			return err
+		})
+		return s.Pending, err
+	}
+	start := time.Now()
+	first, err := waiting()
+	if err != nil {
+		return err
+	}
+	for n := first; n > 0; {
+		if time.Since(start) > timeout {
+			return fmt.Errorf("%d of %d outbox messages still waiting after %s", n, first, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if n, err = waiting(); err != nil {
+			return err
+		}
+	}
+	if first > 0 {
+		el := time.Since(start)
+		fmt.Printf("%-9s %-28s %10.1f   (%d messages, the labor entries' postings, sent in %s)\n", label, "outbox drain (msg/s)",
+			float64(first)/el.Seconds(), first, el.Round(time.Millisecond))
+	}
 	return nil
 }

@@ -18,6 +18,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"strings"
 	"sync"
@@ -51,11 +52,25 @@ func main() {
 	mqtt := flag.String("mqtt", "tcp://127.0.0.1:1883", "MQTT broker for the reading-ingestion measurement (\"\" skips it)")
 	publishers := flag.Int("publishers", 4, "concurrent MQTT publishers")
 	series := flag.String("series", "", "C-MAPSS file whose sensor values are published (default: ../shared/data/cmapss/train_FD001.txt)")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	fmt.Printf("%-9s %-28s %10s %9s %9s %9s\n", "engine", "measurement", "per sec", "p50", "p95", "p99")
 	for _, e := range strings.Split(*engines, ",") {
 		if err := measure(store.Engine(e), *pg, *duration, *clients, mqttOptions{*mqtt, *series, *publishers}); err != nil {
 			fmt.Fprintf(os.Stderr, "bench %s: %v\n", e, err)
+			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
 	}
@@ -142,6 +157,9 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 		defer stop()
 		d2 := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		go d2.Run(dctx)
+		if err := drain(ctx, string(e)+"/in-proc", db, time.Minute); err != nil {
+			return err
+		}
 		c := client{base: srv.URL, tokens: res.Tokens}
 		if err := measureFlows(ctx, string(e)+"/in-proc", c, c, woID, d, flowClients, loadRate); err != nil {
 			return err
