@@ -257,8 +257,10 @@ func TestAutoRequestMaterialEndToEnd(t *testing.T) {
 				t.Fatalf("trace %s = %v; want one by %s with its document number (trace kinds in order: %v)", want.kind, e, want.actor, order)
 			}
 		}
-		if !strings.HasPrefix(str(first["requisition_created"]["ref"]), "REQ-") || !strings.HasPrefix(str(first["purchase_order_created"]["ref"]), "PO-") {
-			t.Fatalf("trace refs = %v, %v; want the requisition and purchase-order numbers", first["requisition_created"]["ref"], first["purchase_order_created"]["ref"])
+		if !strings.HasPrefix(str(first["requisition_created"]["ref"]), "REQ-") || !strings.HasPrefix(str(first["purchase_order_created"]["ref"]), "PO-") ||
+			!strings.HasPrefix(str(first["ledger_entry_posted"]["ref"]), "JE-") {
+			t.Fatalf("trace refs = %v, %v, %v; want the requisition, purchase-order and journal-entry numbers",
+				first["requisition_created"]["ref"], first["purchase_order_created"]["ref"], first["ledger_entry_posted"]["ref"])
 		}
 		pos := func(k string) int { return slices.Index(order, k) }
 		if !(pos("requisition_created") < pos("requisition_approved") && pos("requisition_approved") < pos("goods_received") &&

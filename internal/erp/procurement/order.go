@@ -200,7 +200,7 @@ func Receive(ctx context.Context, tx Tx, poID string, in []ReceiptLineIn) (*Rece
 			return nil, nil, err
 		}
 	}
-	if err := emitCosts(ctx, tx, entry.ID, chargedOrder, charged); err != nil {
+	if err := emitCosts(ctx, tx, entry, chargedOrder, charged); err != nil {
 		return nil, nil, err
 	}
 	return rc, po, checkBudgets(ctx, tx, po, entry.Period)
@@ -225,13 +225,13 @@ func checkBudgets(ctx context.Context, tx Tx, po *PurchaseOrder, period string) 
 	return nil
 }
 
-func emitCosts(ctx context.Context, tx Tx, entryID string, order []string, costs map[string]integration.CostPosted) error {
+func emitCosts(ctx context.Context, tx Tx, entry *ledger.Entry, order []string, costs map[string]integration.CostPosted) error {
 	for _, wo := range order {
 		c := costs[wo]
 		if c.Amount.IsZero() {
 			continue
 		}
-		c.EntryID = entryID
+		c.EntryID, c.EntryNumber = entry.ID, entry.Number
 		if err := tx.Emit(ctx, integration.EventCostPosted, "work_order:"+wo, c); err != nil {
 			return err
 		}
@@ -398,7 +398,7 @@ func PostInvoice(ctx context.Context, tx Tx, in InvoiceIn) (*Invoice, error) {
 			return nil, err
 		}
 	}
-	if err := emitCosts(ctx, tx, entry.ID, chargedOrder, charged); err != nil {
+	if err := emitCosts(ctx, tx, entry, chargedOrder, charged); err != nil {
 		return nil, err
 	}
 	if entry.Period == "" { // nothing posted: every line matched to the cent

@@ -104,7 +104,7 @@ func Move(ctx context.Context, tx Tx, siteID string, m integration.StockMovement
 	}
 	if posted && m.Movement != integration.MoveAdjustment && m.WorkOrderID != "" {
 		if err := tx.Emit(ctx, integration.EventCostPosted, "work_order:"+m.WorkOrderID, integration.CostPosted{
-			EntryID: entry.ID, WorkOrderID: m.WorkOrderID, AssetID: m.AssetID, CostCenter: m.CostCenter,
+			EntryID: entry.ID, EntryNumber: entry.Number, WorkOrderID: m.WorkOrderID, AssetID: m.AssetID, CostCenter: m.CostCenter,
 			Source: m.Movement, Amount: millwright.Money{Decimal: value.Neg()}}); err != nil {
 			return nil, err
 		}
@@ -189,7 +189,7 @@ func PostLabor(ctx context.Context, tx Tx, siteID string, m integration.LaborCos
 		return e, err
 	}
 	if err := tx.Emit(ctx, integration.EventCostPosted, "work_order:"+m.WorkOrderID, integration.CostPosted{
-		EntryID: e.ID, WorkOrderID: m.WorkOrderID, AssetID: m.AssetID, CostCenter: m.CostCenter, Source: "labor", Amount: amount}); err != nil {
+		EntryID: e.ID, EntryNumber: e.Number, WorkOrderID: m.WorkOrderID, AssetID: m.AssetID, CostCenter: m.CostCenter, Source: "labor", Amount: amount}); err != nil {
 		return nil, err
 	}
 	return e, budget.Check(ctx, tx, m.CostCenter, e.Period)
