@@ -58,6 +58,7 @@ type Outgoing struct {
 type MessageFilter struct {
 	Status, WorkOrderID, SiteID, Cursor string
 	Limit                               int
+	Newest                              bool // newest first (the cursor then pages back in time)
 }
 
 // ItemMapping is an item's cross-reference in the ERP: its code and unit,

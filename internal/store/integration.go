@@ -162,9 +162,18 @@ func (tx *Tx) OutboxMessage(ctx context.Context, id string) (*integration.Outbox
 // OutboxMessages lists outbox messages by id, filtered.
 func (tx *Tx) OutboxMessages(ctx context.Context, f integration.MessageFilter) (millwright.Page[integration.OutboxMessage], error) {
 	n := page(f.Limit)
+	after, order := "id > ?", "id"
+	if f.Newest {
+		after, order = "(? = '' OR id < ?)", "id DESC"
+	}
+	args := []any{f.Cursor}
+	if f.Newest {
+		args = append(args, f.Cursor)
+	}
+	args = append(args, f.Status, f.Status, f.WorkOrderID, f.WorkOrderID, f.SiteID, f.SiteID, n)
 	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages
-		WHERE id > ? AND (? = '' OR status = ?) AND (? = '' OR work_order_id = ?) AND (? = '' OR site_id = ?)
-		ORDER BY id LIMIT ?`, f.Cursor, f.Status, f.Status, f.WorkOrderID, f.WorkOrderID, f.SiteID, f.SiteID, n)
+		WHERE `+after+` AND (? = '' OR status = ?) AND (? = '' OR work_order_id = ?) AND (? = '' OR site_id = ?)
+		ORDER BY `+order+` LIMIT ?`, args...)
 	ms, err := tx.scanMessages(ctx, rows, err)
 	if err != nil {
 		return millwright.Page[integration.OutboxMessage]{}, err

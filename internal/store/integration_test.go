@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -64,6 +65,45 @@ func TestOutboxEnqueueAndClaim(t *testing.T) {
 		})
 		if len(again) != 0 {
 			t.Fatalf("claimed again = %d messages; want 0 while k1 is leased", len(again))
+		}
+	})
+}
+
+// Messages list oldest first, or newest first with Newest, and the cursor
+// pages on in the same direction.
+func TestOutboxMessagesOrder(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		for _, k := range []string{"a", "b", "c"} {
+			m, err := integration.NewMessage(k, "site_1", "NORTH", "pat", time.Now(), integration.WorkOrderStatus{WorkOrderID: "wo_" + k})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.InTx(ctx, func(tx *store.Tx) error { return tx.Enqueue(ctx, m, "wo_"+k) }); err != nil {
+				t.Fatal(err)
+			}
+		}
+		keys := func(f integration.MessageFilter) (out []string, next string) {
+			db.View(ctx, func(tx *store.Tx) error {
+				p, err := tx.OutboxMessages(ctx, f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, m := range p.Items {
+					out = append(out, m.IdempotencyKey)
+				}
+				next = p.NextCursor
+				return nil
+			})
+			return out, next
+		}
+		first, next := keys(integration.MessageFilter{Limit: 2, Newest: true})
+		rest, _ := keys(integration.MessageFilter{Limit: 2, Newest: true, Cursor: next})
+		if fmt.Sprint(first, rest) != "[c b] [a]" {
+			t.Errorf("newest first = %v then %v; want [c b] then [a]", first, rest)
+		}
+		if all, _ := keys(integration.MessageFilter{}); fmt.Sprint(all) != "[a b c]" {
+			t.Errorf("oldest first = %v; want [a b c]", all)
 		}
 	})
 }

@@ -45,7 +45,7 @@ func (h *Handler) integrationPage(w http.ResponseWriter, r *http.Request, s *ses
 	}
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
 		for _, st := range messageStatuses {
-			p, err := tx.OutboxMessages(ctx, integration.MessageFilter{Status: st, SiteID: s.User.SiteID, Limit: 200})
+			p, err := tx.OutboxMessages(ctx, integration.MessageFilter{Status: st, SiteID: s.User.SiteID, Limit: 200, Newest: true})
 			if err != nil {
 				return err
 			}
