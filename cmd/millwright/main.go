@@ -212,6 +212,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	root := http.NewServeMux()
 	root.Handle("/", api)
 	ui := web.New(db, log).WithConnector(dispatcher.Connector)
+	if conn != nil {
+		ui.WithRemoteERP(conn.BaseURL)
+	}
 	ui.SetRecorder(readings)
 	root.Handle(web.Prefix, ui)
 	root.Handle("GET /{$}", http.RedirectHandler(web.Prefix, http.StatusSeeOther))

@@ -28,12 +28,14 @@ func (h *Handler) routes() []page {
 		{"GET /ui/kpis", auth.Read, h.kpis},
 
 		// As in the API, approvals check the role against the step the routing names.
-		{"GET /ui/approvals", auth.Read, h.approvals},
-		{"POST /ui/approvals/{id}/approve", auth.Read, h.decide(true)},
-		{"POST /ui/approvals/{id}/reject", auth.Read, h.decide(false)},
+		// Approvals and costs are the ERP's: with the ERP in its own process
+		// (serve --erp) they are served there, and these pages say so.
+		{"GET /ui/approvals", auth.Read, h.inERP(h.approvals)},
+		{"POST /ui/approvals/{id}/approve", auth.Read, h.inERP(h.decide(true))},
+		{"POST /ui/approvals/{id}/reject", auth.Read, h.inERP(h.decide(false))},
 
-		{"GET /ui/costs", auth.Read, h.costs},
-		{"GET /ui/costs/ledger", auth.Read, h.ledgerEntries},
+		{"GET /ui/costs", auth.Read, h.inERP(h.costs)},
+		{"GET /ui/costs/ledger", auth.Read, h.inERP(h.ledgerEntries)},
 
 		{"GET /ui/integration", auth.ManageIntegration, h.integrationPage},
 		{"POST /ui/integration/messages/{id}/replay", auth.ManageIntegration, h.replay},

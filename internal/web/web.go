@@ -54,6 +54,7 @@ type Handler struct {
 	cop      *http.CrossOriginProtection
 	readings *ingest.Recorder      // stores readings, as the API and MQTT do
 	conn     integration.Connector // the ERP reconciliation reads balances from; nil: the embedded one
+	erpURL   string                // the ERP's own process (serve --erp); "": the ERP is embedded
 }
 
 // New returns the web interface over db.
@@ -87,6 +88,28 @@ func (h *Handler) SetRecorder(rc *ingest.Recorder) { h.readings = rc }
 func (h *Handler) WithConnector(c integration.Connector) *Handler {
 	h.conn = c
 	return h
+}
+
+// WithRemoteERP says the ERP runs in its own process at url: its pages
+// (approvals, budgets, the ledger) are not in this database, and the
+// interface says where they are instead of showing them empty.
+func (h *Handler) WithRemoteERP(url string) *Handler {
+	h.erpURL = url
+	return h
+}
+
+// inERP serves an ERP page when the ERP is embedded; with the ERP in its
+// own process it says where the page's data lives.
+func (h *Handler) inERP(f func(w http.ResponseWriter, r *http.Request, s *session) error) func(w http.ResponseWriter, r *http.Request, s *session) error {
+	return func(w http.ResponseWriter, r *http.Request, s *session) error {
+		if h.erpURL == "" {
+			return f(w, r, s)
+		}
+		h.render(w, r, s, http.StatusOK, "error.html", "In the ERP", map[string]any{"Status": http.StatusOK, "Code": "erp_elsewhere",
+			"Message": "The ERP runs as its own process at " + h.erpURL + ": requisitions to approve, budgets and ledger entries are kept there. " +
+				"Use its API (" + h.erpURL + "/api/v1/erp/…, with a token of the ERP's database); this page shows the CMMS's own data only."})
+		return nil
+	}
 }
 
 func (h *Handler) connector() integration.Connector {

@@ -490,3 +490,32 @@ func TestNoMessageFromTheURL(t *testing.T) {
 		}
 	})
 }
+
+// With the ERP in its own process (serve --erp), the approvals inbox and
+// the controller's pages say where their data is instead of showing this
+// database's empty ERP tables; the CMMS's own pages are unchanged.
+func TestERPPagesWithRemoteERP(t *testing.T) {
+	db := storetest.Open(t, store.SQLite)
+	if res, err := demo.Load(t.Context(), db); err != nil || !res.Loaded {
+		t.Fatalf("demo.Load = %+v, %v", res, err)
+	}
+	srv := httptest.NewServer(web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))).WithRemoteERP("http://127.0.0.1:8090"))
+	t.Cleanup(srv.Close)
+	s := &site{t: t, db: db, srv: srv}
+	for _, who := range []struct{ user, path string }{{"alan", "/ui/approvals"}, {"fiona", "/ui/costs"}, {"fiona", "/ui/costs/ledger"}} {
+		u, _ := s.login(who.user)
+		code, body, _ := u.get(who.path)
+		if code != http.StatusOK || !strings.Contains(body, "The ERP runs as its own process at http://127.0.0.1:8090") {
+			t.Errorf("%s as %s = %d; want 200 saying where the ERP is:\n%.400s", who.path, who.user, code, body)
+		}
+	}
+	alan, _ := s.login("alan")
+	code, body, _ := alan.post("/ui/approvals/req_x/approve", url.Values{"csrf": {alan.csrf}})
+	if code != http.StatusOK || !strings.Contains(body, "The ERP runs as its own process") {
+		t.Errorf("approve with the ERP elsewhere = %d; want 200 saying where the ERP is", code)
+	}
+	paula, _ := s.login("paula")
+	if code, body, _ := paula.get("/ui/work-orders"); code != http.StatusOK || strings.Contains(body, "The ERP runs as its own process") {
+		t.Errorf("the planner's work orders = %d; want the CMMS's own page", code)
+	}
+}
