@@ -18,6 +18,7 @@ import (
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
+	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/integration/remote"
 	"github.com/millwright-cmms/millwright/internal/store"
@@ -145,7 +146,10 @@ func connectorCheck(ctx context.Context, args []string, getenv func(string) stri
 	if *name == "" && *erpURL != "" {
 		*name = webhookConnector
 	}
-	var checks []check
+	var (
+		checks []check
+		conn   integration.Connector // nil: the embedded ERP in the CMMS's database
+	)
 	switch *name {
 	case "embedded":
 		checks = checkEmbedded(ctx, *dsn)
@@ -160,13 +164,13 @@ func connectorCheck(ctx context.Context, args []string, getenv func(string) stri
 		if err != nil {
 			return err
 		}
-		checks = checkHTTP(ctx, c)
+		checks, conn = checkHTTP(ctx, c), c
 	case "":
 		return usagef("connector check: --connector is required: embedded or http")
 	default:
 		return usagef("connector check: unknown connector %q; use embedded or http", *name)
 	}
-	checks = append(checks, checkMappings(ctx, *dsn))
+	checks = append(checks, checkMappings(ctx, *dsn, conn))
 	failed := 0
 	for _, c := range checks {
 		mark := "ok  "
@@ -236,9 +240,11 @@ func checkHTTP(ctx context.Context, c *remote.Client) []check {
 	return append(out, refuse)
 }
 
-// checkMappings reports the CMMS's master-data gaps that would stop a
-// message (outbox.DataQuality).
-func checkMappings(ctx context.Context, dsn string) check {
+// checkMappings reports the master-data gaps that would stop a message
+// (outbox.DataQuality): the CMMS's own, and its mappings checked against
+// the ERP's item master and chart of accounts, read through conn (the
+// embedded ERP in the CMMS's database when nil).
+func checkMappings(ctx context.Context, dsn string, conn integration.Connector) check {
 	c := check{name: "mappings"}
 	db, err := openDB(ctx, dsn)
 	if err != nil {
@@ -250,16 +256,20 @@ func checkMappings(ctx context.Context, dsn string) check {
 		c.detail, c.fix = "cannot read the CMMS database: "+err.Error(), "give the CMMS database with --db (or MILLWRIGHT_DB)"
 		return c
 	}
+	if conn == nil {
+		conn = erp.New(db)
+	}
+	md, mdErr := outbox.ReadMasterData(ctx, conn)
 	var gaps []outbox.Gap
 	if err := db.View(ctx, func(tx *store.Tx) (err error) {
-		gaps, err = outbox.DataQuality(ctx, tx, "", nil, nil) // the CMMS side; the API checks against the ERP too
+		gaps, err = outbox.DataQuality(ctx, tx, "", md, mdErr)
 		return err
 	}); err != nil {
 		c.detail, c.fix = "cannot list the data-quality gaps: "+err.Error(), "see GET /api/v1/integration/data-quality"
 		return c
 	}
 	if len(gaps) == 0 {
-		c.ok, c.detail = true, "every item is mapped to an ERP item code and every asset has a cost center ("+dsn+")"
+		c.ok, c.detail = true, "every item is mapped to an ERP item code the ERP has, in its unit, every asset has a cost center, and the mapped accounts are in the ERP's chart ("+dsn+")"
 		return c
 	}
 	var lines []string

@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration"
+	"github.com/millwright-cmms/millwright/internal/inventory"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/storetest"
 )
@@ -200,5 +203,35 @@ func TestConnectorCheck(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "FAIL reachable") || !strings.Contains(out.String(), "fix: start it with") {
 		t.Errorf("connector check printed\n%s\nwant FAIL reachable with how to fix it", out.String())
+	}
+}
+
+// connector check compares the CMMS's mappings with the ERP's own master
+// data: an item mapped to a code the ERP's item master lacks fails the
+// mappings check, naming the part.
+func TestConnectorCheckAgainstERPMasterData(t *testing.T) {
+	dsn := "sqlite:" + filepath.Join(t.TempDir(), "x.db")
+	db, err := store.Open(t.Context(), dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Migrate(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.InTx(t.Context(), func(tx *store.Tx) error {
+		it := &inventory.Item{PartNumber: "BRG-9", Description: "Bearing", Unit: "EA", StockType: inventory.DirectItem}
+		if err := tx.CreateItem(t.Context(), it); err != nil {
+			return err
+		}
+		return tx.SaveItemMapping(t.Context(), &integration.ItemMapping{ItemID: it.ID, ERPItemCode: "ERP-NOWHERE", ERPUnit: "EA",
+			Factor: millwright.NewQty(1)})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	var out bytes.Buffer
+	err = run(t.Context(), []string{"connector", "check", "--connector", "embedded", "--db", dsn}, env(nil), nil, &out, io.Discard)
+	if exitCode(err) != 1 || !strings.Contains(out.String(), "FAIL mappings") || !strings.Contains(out.String(), "ERP-NOWHERE") {
+		t.Errorf("connector check = %v (exit %d), printed\n%s\nwant exit 1 and FAIL mappings naming ERP-NOWHERE", err, exitCode(err), out.String())
 	}
 }
