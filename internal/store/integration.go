@@ -519,3 +519,31 @@ func (tx *Tx) WorkOrderMessages(ctx context.Context, workOrderID string) ([]inte
 	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages WHERE work_order_id = ? ORDER BY id`, workOrderID)
 	return tx.scanMessages(ctx, rows, err)
 }
+
+// SentItemMasters returns the item_master messages delivered to the ERP
+// or still on their way (pending), oldest first.
+func (tx *Tx) SentItemMasters(ctx context.Context) ([]integration.ItemMaster, error) {
+	rows, err := tx.query(ctx, `SELECT message FROM integration_messages WHERE kind = ? AND status IN (?, ?) ORDER BY id`,
+		integration.KindItemMaster, integration.StatusPending, integration.StatusDelivered)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []integration.ItemMaster
+	for rows.Next() {
+		var raw string
+		if err := rows.Scan(&raw); err != nil {
+			return nil, err
+		}
+		var m integration.Message
+		var p integration.ItemMaster
+		if err := json.Unmarshal([]byte(raw), &m); err != nil {
+			return nil, err
+		}
+		if err := m.Decode(&p); err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}

@@ -11,17 +11,14 @@ import (
 	"github.com/millwright-cmms/millwright/internal/workorder"
 )
 
-// apply records each event once and applies it, or leaves it waiting.
-// Polled events move the polling position past them; the events a Send
-// returns do not, since ERP users' events before them may not have been
-// polled yet.
-func (d *Dispatcher) apply(ctx context.Context, events []integration.Event, polled bool) error {
+// apply records each polled event once and applies it, or leaves it
+// waiting, and moves the polling position past it. (The events a Send
+// returns are applied with the delivery, in deliver.)
+func (d *Dispatcher) apply(ctx context.Context, events []integration.Event) error {
 	for _, ev := range events {
 		err := d.DB.InTx(ctx, func(tx *store.Tx) error {
-			if polled {
-				if err := advance(ctx, tx, ev.Seq); err != nil {
-					return err
-				}
+			if err := advance(ctx, tx, ev.Seq); err != nil {
+				return err
 			}
 			fresh, err := tx.RecordEvent(ctx, ev)
 			if err != nil || !fresh {

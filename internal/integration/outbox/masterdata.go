@@ -438,6 +438,19 @@ func DataQuality(ctx context.Context, tx *store.Tx, siteID string, md *integrati
 	for _, it := range md.Items {
 		units[it.ERPItemCode] = it.Unit
 	}
+	// An item master message on its way creates the item in the ERP: its
+	// code is no gap (if the ERP refuses it, the failed message says why).
+	// Delivered ones count too: the ERP's master data was read before this
+	// transaction, and a message may have arrived in between.
+	pending, err := tx.SentItemMasters(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, it := range pending {
+		if _, ok := units[it.ERPItemCode]; !ok {
+			units[it.ERPItemCode] = it.Unit
+		}
+	}
 	mapped, err := tx.MappedItems(ctx, siteID)
 	if err != nil {
 		return nil, err

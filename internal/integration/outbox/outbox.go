@@ -203,8 +203,27 @@ func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) 
 		if err := tx.SaveOutboxMessage(ctx, m); err != nil {
 			return err
 		}
-		return tx.Audit(ctx, "integration_message", m.ID, "deliver", nil, map[string]any{
-			"status": m.Status, "attempts": m.Attempts, "last_error": m.LastError})
+		if err := tx.Audit(ctx, "integration_message", m.ID, "deliver", nil, map[string]any{
+			"status": m.Status, "attempts": m.Attempts, "last_error": m.LastError}); err != nil {
+			return err
+		}
+		// The events the ERP answered are recorded and applied with the
+		// delivery, in one transaction: one commit fewer per event on the
+		// dispatcher's path (they do not move the polling position: ERP
+		// users' events before them may not have been polled yet).
+		for _, ev := range events {
+			if sendErr != nil {
+				break
+			}
+			if fresh, err := tx.RecordEvent(ctx, ev); err != nil {
+				return err
+			} else if fresh {
+				if err := applyOne(ctx, tx, ev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return false, err
@@ -217,7 +236,7 @@ func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) 
 			"status", m.Status, "err", sendErr)
 		return false, nil
 	}
-	return false, d.apply(ctx, events, false)
+	return false, nil
 }
 
 // retryDelay is the wait before attempt n+1: Backoff doubled per attempt,
@@ -276,7 +295,7 @@ func (d *Dispatcher) poll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := d.apply(ctx, events, true); err != nil {
+		if err := d.apply(ctx, events); err != nil {
 			return err
 		}
 		if len(events) < batch {
