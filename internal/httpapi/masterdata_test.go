@@ -208,17 +208,7 @@ func TestAccountMappingGap(t *testing.T) {
 		}
 
 		startDispatcher(t, a)
-		wo := mustWorkOrder(t, a, w.plant, map[string]any{"type": "preventive", "title": "Overhaul P-101"}).str("id")
-		mustDrive(t, a, wo, "approve", "release")
-		var msg map[string]any
-		eventually(t, "the message stopped by the gap", func() string {
-			msgs := a.do("GET", "/api/v1/integration/messages?status=failed&work_order_id="+wo, w.integ, nil).items()
-			if len(msgs) != 1 {
-				return fmt.Sprintf("failed messages = %d", len(msgs))
-			}
-			msg = msgs[0]
-			return ""
-		})
+		wo, msg := releaseStopped(t, a, w, "gap")
 		if e := str(msg["last_error"]); !strings.Contains(e, "unknown_account: account 6999") || !strings.Contains(e, "POST /api/v1/integration/mappings/accounts") {
 			t.Fatalf("last_error = %q; want the account and the fix", e)
 		}
@@ -293,17 +283,7 @@ func TestUnitMismatchReplay(t *testing.T) {
 		}
 
 		startDispatcher(t, a)
-		wo := mustWorkOrder(t, a, w.plant, map[string]any{"type": "preventive", "title": "Overhaul P-101"}).str("id")
-		mustDrive(t, a, wo, "approve", "release")
-		var msg map[string]any
-		eventually(t, "the message stopped by the unit", func() string {
-			msgs := a.do("GET", "/api/v1/integration/messages?status=failed&work_order_id="+wo, w.integ, nil).items()
-			if len(msgs) != 1 {
-				return fmt.Sprintf("failed messages = %d", len(msgs))
-			}
-			msg = msgs[0]
-			return ""
-		})
+		wo, msg := releaseStopped(t, a, w, "unit")
 		if e := str(msg["last_error"]); !strings.Contains(e, "unit SET") || !strings.Contains(e, "set the item mapping's erp_unit") {
 			t.Fatalf("last_error = %q; want the unit and the fix", e)
 		}
@@ -503,4 +483,23 @@ func TestCostPostingsWaitForCostCenter(t *testing.T) {
 			t.Fatalf("trial balance = %s; want balanced", tb.Raw)
 		}
 	})
+}
+
+// releaseStopped releases a preventive overhaul of the pump and returns it
+// with the one requisition message the ERP refused (what stopped it names
+// the wait).
+func releaseStopped(t *testing.T, a *api, w *armWorld, what string) (string, map[string]any) {
+	t.Helper()
+	wo := mustWorkOrder(t, a, w.plant, map[string]any{"type": "preventive", "title": "Overhaul P-101"}).str("id")
+	mustDrive(t, a, wo, "approve", "release")
+	var msg map[string]any
+	eventually(t, "the message stopped by the "+what, func() string {
+		msgs := a.do("GET", "/api/v1/integration/messages?status=failed&work_order_id="+wo, w.integ, nil).items()
+		if len(msgs) != 1 {
+			return fmt.Sprintf("failed messages = %d", len(msgs))
+		}
+		msg = msgs[0]
+		return ""
+	})
+	return wo, msg
 }
