@@ -42,6 +42,8 @@ func (h *Handler) routes() []page {
 		{"GET /ui/integration/reconciliation", auth.ManageIntegration, h.reconciliation},
 		{"POST /ui/integration/reconciliation", auth.ManageIntegration, h.runReconciliation},
 
+		{"GET /ui/receipts", auth.ReceiveGoods, h.inERP(h.receipts)},
+		{"POST /ui/receipts/{id}", auth.ReceiveGoods, h.inERP(h.receive)},
 		{"GET /ui/stock", auth.Read, h.stock},
 		{"POST /ui/stock/adjustments", auth.AdjustStock, h.adjust},
 		{"GET /ui/assets", auth.Read, h.assets},

@@ -332,6 +332,7 @@ func nav(u *store.User, path string) []navLink {
 	}
 	add(auth.ManageIntegration, "/ui/integration", "Integration")
 	add(auth.Read, "/ui/stock", "Stock")
+	add(auth.ReceiveGoods, "/ui/receipts", "Receipts")
 	add(auth.Read, "/ui/assets", "Assets")
 	return links
 }

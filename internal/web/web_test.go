@@ -317,7 +317,7 @@ func TestPagesHaveTitlesAndLabels(t *testing.T) {
 			"alan":  {"/ui/approvals"},
 			"fiona": {"/ui/costs", "/ui/costs/ledger?work_order_id=" + wo.ID, "/ui/kpis"},
 			"ivan":  {"/ui/integration", "/ui/integration?status=delivered", "/ui/integration/reconciliation"},
-			"sam":   {"/ui/stock"},
+			"sam":   {"/ui/stock", "/ui/receipts"},
 		}
 		for name, paths := range pages {
 			u, _ := s.login(name)
