@@ -487,3 +487,39 @@ func TestLaborCostOutOfRollout(t *testing.T) {
 		}
 	})
 }
+
+// Two sites each have a storeroom coded MAIN: the ERP keeps their stock
+// apart (a warehouse code is unique within a site only), and each site's
+// replenishment looks at its own.
+func TestERPStockPerSite(t *testing.T) {
+	runFlow(t, func(t *testing.T, a *api) {
+		w := newARMWorld(t, a, true)
+		if r := a.do("POST", "/api/v1/erp/items", w.buyer, map[string]any{"erp_item_code": "ERP-FLT", "description": "Oil filter",
+			"unit": "EA", "stock_type": "stock", "vendor": "Mann", "price": "10.00"}); r.Status != http.StatusCreated {
+			t.Fatalf("create ERP item = %d %s", r.Status, r.Raw)
+		}
+		w.mustMap(t, a, w.Filter, "ERP-FLT", "")
+		startDispatcher(t, a)
+		for _, adj := range []struct {
+			store string
+			qty   int
+		}{{w.Store, 10}, {w.SouthStore, 3}} {
+			if r := a.do("POST", "/api/v1/stock/adjustments", w.storekeeper, map[string]any{"storeroom_id": adj.store, "item_id": w.Filter,
+				"quantity": adj.qty, "unit_cost": "10.00", "reason": "count"}); r.Status != 201 {
+				t.Fatalf("adjustment = %d %s", r.Status, r.Raw)
+			}
+		}
+		drained(t, a)
+		eventually(t, "the ERP's stock per site", func() string {
+			got := map[string]string{}
+			for _, s := range a.must(200, "GET", "/api/v1/erp/stock?item_id=ERP-FLT", nil).items() {
+				got[str(s["site_id"])+"/"+str(s["warehouse"])] = str(s["quantity"])
+			}
+			want := map[string]string{w.Site + "/MAIN": "10", w.OtherSite + "/MAIN": "3"}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				return fmt.Sprintf("ERP stock of ERP-FLT = %v; want %v", got, want)
+			}
+			return ""
+		})
+	})
+}

@@ -379,13 +379,13 @@ func (tx *Tx) ERPRequisitions(ctx context.Context, f ERPRequisitionFilter) (mill
 // ERPOpenReplenishment reports whether a replenishment requisition for an
 // item and warehouse is still open: waiting for approval, or ordered and
 // not fully received.
-func (tx *Tx) ERPOpenReplenishment(ctx context.Context, itemID, warehouse string) (bool, error) {
+func (tx *Tx) ERPOpenReplenishment(ctx context.Context, siteID, itemID, warehouse string) (bool, error) {
 	rows, err := tx.query(ctx, `SELECT r.status, COALESCE(p.quantity, l.quantity), COALESCE(p.received_quantity, '0'), COALESCE(o.status, '')
 		FROM erp_requisition_lines l JOIN erp_requisitions r ON r.id = l.requisition_id
 		LEFT JOIN erp_po_lines p ON p.requisition_line_id = l.id
 		LEFT JOIN erp_purchase_orders o ON o.id = p.purchase_order_id
-		WHERE l.item_id = ? AND l.warehouse = ? AND r.source = ? AND r.status IN ('draft', 'submitted', 'approved', 'ordered')`,
-		itemID, warehouse, procurement.FromReorder)
+		WHERE r.site_id = ? AND l.item_id = ? AND l.warehouse = ? AND r.source = ? AND r.status IN ('draft', 'submitted', 'approved', 'ordered')`,
+		siteID, itemID, warehouse, procurement.FromReorder)
 	if err != nil {
 		return false, err
 	}
@@ -720,14 +720,15 @@ func scanERPStock(r interface{ Scan(...any) error }) (procurement.Stock, error) 
 	return s, err
 }
 
-// ERPStockForUpdate returns the stock of an item in a warehouse, locked
+// ERPStockForUpdate returns the stock of an item in a warehouse of a site
+// (warehouse codes are the storerooms', unique within a site only), locked
 // until the transaction ends; a stock not held yet is created empty.
 func (tx *Tx) ERPStockForUpdate(ctx context.Context, it *procurement.Item, warehouse, siteID string) (*procurement.Stock, error) {
 	s, err := scanERPStock(tx.queryRow(ctx, `SELECT `+erpStockCols+` FROM erp_stock s JOIN erp_items i ON i.id = s.item_id
-		WHERE s.item_id = ? AND s.warehouse = ?`+tx.forUpdate(), it.ID, warehouse))
+		WHERE s.item_id = ? AND s.site_id = ? AND s.warehouse = ?`+tx.forUpdate(), it.ID, siteID, warehouse))
 	if errors.Is(err, sql.ErrNoRows) {
 		if _, err := tx.exec(ctx, `INSERT INTO erp_stock (item_id, warehouse, site_id, quantity, value, reorder_point, reorder_quantity,
-			max_quantity, updated_at) VALUES (?, ?, ?, '0', '0', '0', '0', '0', ?) ON CONFLICT (item_id, warehouse) DO NOTHING`,
+			max_quantity, updated_at) VALUES (?, ?, ?, '0', '0', '0', '0', '0', ?) ON CONFLICT (item_id, site_id, warehouse) DO NOTHING`,
 			it.ID, warehouse, siteID, tx.now); err != nil {
 			return nil, err
 		}
@@ -740,8 +741,8 @@ func (tx *Tx) ERPStockForUpdate(ctx context.Context, it *procurement.Item, wareh
 func (tx *Tx) SaveERPStock(ctx context.Context, s *procurement.Stock) error {
 	s.UpdatedAt = tx.now
 	_, err := tx.exec(ctx, `UPDATE erp_stock SET quantity = ?, value = ?, reorder_point = ?, reorder_quantity = ?, max_quantity = ?,
-		updated_at = ? WHERE item_id = ? AND warehouse = ?`,
-		s.Quantity, s.Value, s.ReorderPoint, s.ReorderQuantity, s.MaxQuantity, s.UpdatedAt, s.ItemID, s.Warehouse)
+		updated_at = ? WHERE item_id = ? AND site_id = ? AND warehouse = ?`,
+		s.Quantity, s.Value, s.ReorderPoint, s.ReorderQuantity, s.MaxQuantity, s.UpdatedAt, s.ItemID, s.SiteID, s.Warehouse)
 	return err
 }
 
@@ -749,9 +750,9 @@ func (tx *Tx) SaveERPStock(ctx context.Context, s *procurement.Stock) error {
 func (tx *Tx) ERPStock(ctx context.Context, siteID, itemID, warehouse, cursor string, limit int) (millwright.Page[procurement.Stock], error) {
 	n := page(limit)
 	rows, err := tx.query(ctx, `SELECT `+erpStockCols+` FROM erp_stock s JOIN erp_items i ON i.id = s.item_id
-		WHERE (s.item_id || '@' || s.warehouse) > ? AND (? = '' OR s.site_id = ?) AND (? = '' OR s.item_id = ? OR i.code = ?)
+		WHERE (s.item_id || '@' || s.warehouse || '@' || s.site_id) > ? AND (? = '' OR s.site_id = ?) AND (? = '' OR s.item_id = ? OR i.code = ?)
 		  AND (? = '' OR s.warehouse = ?)
-		ORDER BY s.item_id || '@' || s.warehouse LIMIT ?`, cursor, siteID, siteID, itemID, itemID, itemID, warehouse, warehouse, n)
+		ORDER BY s.item_id || '@' || s.warehouse || '@' || s.site_id LIMIT ?`, cursor, siteID, siteID, itemID, itemID, itemID, warehouse, warehouse, n)
 	if err != nil {
 		return millwright.Page[procurement.Stock]{}, err
 	}
@@ -764,5 +765,5 @@ func (tx *Tx) ERPStock(ctx context.Context, siteID, itemID, warehouse, cursor st
 		}
 		out = append(out, s)
 	}
-	return millwright.NewPage(out, n, func(s procurement.Stock) string { return s.ItemID + "@" + s.Warehouse }), rows.Err()
+	return millwright.NewPage(out, n, func(s procurement.Stock) string { return s.ItemID + "@" + s.Warehouse + "@" + s.SiteID }), rows.Err()
 }

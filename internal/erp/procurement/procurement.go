@@ -385,5 +385,5 @@ type Tx interface {
 	CreateERPInvoice(ctx context.Context, inv *Invoice) error
 	ERPStockForUpdate(ctx context.Context, item *Item, warehouse, siteID string) (*Stock, error)
 	SaveERPStock(ctx context.Context, s *Stock) error
-	ERPOpenReplenishment(ctx context.Context, itemID, warehouse string) (bool, error)
+	ERPOpenReplenishment(ctx context.Context, siteID, itemID, warehouse string) (bool, error)
 }

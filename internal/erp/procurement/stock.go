@@ -155,7 +155,7 @@ func replenish(ctx context.Context, tx Tx, siteID string, it *Item, s *Stock, on
 	if !q.IsPositive() {
 		return nil
 	}
-	open, err := tx.ERPOpenReplenishment(ctx, it.ID, s.Warehouse)
+	open, err := tx.ERPOpenReplenishment(ctx, siteID, it.ID, s.Warehouse)
 	if err != nil || open {
 		return err
 	}
