@@ -494,11 +494,7 @@ func TestLaborCostOutOfRollout(t *testing.T) {
 func TestERPStockPerSite(t *testing.T) {
 	runFlow(t, func(t *testing.T, a *api) {
 		w := newARMWorld(t, a, true)
-		if r := a.do("POST", "/api/v1/erp/items", w.buyer, map[string]any{"erp_item_code": "ERP-FLT", "description": "Oil filter",
-			"unit": "EA", "stock_type": "stock", "vendor": "Mann", "price": "10.00"}); r.Status != http.StatusCreated {
-			t.Fatalf("create ERP item = %d %s", r.Status, r.Raw)
-		}
-		w.mustMap(t, a, w.Filter, "ERP-FLT", "")
+		w.mustStockedFilter(t, a)
 		startDispatcher(t, a)
 		for _, adj := range []struct {
 			store string

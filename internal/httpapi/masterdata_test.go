@@ -167,17 +167,7 @@ func TestCostCenterMappingGap(t *testing.T) {
 		if sums["6100"].String() != "1432.00" || len(centers) != 1 || !centers["4100"] {
 			t.Fatalf("ledger of the work order = %v on cost centers %v; want 1432.00 on 6100, all on 4100", sums, centers)
 		}
-		eventually(t, "actual cost equals the ledger", func() string {
-			c := a.must(200, "GET", "/api/v1/work-orders/"+wo+"/costs", nil).Body
-			if got := str(field(c, "actual", "direct")); got != "1432.00" {
-				return "actual direct = " + got
-			}
-			return ""
-		})
-		wantBalanced(t, a)
-		if n := len(a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil).items()); n != 1 {
-			t.Fatalf("requisitions = %d; want exactly 1", n)
-		}
+		wantDirectCostOnce(t, a, wo, "1432.00")
 	})
 }
 
@@ -240,17 +230,7 @@ func TestAccountMappingGap(t *testing.T) {
 		if sums["6120"].String() != "1432.00" || !sums["6100"].IsZero() {
 			t.Fatalf("ledger of the work order = %v; want 1432.00 on 6120 and nothing on 6100", sums)
 		}
-		eventually(t, "actual cost equals the ledger", func() string {
-			c := a.must(200, "GET", "/api/v1/work-orders/"+wo+"/costs", nil).Body
-			if got := str(field(c, "actual", "direct")); got != "1432.00" {
-				return "actual direct = " + got
-			}
-			return ""
-		})
-		wantBalanced(t, a)
-		if n := len(a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil).items()); n != 1 {
-			t.Fatalf("requisitions = %d; want exactly 1", n)
-		}
+		wantDirectCostOnce(t, a, wo, "1432.00")
 		list := a.do("GET", "/api/v1/integration/mappings/accounts", w.integ, nil)
 		if list.Status != 200 || len(list.items()) != 2 {
 			t.Fatalf("account mappings = %d %s; want 2", list.Status, list.Raw)
@@ -412,11 +392,7 @@ func TestItemMasterFromERP(t *testing.T) {
 func TestCostPostingsWaitForCostCenter(t *testing.T) {
 	runAPI(t, func(t *testing.T, a *api) {
 		w := newARMWorld(t, a, true)
-		if r := a.do("POST", "/api/v1/erp/items", w.buyer, map[string]any{"erp_item_code": "ERP-FLT", "description": "Oil filter",
-			"unit": "EA", "stock_type": "stock", "vendor": "Mann", "price": "10.00"}); r.Status != http.StatusCreated {
-			t.Fatalf("create ERP item = %d %s", r.Status, r.Raw)
-		}
-		w.mustMap(t, a, w.Filter, "ERP-FLT", "")
+		w.mustStockedFilter(t, a)
 		if r := a.do("POST", "/api/v1/integration/mappings/cost-centers", w.integ,
 			map[string]any{"site_id": w.Site, "cost_center": "CC-900", "erp_cost_center": "4900"}); r.Status != 200 {
 			t.Fatalf("map CC-900 = %d %s", r.Status, r.Raw)
@@ -502,4 +478,33 @@ func releaseStopped(t *testing.T, a *api, w *armWorld, what string) (string, map
 		return ""
 	})
 	return wo, msg
+}
+
+// wantDirectCostOnce checks that a work order's actual direct cost comes to
+// want (its ledger lines'), the trial balance is zero, and the ERP made
+// exactly one requisition for it.
+func wantDirectCostOnce(t *testing.T, a *api, wo, want string) {
+	t.Helper()
+	eventually(t, "actual cost equals the ledger", func() string {
+		c := a.must(200, "GET", "/api/v1/work-orders/"+wo+"/costs", nil).Body
+		if got := str(field(c, "actual", "direct")); got != want {
+			return "actual direct = " + got
+		}
+		return ""
+	})
+	wantBalanced(t, a)
+	if n := len(a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil).items()); n != 1 {
+		t.Fatalf("requisitions = %d; want exactly 1", n)
+	}
+}
+
+// mustStockedFilter makes the plant's filter FLT-10 a stock item ERP-FLT
+// of the ERP (10.00 EA) and maps it for every site.
+func (w *armWorld) mustStockedFilter(t *testing.T, a *api) {
+	t.Helper()
+	if r := a.do("POST", "/api/v1/erp/items", w.buyer, map[string]any{"erp_item_code": "ERP-FLT", "description": "Oil filter",
+		"unit": "EA", "stock_type": "stock", "vendor": "Mann", "price": "10.00"}); r.Status != http.StatusCreated {
+		t.Fatalf("create ERP item = %d %s", r.Status, r.Raw)
+	}
+	w.mustMap(t, a, w.Filter, "ERP-FLT", "")
 }

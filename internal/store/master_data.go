@@ -10,8 +10,9 @@ import (
 	"github.com/millwright-cmms/millwright/internal/integration"
 )
 
-// Master data: cost-center and account mappings, who is the master of
-// items, and the look-ups the data-quality report makes.
+// Master data: cost-center and account mappings, and the look-ups the
+// data-quality report makes. Who is the master of items is an integration
+// setting (IntegrationState "item_master"), beside stock_master.
 
 var _ integration.MappingReader = (*Tx)(nil)
 
@@ -109,23 +110,6 @@ func (tx *Tx) AccountMappings(ctx context.Context, siteID string) ([]integration
 		out = []integration.AccountMapping{}
 	}
 	return out, err
-}
-
-// MasterDataSetting returns a master-data setting, "" when unset.
-func (tx *Tx) MasterDataSetting(ctx context.Context, key string) (string, error) {
-	var v string
-	err := tx.queryRow(ctx, `SELECT value FROM master_data_settings WHERE key = ?`, key).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return v, err
-}
-
-// SetMasterDataSetting stores a master-data setting.
-func (tx *Tx) SetMasterDataSetting(ctx context.Context, key, value string) error {
-	_, err := tx.exec(ctx, `INSERT INTO master_data_settings (key, value) VALUES (?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, value)
-	return err
 }
 
 // ItemMappingsByCode lists the mappings that name an ERP item code, by item and site.

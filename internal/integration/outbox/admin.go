@@ -235,7 +235,7 @@ func SaveSettings(ctx context.Context, tx *store.Tx, in Settings) (*Settings, er
 	switch in.ItemMaster {
 	case "":
 	case ItemMasterCMMS, ItemMasterERP:
-		if err := tx.SetMasterDataSetting(ctx, itemMasterKey, in.ItemMaster); err != nil {
+		if err := tx.SetIntegrationState(ctx, itemMasterKey, in.ItemMaster); err != nil {
 			return nil, err
 		}
 	default:

@@ -282,7 +282,7 @@ const (
 
 // ItemMaster returns who is the master of items.
 func ItemMaster(ctx context.Context, tx *store.Tx) (string, error) {
-	v, err := tx.MasterDataSetting(ctx, itemMasterKey)
+	v, err := tx.IntegrationState(ctx, itemMasterKey)
 	if v == "" {
 		v = ItemMasterCMMS
 	}

@@ -24,13 +24,6 @@ CREATE TABLE account_mappings (
     PRIMARY KEY (site_id, category)
 );
 
--- master_data_settings: who is the master of what; key item_master is
--- cmms (the default) or erp.
-CREATE TABLE master_data_settings (
-    key   TEXT PRIMARY KEY,
-    value TEXT NOT NULL
-);
-
 -- The embedded ERP's expense account of a requisition, carried to its
 -- purchase-order lines: direct receipts and their invoice variances post
 -- there ('': the maintenance expense account).
@@ -48,6 +41,5 @@ INSERT INTO erp_accounts (code, name, type) VALUES
 DELETE FROM erp_accounts WHERE code IN ('6110', '6120', '6130');
 ALTER TABLE erp_po_lines DROP COLUMN expense_account;
 ALTER TABLE erp_requisitions DROP COLUMN expense_account;
-DROP TABLE master_data_settings;
 DROP TABLE account_mappings;
 DROP TABLE cost_center_mappings;
