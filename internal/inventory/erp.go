@@ -62,7 +62,7 @@ func TellERP(ctx context.Context, tx OutboxTx, it *Item, sr *Storeroom, s *Stock
 	case err != nil:
 		return err
 	}
-	send := func(key string, p integration.Payload) error {
+	send := func(key string, p integration.Payload, out integration.Outgoing) error {
 		m, err := integration.NewMessage(key, sr.SiteID, code, tx.Actor().Username, tx.Now(), p)
 		if err != nil {
 			return err
@@ -88,12 +88,7 @@ func TellERP(ctx context.Context, tx OutboxTx, it *Item, sr *Storeroom, s *Stock
 				mvOut.Reason = cc.Gap
 			}
 		}
-		m, err := integration.NewMessage("movement:"+mv.ID, sr.SiteID, code, tx.Actor().Username, tx.Now(), p)
-		if err != nil {
-			return err
-		}
-		m.TimeZone = tz
-		if err := tx.EnqueueMessage(ctx, m, mvOut); err != nil {
+		if err := send("movement:"+mv.ID, p, mvOut); err != nil {
 			return err
 		}
 	}
@@ -107,7 +102,7 @@ func TellERP(ctx context.Context, tx OutboxTx, it *Item, sr *Storeroom, s *Stock
 	return send("level:"+s.Key()+":"+strconv.FormatInt(n, 10), integration.StockLevel{
 		ERPItemCode: mp.ERPItemCode, Warehouse: sr.Code, OnHand: mp.ToERP(s.OnHand),
 		ReorderPoint: mp.ToERP(s.ReorderPoint), ReorderQuantity: mp.ToERP(s.ReorderQuantity), MaxQuantity: mp.ToERP(s.MaxQuantity),
-	})
+	}, out)
 }
 
 // Complete fills in a stock message queued before its item was mapped:

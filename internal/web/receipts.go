@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -71,6 +70,23 @@ func (h *Handler) receipts(w http.ResponseWriter, r *http.Request, s *session) e
 // raises the warehouse's stock, a direct item is charged to its work
 // order. Lines left empty or at 0 are not received.
 func (h *Handler) receive(w http.ResponseWriter, r *http.Request, s *session) error {
+	return h.changeSaying(w, r, "/ui/receipts", "/ui/receipts", func(ctx context.Context, tx *store.Tx) (string, error) {
+		lines, err := receiptLines(r)
+		if err != nil {
+			return "", err
+		}
+		rc, po, err := procurement.Receive(ctx, erp.Wrap(tx), r.PathValue("id"), lines)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("receipt %s on %s: %d line(s) received; the order is %s",
+			rc.Number, po.Number, len(lines), strings.ReplaceAll(po.Status, "_", " ")), nil
+	})
+}
+
+// receiptLines reads the quantities of a receipt form, qty-<line id> each,
+// in line order.
+func receiptLines(r *http.Request) ([]procurement.ReceiptLineIn, error) {
 	var lines []procurement.ReceiptLineIn
 	for key := range r.PostForm {
 		id, ok := strings.CutPrefix(key, "qty-")
@@ -78,38 +94,20 @@ func (h *Handler) receive(w http.ResponseWriter, r *http.Request, s *session) er
 			continue
 		}
 		q, err := formQty(r, key, "the quantity received", false)
-		if err == nil && q.IsNegative() {
-			err = millwright.Errorf(millwright.Invalid, "bad_number", "the quantity received cannot be negative, got %s; leave the line empty to receive none", q)
+		if err != nil {
+			return nil, err
 		}
-		var e *millwright.Error
-		if errors.As(err, &e) {
-			redirect(w, r, "/ui/receipts", "error", e.Message)
-			return nil
+		if q.IsNegative() {
+			return nil, millwright.Errorf(millwright.Invalid, "bad_number",
+				"the quantity received cannot be negative, got %s; leave the line empty to receive none", q)
 		}
 		if q.IsPositive() {
 			lines = append(lines, procurement.ReceiptLineIn{LineID: id, Quantity: q})
 		}
 	}
-	slices.SortFunc(lines, func(a, b procurement.ReceiptLineIn) int { return strings.Compare(a.LineID, b.LineID) })
 	if len(lines) == 0 {
-		redirect(w, r, "/ui/receipts", "error", "type the quantity received on at least one line")
-		return nil
+		return nil, millwright.Errorf(millwright.Invalid, "missing_field", "type the quantity received on at least one line")
 	}
-	var rc *procurement.Receipt
-	var po *procurement.PurchaseOrder
-	err := h.db.InTx(r.Context(), func(stx *store.Tx) (err error) {
-		rc, po, err = procurement.Receive(r.Context(), erp.Wrap(stx), r.PathValue("id"), lines)
-		return err
-	})
-	var e *millwright.Error
-	switch {
-	case err == nil:
-		redirect(w, r, "/ui/receipts", "notice", fmt.Sprintf("receipt %s on %s: %d line(s) received; the order is %s",
-			rc.Number, po.Number, len(lines), strings.ReplaceAll(po.Status, "_", " ")))
-	case errors.As(err, &e) && e.Kind != millwright.Unauthorized:
-		redirect(w, r, "/ui/receipts", "error", e.Message)
-	default:
-		return err
-	}
-	return nil
+	slices.SortFunc(lines, func(a, b procurement.ReceiptLineIn) int { return strings.Compare(a.LineID, b.LineID) })
+	return lines, nil
 }

@@ -217,7 +217,17 @@ func randomToken() string {
 // success it redirects to `to` with a notice, on a user error back to
 // `back` with the error's message.
 func (h *Handler) change(w http.ResponseWriter, r *http.Request, back, to, notice string, fn func(ctx context.Context, tx *store.Tx) error) error {
-	err := h.db.InTx(r.Context(), func(tx *store.Tx) error { return fn(r.Context(), tx) })
+	return h.changeSaying(w, r, back, to, func(ctx context.Context, tx *store.Tx) (string, error) { return notice, fn(ctx, tx) })
+}
+
+// changeSaying is change whose notice says what fn did (a document's
+// number, say).
+func (h *Handler) changeSaying(w http.ResponseWriter, r *http.Request, back, to string, fn func(ctx context.Context, tx *store.Tx) (string, error)) error {
+	var notice string
+	err := h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
+		notice, err = fn(r.Context(), tx)
+		return err
+	})
 	var e *millwright.Error
 	switch {
 	case err == nil:

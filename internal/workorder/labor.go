@@ -62,14 +62,11 @@ func postLabor(ctx context.Context, tx Tx, w *WorkOrder, l *Labor) error {
 	if err != nil {
 		return err
 	}
-	out := integration.Outgoing{WorkOrderID: w.ID}
 	cc, account, err := integration.ERPCharge(ctx, tx, w.SiteID, site.Code, a.CostCenter, integration.AccountLabor)
 	if err != nil {
 		return err
 	}
-	if cc.Gap != "" {
-		out.Reason = cc.Gap
-	}
+	out := integration.Outgoing{WorkOrderID: w.ID, Reason: cc.Gap}
 	msg, err := integration.NewMessage("labor:"+l.ID, w.SiteID, site.Code, tx.Actor().Username, tx.Now(), integration.LaborCost{
 		WorkOrderID: w.ID, AssetID: w.AssetID, CostCenter: cc.Code, Hours: l.Hours, Amount: l.Amount, Technician: l.Technician,
 		ExpenseAccount: account})
