@@ -66,6 +66,7 @@ const usage = `usage:
   millwright migrate [--db DSN]
   millwright token create [--db DSN] --user NAME --role ROLE [--site CODE]
   millwright user password [--db DSN] --user NAME [--role ROLE] [--site CODE]   (password on stdin)
+  millwright user role [--db DSN] --user NAME --role ROLE [--site CODE]   (changes an existing user's role)
   millwright erp serve [--addr 127.0.0.1:8090] [--db DSN] [--webhook URL] --secret S
   millwright connector check --connector embedded|http [--db DSN] [--erp URL] [--secret S]
 DSN is sqlite:PATH (default sqlite:./millwright.db) or postgres://user@host:port/db.
@@ -101,6 +102,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		return tokenCreate(ctx, args[2:], getenv, stdout, stderr)
 	case cmd == "user password":
 		return userPassword(ctx, args[2:], getenv, stdin, stdout, stderr)
+	case cmd == "user role":
+		return userRole(ctx, args[2:], getenv, stdout, stderr)
 	case cmd == "erp serve":
 		return erpServe(ctx, args[2:], getenv, stdout, stderr)
 	case cmd == "connector check":
@@ -259,9 +262,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return g.Wait()
 }
 
-// ensureUser finds or creates a user and brings its role and site in line
-// with what was asked (role and site are kept when not given).
-func ensureUser(ctx context.Context, tx *store.Tx, name, role, siteCode string) (*store.User, error) {
+// ensureUser finds the user called name, or creates it with role and site.
+// An existing user keeps its role and site: cmd (token create, user
+// password) refuses to change them, since a token or a password made for one
+// role must not quietly grant another; 'millwright user role' changes them on
+// purpose, in the audit trail.
+func ensureUser(ctx context.Context, tx *store.Tx, cmd, name, role, siteCode string) (*store.User, error) {
 	var siteID string
 	if siteCode != "" {
 		s, err := tx.SiteByCode(ctx, siteCode)
@@ -276,18 +282,29 @@ func ensureUser(ctx context.Context, tx *store.Tx, name, role, siteCode string) 
 			return nil, usagef("user %s does not exist; give --role to create it", name)
 		}
 		u = &store.User{Username: name, Role: millwright.Role(role), SiteID: siteID}
-		return u, tx.CreateUser(ctx, u)
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return nil, err
+		}
+		return u, tx.Audit(ctx, "user", u.ID, "create", nil, u)
 	}
 	if err != nil {
 		return nil, err
 	}
-	if role != "" {
-		u.Role = millwright.Role(role)
+	if role != "" && u.Role != millwright.Role(role) {
+		return nil, usagef("%s: user %s has role %s, not %s, and %s does not change a role; "+
+			"to change it on purpose run 'millwright user role --user %s --role %s' (with the same --db), or give --role %s to keep it",
+			cmd, name, u.Role, role, cmd, name, role, u.Role)
 	}
-	if siteCode != "" {
-		u.SiteID = siteID
+	if siteCode != "" && u.SiteID != siteID {
+		where, err := userSite(ctx, tx, u)
+		if err != nil {
+			return nil, err
+		}
+		return nil, usagef("%s: user %s %s, not site %s, and %s does not change a site; "+
+			"to change it on purpose run 'millwright user role --user %s --role %s --site %s' (with the same --db), or leave out --site",
+			cmd, name, where, siteCode, cmd, name, u.Role, siteCode)
 	}
-	return u, tx.SaveUser(ctx, u)
+	return u, nil
 }
 
 func userFlags(name string, getenv func(string) string, stderr io.Writer, args []string, needRole bool) (dsn, user, role, site string, err error) {
@@ -332,7 +349,7 @@ func tokenCreate(ctx context.Context, args []string, getenv func(string) string,
 	}
 	token, hash := auth.NewToken()
 	err = db.InTx(millwright.WithPrincipal(ctx, millwright.Principal{Username: "cli", Role: millwright.Admin}), func(tx *store.Tx) error {
-		u, err := ensureUser(ctx, tx, name, role, site)
+		u, err := ensureUser(ctx, tx, "token create", name, role, site)
 		if err != nil {
 			return err
 		}
@@ -340,7 +357,9 @@ func tokenCreate(ctx context.Context, args []string, getenv func(string) string,
 		if err != nil {
 			return err
 		}
-		return tx.Audit(ctx, "token", id, "create", nil, map[string]string{"user": u.Username, "role": string(u.Role)})
+		// Never the token nor its hash: the trail says who got a token for what.
+		return tx.Audit(ctx, "token", id, "create", nil, map[string]string{
+			"user": u.Username, "user_id": u.ID, "role": string(u.Role), "site_id": u.SiteID})
 	})
 	if err != nil {
 		return err
@@ -371,7 +390,7 @@ func userPassword(ctx context.Context, args []string, getenv func(string) string
 		return err
 	}
 	err = db.InTx(millwright.WithPrincipal(ctx, millwright.Principal{Username: "cli", Role: millwright.Admin}), func(tx *store.Tx) error {
-		u, err := ensureUser(ctx, tx, name, role, site)
+		u, err := ensureUser(ctx, tx, "user password", name, role, site)
 		if err != nil {
 			return err
 		}
