@@ -9,6 +9,14 @@ import (
 	"github.com/millwright-cmms/millwright"
 )
 
+// DefaultCurrency is the currency of the first site when its creator names
+// none. The embedded ERP keeps one ledger whose amounts carry no currency, so
+// every later site without one takes the first site's (see CreateSite).
+const DefaultCurrency = "USD"
+
+// DefaultTimeZone is the time zone of a site whose creator names none.
+const DefaultTimeZone = "UTC"
+
 // Validate checks a site's fields, trimming them and upper-casing its currency.
 func (s *Site) Validate() error {
 	s.Code, s.Name = strings.TrimSpace(s.Code), strings.TrimSpace(s.Name)
@@ -28,12 +36,12 @@ func (s *Site) Validate() error {
 	}
 	if !isCurrency(s.Currency) {
 		return millwright.Errorf(millwright.Invalid, "invalid_currency",
-			"currency %q is not an ISO 4217 code; use three letters such as EUR or USD", s.Currency)
+			"currency %q is not an ISO 4217 code; use three letters such as EUR or USD, or leave currency out for the first site's", s.Currency)
 	}
 	// "Local" is whatever the server runs in; a site's zone must not move with the server.
 	if _, err := time.LoadLocation(s.TimeZone); err != nil || s.TimeZone == "Local" {
 		return millwright.Errorf(millwright.Invalid, "invalid_time_zone",
-			"time zone %q is not an IANA zone; use a name such as Europe/Berlin, America/Chicago or UTC", s.TimeZone)
+			"time_zone %q is not an IANA zone; use a name such as Europe/Berlin, America/Chicago or UTC, or leave time_zone out for UTC", s.TimeZone)
 	}
 	return nil
 }
@@ -60,13 +68,30 @@ type SitePatch struct {
 }
 
 // CreateSite creates a site. A user limited to one site may not create another.
+// A site given no currency takes the first site's, or DefaultCurrency when it
+// is the first: the embedded ERP's ledger adds the amounts of every site
+// together, so they had better be in one currency. A site given no time zone
+// is in DefaultTimeZone.
 func CreateSite(ctx context.Context, tx Tx, s *Site) error {
-	if err := s.Validate(); err != nil {
-		return err
-	}
 	if p := millwright.PrincipalFrom(ctx); p.SiteID != "" {
 		return millwright.Errorf(millwright.Forbidden, "site_forbidden",
 			"user %s is limited to one site and cannot create sites; ask an administrator for every site", p.Username)
+	}
+	if strings.TrimSpace(s.Currency) == "" {
+		first, err := tx.Sites(ctx, "", "", 1)
+		if err != nil {
+			return err
+		}
+		s.Currency = DefaultCurrency
+		if len(first.Items) > 0 {
+			s.Currency = first.Items[0].Currency
+		}
+	}
+	if strings.TrimSpace(s.TimeZone) == "" {
+		s.TimeZone = DefaultTimeZone
+	}
+	if err := s.Validate(); err != nil {
+		return err
 	}
 	if err := tx.CreateSite(ctx, s); err != nil {
 		return err

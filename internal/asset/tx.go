@@ -17,6 +17,7 @@ import (
 type Tx interface {
 	Site(ctx context.Context, id string) (*Site, error)
 	SiteForUpdate(ctx context.Context, id string) (*Site, error)
+	Sites(ctx context.Context, siteID, cursor string, limit int) (millwright.Page[Site], error)
 	CreateSite(ctx context.Context, s *Site) error
 	SaveSite(ctx context.Context, s *Site) error
 	Location(ctx context.Context, id string) (*Location, error)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -135,8 +136,6 @@ func TestSites(t *testing.T) {
 			{"duplicate code", "POST", "/api/v1/sites", site(func(m map[string]any) { m["code"] = "NORTH" }), 409, "duplicate_key"},
 			{"no code", "POST", "/api/v1/sites", site(func(m map[string]any) { delete(m, "code") }), 400, "missing_field"},
 			{"no name", "POST", "/api/v1/sites", site(func(m map[string]any) { m["name"] = " " }), 400, "missing_field"},
-			{"no currency", "POST", "/api/v1/sites", site(func(m map[string]any) { delete(m, "currency") }), 400, "missing_field"},
-			{"no time zone", "POST", "/api/v1/sites", site(func(m map[string]any) { delete(m, "time_zone") }), 400, "missing_field"},
 			{"bad currency", "POST", "/api/v1/sites", site(func(m map[string]any) { m["currency"] = "EURO" }), 400, "invalid_currency"},
 			{"bad time zone", "POST", "/api/v1/sites", site(func(m map[string]any) { m["time_zone"] = "Mars/Olympus" }), 400, "invalid_time_zone"},
 			{"local time zone", "POST", "/api/v1/sites", site(func(m map[string]any) { m["time_zone"] = "Local" }), 400, "invalid_time_zone"},
@@ -145,11 +144,43 @@ func TestSites(t *testing.T) {
 			{"malformed JSON", "POST", "/api/v1/sites", "{", 400, "bad_json"},
 			{"code change", "PATCH", "/api/v1/sites/" + id, map[string]any{"code": "NORD"}, 400, "immutable_field"},
 			{"patch bad zone", "PATCH", "/api/v1/sites/" + id, map[string]any{"time_zone": "Nowhere"}, 400, "invalid_time_zone"},
+			{"patch blank currency", "PATCH", "/api/v1/sites/" + id, map[string]any{"currency": " "}, 400, "missing_field"},
 			{"get unknown", "GET", "/api/v1/sites/site_nope", nil, 404, "not_found"},
 			{"patch unknown", "PATCH", "/api/v1/sites/site_nope", map[string]any{"name": "x"}, 404, "not_found"},
 		})
 		if got := a.must(http.StatusOK, "GET", "/api/v1/sites/"+id, nil); got.str("time_zone") != "UTC" || got.str("code") != "NORTH" {
 			t.Fatalf("site after refused patches = %s; want it unchanged", got.Raw)
+		}
+	})
+}
+
+// A site created without currency or time zone takes the first site's
+// currency (the embedded ERP keeps one ledger), USD for the first site, and
+// UTC; a bad value is still refused, naming the field.
+func TestSiteDefaults(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		r := a.must(http.StatusCreated, "POST", "/api/v1/sites", map[string]any{"code": "FIRST", "name": "First plant"})
+		if r.str("currency") != "USD" || r.str("time_zone") != "UTC" {
+			t.Fatalf("first site without currency and time zone = %s; want USD and UTC", r.Raw)
+		}
+		a.must(http.StatusOK, "PATCH", "/api/v1/sites/"+r.str("id"), map[string]any{"currency": "EUR"})
+		r = a.must(http.StatusCreated, "POST", "/api/v1/sites", map[string]any{"code": "SECOND", "name": "Second plant", "currency": "", "time_zone": ""})
+		if r.str("currency") != "EUR" || r.str("time_zone") != "UTC" {
+			t.Fatalf("second site without currency and time zone = %s; want the first site's EUR and UTC", r.Raw)
+		}
+		r = a.must(http.StatusCreated, "POST", "/api/v1/sites", map[string]any{"code": "THIRD", "name": "Third plant", "currency": "chf", "time_zone": "Europe/Zurich"})
+		if r.str("currency") != "CHF" || r.str("time_zone") != "Europe/Zurich" {
+			t.Fatalf("site with currency chf and zone Europe/Zurich = %s; want them kept (CHF)", r.Raw)
+		}
+		for _, c := range []struct {
+			field, value, code string
+		}{{"currency", "EURO", "invalid_currency"}, {"time_zone", "Mars/Olympus", "invalid_time_zone"}} {
+			r := a.do("POST", "/api/v1/sites", a.admin, map[string]any{"code": "BAD", "name": "Bad", c.field: c.value})
+			wantError(t, r, http.StatusBadRequest, c.code)
+			e, _ := r.Body["error"].(map[string]any)
+			if msg, _ := e["message"].(string); !strings.Contains(msg, c.field) || !strings.Contains(msg, "leave "+c.field+" out") {
+				t.Errorf("POST a site with %s %q: message %q; want it to name %s and say it may be left out", c.field, c.value, msg, c.field)
+			}
 		}
 	})
 }
