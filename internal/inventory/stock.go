@@ -42,7 +42,11 @@ func (s Settings) Validate() error {
 }
 
 // SetSettings sets the reorder settings of an item in a storeroom. Only
-// stock items are kept in storerooms.
+// stock items are kept in storerooms. The ERP sees them with the stock's
+// level, and replenishes when on hand is below the reorder point; a stock
+// never counted (no movement yet) has no level to send: its on hand of 0
+// is no count, and the settings go to the ERP with the first movement,
+// which replenishes then if it leaves the stock below the reorder point.
 func SetSettings(ctx context.Context, tx Tx, storeroomID, itemID string, set Settings) (*Stock, error) {
 	sr, err := GetStoreroom(ctx, tx, storeroomID)
 	if err != nil {
@@ -74,6 +78,15 @@ func SetSettings(ctx context.Context, tx Tx, storeroomID, itemID string, set Set
 	if before.ReorderPoint.Equal(s.ReorderPoint.Decimal) && before.ReorderQuantity.Equal(s.ReorderQuantity.Decimal) &&
 		before.MaxQuantity.Equal(s.MaxQuantity.Decimal) {
 		return s, nil // nothing the ERP must see changed
+	}
+	if s.OnHand.IsZero() {
+		moved, err := tx.StockMoved(ctx, storeroomID, itemID)
+		if err != nil {
+			return nil, err
+		}
+		if !moved {
+			return s, nil // settings saved before the opening count
+		}
 	}
 	return s, TellERP(ctx, tx, it, sr, s, nil, Charge{})
 }

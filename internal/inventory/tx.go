@@ -20,6 +20,9 @@ type Tx interface {
 	StockForUpdate(ctx context.Context, storeroomID, itemID string) (*Stock, error)
 	SaveStock(ctx context.Context, s *Stock) error
 	AddMovement(ctx context.Context, m *Movement) error
+	// StockMoved reports whether any movement (a count, issue, return or
+	// receipt) has changed the stock of an item in a storeroom.
+	StockMoved(ctx context.Context, storeroomID, itemID string) (bool, error)
 	Audit(ctx context.Context, entityType, entityID, action string, before, after any) error
 	OutboxTx
 }

@@ -180,6 +180,18 @@ func (tx *Tx) AddMovement(ctx context.Context, m *inventory.Movement) error {
 	return err
 }
 
+// StockMoved reports whether any movement has changed the stock of an item
+// in a storeroom.
+func (tx *Tx) StockMoved(ctx context.Context, storeroomID, itemID string) (bool, error) {
+	var one int
+	err := tx.queryRow(ctx, `SELECT 1 FROM stock_movements WHERE storeroom_id = ? AND item_id = ? LIMIT 1`,
+		storeroomID, itemID).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
 // Items lists items by id. The query matches part of the part number or
 // the description in any case.
 func (tx *Tx) Items(ctx context.Context, f inventory.ItemFilter) (millwright.Page[inventory.Item], error) {
