@@ -183,6 +183,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	// Mappings saved before the CMMS fed the ERP's item master go to it once.
+	if n, err := outbox.SendExistingItemMasters(ctx, db); err != nil {
+		return fmt.Errorf("send the existing item mappings to the ERP's item master: %w", err)
+	} else if n > 0 {
+		log.Info("sent the existing item mappings to the ERP's item master", "mappings", n)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return usagef("cannot listen on %s: %v", *addr, err)

@@ -234,8 +234,8 @@ func TestFlow2InventoryThresholdReorder(t *testing.T) {
 		}
 		moves := a.must(200, "GET", "/api/v1/stock/movements?item_id="+flt.ID, nil).items()
 		last := moves[len(moves)-1]
-		if last["kind"] != "adjustment" || str(last["quantity"]) != "24" || !strings.Contains(str(last["reason"]), "ERP stock level after receipt") {
-			t.Fatalf("last movement = %v; want the ERP's receipt of 24 as an adjustment with its reason", last)
+		if last["kind"] != "receipt" || str(last["quantity"]) != "24" || last["value"] != "192.00" || !strings.Contains(str(last["reason"]), "goods receipt GR-") {
+			t.Fatalf("last movement = %v; want the ERP's receipt of 24 at the PO price, 192.00, as a receipt", last)
 		}
 		checkBooks(t, a, "receipt", []string{wo}, flt)
 		// The order is received: the next drop below the point reorders.
@@ -250,9 +250,10 @@ func TestFlow2InventoryThresholdReorder(t *testing.T) {
 	})
 }
 
-// With the CMMS master of stock (the default), a receipt in the ERP does
-// not change the storeroom: the difference is kept as a reconciliation
-// report saying what to do.
+// With the CMMS master of stock (the default), a receipt in the ERP still
+// raises the storeroom (a receipt is a movement); a level that differs for
+// another reason — a count in the ERP — is kept as a reconciliation report
+// whose advice, followed, leaves both sides equal.
 func TestStockMasterCMMSKeepsTheCount(t *testing.T) {
 	runAPI(t, func(t *testing.T, a *api) {
 		w := newARMWorld(t, a, true)
@@ -272,6 +273,20 @@ func TestStockMasterCMMSKeepsTheCount(t *testing.T) {
 		po := a.must(200, "GET", "/api/v1/erp/purchase-orders?requisition_id="+req.str("id"), nil).items()[0]
 		a.must(201, "POST", "/api/v1/erp/purchase-orders/"+str(po["id"])+"/receipts", map[string]any{
 			"lines": []map[string]any{{"line_id": field(po, "lines", 0, "id"), "quantity": 5}}})
+		eventually(t, "the receipt in the storeroom", func() string {
+			if s := mustStock(t, a, w.Store, flt.ID); s.OnHand.String() != "18" {
+				return "on hand " + s.OnHand.String() + "; want 18 (13 + 5 received)"
+			}
+			return ""
+		})
+		wantReconciled(t, a, w.integ, "after the receipt")
+
+		// A count in the ERP finds 2 fewer: the CMMS, master, keeps its 18.
+		if r := a.do("POST", "/api/v1/erp/messages", w.integ, map[string]any{"idempotency_key": "erp-count-1", "kind": "stock_movement",
+			"site_id": w.Site, "site_code": "NORTH", "actor": "erp-clerk", "at": time.Now().UTC().Format(time.RFC3339),
+			"payload": map[string]any{"movement": "adjustment", "erp_item_code": flt.Code, "warehouse": "MAIN", "quantity": -2, "value": "0"}}); r.Status/100 != 2 {
+			t.Fatalf("ERP count = %d %s", r.Status, r.Raw)
+		}
 		var diff map[string]any
 		eventually(t, "the difference reported", func() string {
 			for _, r := range a.must(200, "GET", "/api/v1/integration/reconciliation", nil).items() {
@@ -282,13 +297,56 @@ func TestStockMasterCMMSKeepsTheCount(t *testing.T) {
 			}
 			return "no report from the ERP's level yet"
 		})
-		if diff["cmms"] != "13" || diff["erp"] != "18" || diff["difference"] != "-5" || !strings.Contains(str(diff["note"]), "stock_master") {
-			t.Fatalf("difference = %v; want CMMS 13, ERP 18, -5, saying how to resolve it", diff)
+		if diff["cmms"] != "18" || diff["erp"] != "16" || diff["difference"] != "2" || !strings.Contains(str(diff["note"]), "/api/v1/integration/reconciliation/stock") {
+			t.Fatalf("difference = %v; want CMMS 18, ERP 16, 2, saying how to resolve it", diff)
 		}
-		if s := mustStock(t, a, w.Store, flt.ID); s.OnHand.String() != "13" {
-			t.Fatalf("on hand = %s; want 13: the CMMS is master of stock", s.OnHand)
+		if s := mustStock(t, a, w.Store, flt.ID); s.OnHand.String() != "18" {
+			t.Fatalf("on hand = %s; want 18: the CMMS is master of stock", s.OnHand)
 		}
+		// The advice an adjustment in the CMMS would not follow: it moves both sides.
+		body := map[string]any{"storeroom_id": w.Store, "item_id": flt.ID, "keep": "cmms"}
+		wantError(t, a.do("POST", "/api/v1/integration/reconciliation/stock", w.integ, map[string]any{"storeroom_id": w.Store, "item_id": flt.ID, "keep": "both"}), 400, "invalid_keep")
+		if r := a.do("POST", "/api/v1/integration/reconciliation/stock", w.integ, body); r.Status != 200 || r.str("difference") != "2" {
+			t.Fatalf("keep cmms = %d %s", r.Status, r.Raw)
+		}
+		drained(t, a)
+		wantReconciled(t, a, w.integ, "keeping the CMMS's count")
+		if q := erpStock(t, a, flt.Code)["quantity"]; str(q) != "18" {
+			t.Fatalf("ERP stock after keeping the CMMS's count = %v; want 18", q)
+		}
+		wantError(t, a.do("POST", "/api/v1/integration/reconciliation/stock", w.integ, body), 409, "no_difference")
+
+		// Another ERP count, and this time the ERP's figure stands.
+		if r := a.do("POST", "/api/v1/erp/messages", w.integ, map[string]any{"idempotency_key": "erp-count-2", "kind": "stock_movement",
+			"site_id": w.Site, "site_code": "NORTH", "actor": "erp-clerk", "at": time.Now().UTC().Format(time.RFC3339),
+			"payload": map[string]any{"movement": "adjustment", "erp_item_code": flt.Code, "warehouse": "MAIN", "quantity": -3, "value": "0"}}); r.Status/100 != 2 {
+			t.Fatalf("ERP count = %d %s", r.Status, r.Raw)
+		}
+		eventually(t, "the ERP's 15", func() string {
+			if q := str(erpStock(t, a, flt.Code)["quantity"]); q != "15" {
+				return "ERP holds " + q
+			}
+			return ""
+		})
+		body["keep"] = "erp"
+		if r := a.do("POST", "/api/v1/integration/reconciliation/stock", w.integ, body); r.Status != 200 {
+			t.Fatalf("keep erp = %d %s", r.Status, r.Raw)
+		}
+		drained(t, a)
+		if s := mustStock(t, a, w.Store, flt.ID); s.OnHand.String() != "15" {
+			t.Fatalf("on hand after keeping the ERP's level = %s; want 15", s.OnHand)
+		}
+		wantReconciled(t, a, w.integ, "keeping the ERP's level")
 	})
+}
+
+// wantReconciled runs a reconciliation and fails on any difference.
+func wantReconciled(t *testing.T, a *api, token, when string) {
+	t.Helper()
+	r := a.do("POST", "/api/v1/integration/reconciliation", token, nil)
+	if r.Status != 200 || r.Body["balanced"] != true {
+		t.Fatalf("reconciliation %s = %d %s; want no difference", when, r.Status, r.Raw)
+	}
 }
 
 // A part with no ERP mapping: its stock messages are kept failed, saying

@@ -49,9 +49,9 @@ func newARMWorld(t *testing.T, a *api, mapAll bool) *armWorld {
 	w := &armWorld{plant: mustPlant(t, a)}
 	if err := a.db.InTx(ctx, func(tx *store.Tx) error {
 		gsk := &inventory.Item{PartNumber: "GSK-50", Description: "Gasket", Unit: "EA", StockType: inventory.DirectItem,
-			UnitCost: millwright.MustMoney("8.00"), Vendor: "Klinger"}
+			UnitCost: millwright.MustMoney("8.00"), Vendor: "SKF"}
 		imp := &inventory.Item{PartNumber: "IMP-7", Description: "Impeller", Unit: "EA", StockType: inventory.DirectItem,
-			UnitCost: millwright.MustMoney("900.00"), Vendor: "KSB"}
+			UnitCost: millwright.MustMoney("900.00"), Vendor: "SKF"}
 		for _, it := range []*inventory.Item{gsk, imp} {
 			if err := tx.CreateItem(ctx, it); err != nil {
 				return err
@@ -73,15 +73,7 @@ func newARMWorld(t *testing.T, a *api, mapAll bool) *armWorld {
 	w.finance = a.token("fiona", millwright.Finance, "")
 	w.integ = a.token("link", millwright.Integration, "")
 	w.buyer = a.token("bob", millwright.Buyer, "")
-	for _, it := range []map[string]any{
-		{"erp_item_code": "ERP-BRG", "description": "Special bearing", "unit": "EA", "stock_type": "direct", "vendor": "SKF", "price": "250.00"},
-		{"erp_item_code": "ERP-GSK", "description": "Gasket", "unit": "EA", "stock_type": "direct", "vendor": "SKF", "price": "8.00"},
-		{"erp_item_code": "ERP-IMP", "description": "Impeller", "unit": "EA", "stock_type": "direct", "vendor": "SKF", "price": "900.00"},
-	} {
-		if r := a.do("POST", "/api/v1/erp/items", w.buyer, it); r.Status != http.StatusCreated {
-			t.Fatalf("create ERP item %v = %d %s", it["erp_item_code"], r.Status, r.Raw)
-		}
-	}
+	// The CMMS is the item master: mapping an item puts it in the ERP.
 	w.mustMap(t, a, w.Bearing, "ERP-BRG", "")
 	w.mustMap(t, a, w.gasket, "ERP-GSK", w.Site) // a site's own mapping
 	if mapAll {
@@ -367,6 +359,11 @@ func TestAutoRequestMaterialMappingGap(t *testing.T) {
 func TestOutboxFailedMessageReplay(t *testing.T) {
 	runAPI(t, func(t *testing.T, a *api) {
 		w := newARMWorld(t, a, false)
+		// With the ERP master of items, a mapping may name an item the
+		// buyer has not created yet.
+		if r := a.do("PUT", "/api/v1/integration/settings", w.integ, map[string]any{"item_master": "erp"}); r.Status != 200 {
+			t.Fatalf("item_master erp = %d %s", r.Status, r.Raw)
+		}
 		w.mustMap(t, a, w.impeller, "ERP-IMP-NEW", "")
 		startDispatcher(t, a)
 		wo := mustWorkOrder(t, a, w.plant, map[string]any{"type": "preventive", "title": "Overhaul P-101"}).str("id")
@@ -396,8 +393,8 @@ func TestOutboxFailedMessageReplay(t *testing.T) {
 		}
 		wantError(t, a.do("GET", "/api/v1/integration/messages/"+str(msg["id"]), south, nil), 403, "site_forbidden")
 		wantError(t, a.do("POST", "/api/v1/integration/messages/"+str(msg["id"])+"/replay", south, nil), 403, "site_forbidden")
-		if got := a.do("GET", "/api/v1/integration/messages?status=delivered", w.integ, nil).items(); len(got) != 0 {
-			t.Fatalf("delivered messages = %d; want 0 before the replay", len(got))
+		if got := a.do("GET", "/api/v1/integration/messages?status=delivered&work_order_id="+wo, w.integ, nil).items(); len(got) != 0 {
+			t.Fatalf("delivered messages of the work order = %d; want 0 before the replay", len(got))
 		}
 		wantError(t, a.do("GET", "/api/v1/integration/messages?status=lost", w.integ, nil), 400, "invalid_status")
 		if r := a.do("POST", "/api/v1/erp/items", w.buyer, map[string]any{"erp_item_code": "ERP-IMP-NEW", "description": "Impeller",

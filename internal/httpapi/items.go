@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/inventory"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
@@ -42,7 +43,7 @@ func (h *Handler) updateItem(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
-		return inventory.UpdateItem(ctx, tx, r.PathValue("id"), p)
+		return outbox.UpdateItem(ctx, tx, r.PathValue("id"), p)
 	})
 }
 

@@ -244,6 +244,10 @@ func TestAccountMappingGap(t *testing.T) {
 func TestUnitMismatchReplay(t *testing.T) {
 	runAPI(t, func(t *testing.T, a *api) {
 		w := newARMWorld(t, a, true)
+		// The ERP keeps the item master: a mapping does not change its items.
+		if r := a.do("PUT", "/api/v1/integration/settings", w.integ, map[string]any{"item_master": "erp"}); r.Status != 200 {
+			t.Fatalf("item_master erp = %d %s", r.Status, r.Raw)
+		}
 		r := a.do("POST", "/api/v1/integration/mappings/items", w.integ,
 			map[string]any{"item_id": w.impeller, "erp_item_code": "ERP-IMP", "erp_unit": "SET", "factor": 2})
 		if r.Status != 200 {

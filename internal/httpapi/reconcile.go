@@ -34,6 +34,19 @@ func (h *Handler) runReconciliation(w http.ResponseWriter, r *http.Request) erro
 	return nil
 }
 
+func (h *Handler) resolveStock(w http.ResponseWriter, r *http.Request) error {
+	var in reconcile.StockResolution
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	res, err := reconcile.ResolveStock(r.Context(), h.db, h.connector(), in)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, res)
+	return nil
+}
+
 func (h *Handler) listReconciliations(w http.ResponseWriter, r *http.Request) error {
 	cursor, limit, err := listParams(r)
 	if err != nil {

@@ -148,6 +148,7 @@ func (h *Handler) routes() []route {
 		{"PUT /api/v1/integration/rollout", auth.ManageIntegration, h.saveRollout},
 		{"POST /api/v1/integration/reconciliation", auth.ManageIntegration, h.runReconciliation},
 		{"GET /api/v1/integration/reconciliation", auth.ManageIntegration, h.listReconciliations},
+		{"POST /api/v1/integration/reconciliation/stock", auth.ManageIntegration, h.resolveStock},
 		{"POST /api/v1/integration/webhooks/{connector}", auth.Signed, h.receiveWebhook},
 	}
 }

@@ -279,6 +279,7 @@ type GoodsReceived struct {
 	Number          string         `json:"number"`
 	PurchaseOrderID string         `json:"purchase_order_id"`
 	PurchaseOrder   string         `json:"purchase_order_number"`
+	SiteID          string         `json:"site_id,omitempty"` // the CMMS site of the purchase order: its warehouses are that site's storerooms
 	Lines           []ReceivedLine `json:"lines"`
 }
 

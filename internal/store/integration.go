@@ -184,7 +184,9 @@ func (tx *Tx) OutboxMessages(ctx context.Context, f integration.MessageFilter) (
 // ClaimMessages takes up to limit pending messages that are due, oldest
 // first, the first undelivered one of each work order and of each order
 // key only, so the messages of a work order, or of a stock row, go out in
-// order. Each is leased until lease from now:
+// order; and nothing else while an item_master message is pending, so the
+// ERP knows an item before a requisition or a stock message names it, a
+// replayed one too. Each is leased until lease from now:
 // its next attempt moves there and its attempts count up, so another
 // dispatcher leaves it alone and a crash mid-send only delays it. On
 // PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED.
@@ -199,8 +201,11 @@ func (tx *Tx) ClaimMessages(ctx context.Context, limit int, lease time.Duration)
 				WHERE e.work_order_id = m.work_order_id AND e.status = ? AND e.id < m.id))
 			AND (m.order_key = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
 				WHERE e.order_key = m.order_key AND e.status = ? AND e.id < m.id))
+			AND (m.kind = ? OR NOT EXISTS (SELECT 1 FROM integration_messages e
+				WHERE e.kind = ? AND e.status = ?))
 		ORDER BY m.id LIMIT ?`+lock,
-		integration.StatusPending, tx.now, integration.StatusPending, integration.StatusPending, limit)
+		integration.StatusPending, tx.now, integration.StatusPending, integration.StatusPending,
+		integration.KindItemMaster, integration.KindItemMaster, integration.StatusPending, limit)
 	ms, err := tx.scanMessages(ctx, rows, err)
 	if err != nil {
 		return nil, err

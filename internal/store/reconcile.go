@@ -224,8 +224,12 @@ func (tx *Tx) IntegrationLive(ctx context.Context, siteID, classID string) (live
 
 // scopeStatus is the status a new message about a site (and work order)
 // starts in: pending where integration is live, skipped, with the reason,
-// where the phased rollout has not reached it yet.
+// where the phased rollout has not reached it yet. A message of no site
+// (an item master shared by every site) is never held back.
 func (tx *Tx) scopeStatus(ctx context.Context, siteID, workOrderID string) (status, why string, err error) {
+	if siteID == "" { // the company's master data, shared by every site
+		return integration.StatusPending, "", nil
+	}
 	class, err := tx.workOrderClass(ctx, workOrderID)
 	if err != nil {
 		return "", "", err

@@ -344,7 +344,7 @@ func move(ctx context.Context, tx Tx, w *WorkOrder, to Status, verb string) erro
 	}
 	switch to {
 	case Approved, Released: // requestMaterial asks only once the type's trigger point is passed
-		if err := requestMaterial(ctx, tx, w); err != nil {
+		if err := requestMaterial(ctx, tx, w, tx.Actor().Username); err != nil {
 			return err
 		}
 	case Completed:

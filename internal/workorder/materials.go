@@ -161,7 +161,7 @@ func requestLate(ctx context.Context, tx Tx, w *WorkOrder, m *Material) error {
 	if !w.Open() || !m.AutoRequestMaterial {
 		return nil
 	}
-	if err := requestMaterial(ctx, tx, w); err != nil {
+	if err := requestMaterial(ctx, tx, w, tx.Actor().Username); err != nil {
 		return err
 	}
 	mats, err := tx.Materials(ctx, w.ID)

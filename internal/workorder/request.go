@@ -50,7 +50,9 @@ const NeededByDays = 7
 // line with no mapping is blocked with the reason and the fix; the work
 // order goes on. A line is requested once: only lines in status none are
 // taken, so releasing again, retries and edits ask for nothing twice.
-func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
+// requester is the user whose action makes the request: the requisition's
+// requested_by, against whom segregation of duties is judged.
+func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder, requester string) error {
 	if ok, err := triggerPassed(ctx, tx, w); err != nil || !ok {
 		return err
 	}
@@ -122,7 +124,7 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder) error {
 		return nil
 	}
 	key := "requisition:" + w.ID + ":" + requested[0].ID
-	msg, err := integration.NewMessage(key, w.SiteID, site.Code, tx.Actor().Username, tx.Now(), req)
+	msg, err := integration.NewMessage(key, w.SiteID, site.Code, requester, tx.Now(), req)
 	if err != nil {
 		return err
 	}
@@ -213,12 +215,47 @@ func retryBlocked(ctx context.Context, tx Tx, itemID, cause string) ([]string, e
 				}
 			}
 		}
-		if err := requestMaterial(ctx, tx, w); err != nil {
+		// The request is the releaser's (or approver's), not that of
+		// whoever closed the gap: automation is no way around segregation
+		// of duties.
+		by, err := requester(ctx, tx, w)
+		if err != nil {
+			return nil, err
+		}
+		if err := requestMaterial(ctx, tx, w, by); err != nil {
 			return nil, err
 		}
 		done = append(done, w.ID)
 	}
 	return done, nil
+}
+
+// requester is the user whose transition took w past its type's trigger
+// point — the last release, or for the approval trigger the last approval
+// — or, where no such transition is recorded, the current user.
+func requester(ctx context.Context, tx Tx, w *WorkOrder) (string, error) {
+	trigger, err := tx.AutoRequestTrigger(ctx, w.Type)
+	if err != nil {
+		return "", err
+	}
+	want := Released
+	if trigger == TriggerApproval {
+		want = Approved
+	}
+	ts, err := tx.Transitions(ctx, w.ID)
+	if err != nil {
+		return "", err
+	}
+	by := ""
+	for _, t := range ts {
+		if t.To == want || (by == "" && t.To == Released) {
+			by = t.Actor
+		}
+	}
+	if by == "" {
+		by = tx.Actor().Username
+	}
+	return by, nil
 }
 
 // unitPriceInERP is a CMMS unit cost as the price of one ERP unit.

@@ -113,7 +113,7 @@ func Receive(ctx context.Context, tx Tx, poID string, in []ReceiptLineIn) (*Rece
 	before := clonePO(po)
 	rc := &Receipt{PurchaseOrderID: po.ID, Actor: tx.Actor().Username, At: tx.Now()}
 	entry := &ledger.Entry{SiteID: po.SiteID, Source: "receipt"}
-	ev := integration.GoodsReceived{PurchaseOrderID: po.ID, PurchaseOrder: po.Number}
+	ev := integration.GoodsReceived{PurchaseOrderID: po.ID, PurchaseOrder: po.Number, SiteID: po.SiteID}
 	var stocks []*Stock
 	charged := map[string]integration.CostPosted{}
 	var chargedOrder []string

@@ -11,8 +11,22 @@ import (
 )
 
 // SaveItem creates or changes an item of the material master, by code,
-// and emits item_changed.
+// and emits item_changed. A change that names no vendor or lead time keeps
+// the item's own: the CMMS, feeding the item master, may not keep them.
 func SaveItem(ctx context.Context, tx Tx, in Item) (*Item, error) {
+	old, err := tx.ERPItemByCode(ctx, in.Code)
+	switch {
+	case millwright.ErrorKind(err) == millwright.Rule:
+		old = nil
+	case err != nil:
+		return nil, err
+	}
+	if old != nil && in.Vendor == "" {
+		in.Vendor = old.Vendor
+	}
+	if old != nil && in.LeadTimeDays == 0 {
+		in.LeadTimeDays = old.LeadTimeDays
+	}
 	if in.LeadTimeDays == 0 {
 		set, err := tx.ERPSettings(ctx)
 		if err != nil {
@@ -21,13 +35,6 @@ func SaveItem(ctx context.Context, tx Tx, in Item) (*Item, error) {
 		in.LeadTimeDays = set.DefaultLeadTimeDays
 	}
 	if err := in.Check(); err != nil {
-		return nil, err
-	}
-	old, err := tx.ERPItemByCode(ctx, in.Code)
-	switch {
-	case millwright.ErrorKind(err) == millwright.Rule:
-		old = nil
-	case err != nil:
 		return nil, err
 	}
 	it := in

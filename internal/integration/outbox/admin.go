@@ -14,8 +14,9 @@ import (
 )
 
 // SaveMapping creates or replaces an item's ERP cross-reference, at one
-// site or (SiteID empty) everywhere, and requests the lines that waited for
-// it, in the same transaction.
+// site or (SiteID empty) everywhere, sends the item to the ERP's item
+// master (while the CMMS is its master), and requests the lines that
+// waited for it, in the same transaction.
 func SaveMapping(ctx context.Context, tx *store.Tx, m integration.ItemMapping) (*integration.ItemMapping, error) {
 	m.ERPItemCode, m.ERPUnit = strings.TrimSpace(m.ERPItemCode), strings.TrimSpace(m.ERPUnit)
 	switch {
@@ -51,6 +52,9 @@ func SaveMapping(ctx context.Context, tx *store.Tx, m integration.ItemMapping) (
 		return nil, err
 	}
 	if err := tx.Audit(ctx, "item_mapping", m.ItemID+"@"+m.SiteID, "save", nil, m); err != nil {
+		return nil, err
+	}
+	if err := sendItemMaster(ctx, tx, it, m); err != nil {
 		return nil, err
 	}
 	if _, err := workorder.RetryBlocked(ctx, tx, m.ItemID); err != nil {

@@ -176,6 +176,15 @@ func applyEvent(ctx context.Context, tx *store.Tx, ev integration.Event) error {
 				return err
 			}
 		}
+		// Stock lines last: a direct line not known yet makes the event
+		// wait before anything of it is booked.
+		for _, rl := range p.Lines {
+			if !rl.Direct {
+				if err := receiveStock(ctx, tx, ev, p, rl); err != nil {
+					return err
+				}
+			}
+		}
 	case integration.EventStockLevelChanged:
 		var p integration.StockLevelChanged
 		if err := decode(ev, &p); err != nil {

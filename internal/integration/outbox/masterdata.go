@@ -157,6 +157,11 @@ func replayGaps(ctx context.Context, tx *store.Tx, siteID string) error {
 // category. The ERP refused it, so it never applied its key, and the key
 // may carry the new content. A gap still open is a Rule error.
 func remap(ctx context.Context, tx *store.Tx, om *integration.OutboxMessage) error {
+	switch integration.MessageKind(om.Kind) {
+	case integration.KindRequisitionRequest, integration.KindLaborCost, integration.KindStockMovement:
+	default:
+		return nil // sent as it was made
+	}
 	msg := om.Message
 	site, err := tx.Site(ctx, msg.SiteID)
 	if err != nil {

@@ -105,10 +105,58 @@ func syncStock(ctx context.Context, tx *store.Tx, ev integration.Event, p integr
 		Kind: reconcile.StockQuantity, Record: fmt.Sprintf("%s at %s", it.PartNumber, sr.Code), RecordID: st.Key(), SiteID: sr.SiteID,
 		CMMS: ours.String(), ERP: p.Quantity.String(), Difference: ours.Sub(p.Quantity).String(), Pending: mp.ToERP(inFlight).String(),
 		Messages: refs(pending),
-		Note: fmt.Sprintf("the ERP's level after %s (event %d) differs from the storeroom's and the CMMS is master of stock, so it was not applied; "+
-			"count the stock and adjust it in the CMMS (POST /api/v1/stock/adjustments), or make the ERP master with PUT /api/v1/integration/settings {\"stock_master\":\"erp\"}",
-			p.Cause, ev.Seq),
+		Note: fmt.Sprintf("the ERP's level after %s (event %d) differs from the storeroom's and the CMMS is master of stock (stock_master cmms), so it was not applied; %s",
+			p.Cause, ev.Seq, reconcile.StockFix(st.Key())),
 	})
+	return err
+}
+
+// receiveStock books a stock line of a goods receipt the ERP made into
+// the storeroom whose code is the line's warehouse, at the site of the
+// purchase order: the storeroom's on hand rises by the quantity received,
+// valued at the purchase order's price, whichever side is master of stock
+// (stock_master decides how a level that differs is resolved, not whether
+// a receipt counts). The ERP's level that follows then agrees. Where the
+// ERP is master and a newer level of the row was already applied, that
+// level counted the receipt. A line no storeroom or item mapping takes is
+// left out, audited: reconciliation shows the difference.
+func receiveStock(ctx context.Context, tx *store.Tx, ev integration.Event, p integration.GoodsReceived, rl integration.ReceivedLine) error {
+	skip := func(cause error) error {
+		return tx.Audit(ctx, "integration_event", strconv.FormatInt(ev.Seq, 10), "receipt_not_booked", nil, map[string]string{
+			"erp_item_code": rl.ERPItemCode, "warehouse": rl.Warehouse, "receipt": p.Number, "reason": message(cause)})
+	}
+	sr, err := tx.StoreroomByCode(ctx, p.SiteID, rl.Warehouse)
+	if err != nil {
+		if millwright.ErrorKind(err) == millwright.NotFound {
+			return skip(err)
+		}
+		return err
+	}
+	mp, err := tx.ItemByERPCode(ctx, rl.ERPItemCode, sr.SiteID)
+	if err != nil {
+		if millwright.ErrorKind(err) == millwright.NotFound {
+			return skip(err)
+		}
+		return err
+	}
+	master, err := tx.StockMaster(ctx)
+	if err != nil {
+		return err
+	}
+	if master == store.StockMasterERP {
+		v, err := tx.IntegrationState(ctx, "stock_seq:"+sr.ID+"/"+mp.ItemID)
+		if err != nil {
+			return err
+		}
+		if last, _ := strconv.ParseInt(v, 10, 64); last >= ev.Seq {
+			return nil
+		}
+	}
+	reason := fmt.Sprintf("goods receipt %s for %s in the ERP: %s %s of %s", p.Number, p.PurchaseOrder, rl.Quantity, mp.ERPUnit, rl.ERPItemCode)
+	_, err = inventory.ReceiveFromERP(ctx, tx, sr.ID, mp.ItemID, mp.FromERP(rl.Quantity), rl.Value, reason)
+	if code := millwright.ErrorCode(err); code == "direct_item" || code == "invalid_quantity" {
+		return skip(err)
+	}
 	return err
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -172,7 +173,9 @@ func compareStock(ctx context.Context, tx *store.Tx, r *Report, erpStock []integ
 		d := Difference{Kind: StockQuantity, Record: fmt.Sprintf("ERP item %s at %s", k.code, k.warehouse),
 			RecordID: k.code + "@" + k.warehouse, SiteID: k.site, Messages: []MessageRef{}}
 		stockDifference(&d, k, decimal.Zero, theirs[k].Quantity.Decimal, pending)
-		d.Note = "the ERP holds stock the CMMS has no storeroom row (or no item mapping) for; " + d.Note
+		if !d.Explained {
+			d.Note = "the ERP holds stock the CMMS has no storeroom row (or no item mapping) for; map the item (POST /api/v1/integration/mappings/items) and give the storeroom the warehouse's code, or correct the stock in the ERP"
+		}
 		r.Differences = append(r.Differences, d)
 	}
 	return nil
@@ -254,16 +257,34 @@ func ref(m integration.OutboxMessage) MessageRef {
 	return MessageRef{ID: m.ID, Kind: m.Kind, Status: m.Status, LastError: m.LastError}
 }
 
-// note says in words what a difference means and what to do about it.
+// note says in words what a difference means and what to do about it —
+// a fix that leaves both sides equal: an adjustment in the CMMS would
+// reach the ERP too and leave a stock difference as it was.
 func note(d Difference, what string) string {
 	switch {
 	case d.Explained:
-		return fmt.Sprintf("explained by %d message(s) not yet delivered; it closes when they are (replay failed or dead ones from GET /api/v1/integration/messages)", len(d.Messages))
+		return fmt.Sprintf("explained by %d message(s) not yet delivered; it closes when they are (fix what stops a failed one, or replay it: POST /api/v1/integration/messages/{id}/replay)", len(d.Messages))
 	case len(d.Messages) > 0:
-		return fmt.Sprintf("%d undelivered message(s) concern it but do not close it: the rest of the %s difference has no message behind it; check the audit trail and correct with an adjustment", len(d.Messages), what)
+		return fmt.Sprintf("%d undelivered message(s) concern it but do not close it; let them go or replay them, reconcile again, then resolve what is left as this note will say", len(d.Messages))
+	case what == "stock":
+		return StockFix(d.RecordID)
 	default:
-		return fmt.Sprintf("no undelivered message explains this %s difference; check the audit trail of both sides and correct with an adjustment or a reversal", what)
+		return "no undelivered message explains this cost difference: a ledger entry carries the work order on one side only; " +
+			"list the work order's entries (GET /api/v1/erp/ledger/entries?work_order_id=" + d.RecordID + ") and reverse the one the CMMS did not make (POST /api/v1/erp/ledger/entries/{id}/reverse); " +
+			"labor or parts booked in the CMMS post to both sides and do not close it"
 	}
+}
+
+// StockFix is the advice on a stock difference no message explains.
+func StockFix(recordID string) string {
+	storeroom, item, ok := strings.Cut(recordID, "/")
+	if !ok {
+		return "no undelivered message explains this stock difference and the CMMS has no storeroom row for it: map the item and give the storeroom the warehouse's code, or correct the stock in the ERP"
+	}
+	body := fmt.Sprintf(`{"storeroom_id":%q,"item_id":%q,"keep":"cmms"}`, storeroom, item)
+	return "no undelivered message explains this stock difference; count the stock, then resolve it with POST /api/v1/integration/reconciliation/stock " + body +
+		` (the count in the CMMS stands and the ERP is adjusted) or "keep":"erp" (the storeroom takes the ERP's level); ` +
+		"an adjustment in the CMMS reaches the ERP too and does not close it"
 }
 
 // costEffect is what delivering m would still add to its work order's cost
