@@ -154,7 +154,7 @@ func apply(ctx context.Context, tx *Tx, m integration.Message) error {
 			}
 			in.Lines = append(in.Lines, procurement.NewLine{ERPItemCode: l.ERPItemCode, Quantity: l.Quantity, Unit: l.Unit,
 				NeededBy: l.NeededBy, UnitPrice: l.EstimatedUnitPrice, WorkOrderID: l.WorkOrderID, MaterialLineID: l.MaterialLineID,
-				Warehouse: l.Warehouse})
+				Warehouse: l.Warehouse, Description: l.Description, Vendor: l.Vendor})
 		}
 		_, err := procurement.Create(ctx, tx, in)
 		return err

@@ -62,6 +62,7 @@ func (h *Handler) routes() []route {
 		{"PATCH /api/v1/work-orders/{id}", auth.PlanWork, h.updateWorkOrder},
 		{"GET /api/v1/work-orders/{id}/materials", auth.Read, h.listMaterials},
 		{"POST /api/v1/work-orders/{id}/materials", auth.AddDirectItem, h.addMaterial},
+		{"POST /api/v1/work-orders/{id}/materials/{line_id}/link", auth.PlanWork, h.linkMaterial},
 		{"POST /api/v1/work-orders/{id}/approve", auth.DirectWork, h.transition("approve")},
 		{"POST /api/v1/work-orders/{id}/plan", auth.DirectWork, h.transition("plan")},
 		{"POST /api/v1/work-orders/{id}/release", auth.DirectWork, h.transition("release")},

@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/workorder"
 )
@@ -71,7 +72,19 @@ func (h *Handler) addMaterial(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.change(w, r, http.StatusCreated, func(ctx context.Context, tx *store.Tx) (any, error) {
-		return workorder.AddMaterial(ctx, tx, r.PathValue("id"), in)
+		return outbox.AddMaterial(ctx, tx, r.PathValue("id"), in)
+	})
+}
+
+func (h *Handler) linkMaterial(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		ItemID string `json:"item_id"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.LinkMaterial(ctx, tx, r.PathValue("id"), r.PathValue("line_id"), in.ItemID)
 	})
 }
 

@@ -111,6 +111,11 @@ type RequisitionLine struct {
 	NeededBy           string           `json:"needed_by,omitempty"` // YYYY-MM-DD
 	EstimatedUnitPrice millwright.Money `json:"estimated_unit_price"`
 	Warehouse          string           `json:"warehouse,omitempty"` // where a stock item is received
+	// Description and Vendor are a special buy's (a text item's), asked
+	// for under the site's default purchasing item: the words say what to
+	// buy, and the vendor, when given, who from.
+	Description string `json:"description,omitempty"`
+	Vendor      string `json:"vendor,omitempty"`
 }
 
 // Kind implements Payload.

@@ -227,10 +227,10 @@ func (tx *Tx) CreateERPRequisition(ctx context.Context, r *procurement.Requisiti
 		l := &r.Lines[i]
 		l.ID, l.RequisitionID = millwright.NewID("rql"), r.ID
 		if _, err := tx.exec(ctx, `INSERT INTO erp_requisition_lines (id, requisition_id, position, item_id, item_code, quantity, unit,
-			needed_by, unit_price, amount, work_order_id, material_line_id, asset_id, warehouse, purchase_order_line_id)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '')`,
+			needed_by, unit_price, amount, work_order_id, material_line_id, asset_id, warehouse, purchase_order_line_id, description, vendor)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
 			l.ID, r.ID, l.Position, l.ItemID, l.ERPItemCode, l.Quantity, l.Unit, l.NeededBy, l.UnitPrice, l.Amount,
-			l.WorkOrderID, l.MaterialLineID, l.AssetID, l.Warehouse); err != nil {
+			l.WorkOrderID, l.MaterialLineID, l.AssetID, l.Warehouse, l.Description, l.Vendor); err != nil {
 			return err
 		}
 	}
@@ -265,7 +265,7 @@ func (tx *Tx) ERPRequisitionForUpdate(ctx context.Context, id string) (*procurem
 
 func (tx *Tx) erpRequisitionDetail(ctx context.Context, r *procurement.Requisition) error {
 	rows, err := tx.query(ctx, `SELECT id, position, item_id, item_code, quantity, unit, needed_by, unit_price, amount,
-		work_order_id, material_line_id, asset_id, warehouse, purchase_order_line_id
+		work_order_id, material_line_id, asset_id, warehouse, purchase_order_line_id, description, vendor
 		FROM erp_requisition_lines WHERE requisition_id = ? ORDER BY position`, r.ID)
 	if err != nil {
 		return err
@@ -274,7 +274,7 @@ func (tx *Tx) erpRequisitionDetail(ctx context.Context, r *procurement.Requisiti
 	for rows.Next() {
 		l := procurement.RequisitionLine{RequisitionID: r.ID}
 		if err := rows.Scan(&l.ID, &l.Position, &l.ItemID, &l.ERPItemCode, &l.Quantity, &l.Unit, &l.NeededBy, &l.UnitPrice, &l.Amount,
-			&l.WorkOrderID, &l.MaterialLineID, &l.AssetID, &l.Warehouse, &l.PurchaseOrderLineID); err != nil {
+			&l.WorkOrderID, &l.MaterialLineID, &l.AssetID, &l.Warehouse, &l.PurchaseOrderLineID, &l.Description, &l.Vendor); err != nil {
 			rows.Close()
 			return err
 		}
@@ -474,7 +474,8 @@ func (tx *Tx) ERPReviews(ctx context.Context, f ERPReviewFilter) (millwright.Pag
 const poCols = `id, number, site_id, vendor, status, promised_date, period, created_at, updated_at`
 
 const poLineCols = `id, purchase_order_id, position, requisition_id, requisition_line_id, item_id, item_code, direct, warehouse,
-	quantity, received_quantity, invoiced_quantity, unit_price, work_order_id, material_line_id, asset_id, cost_center, expense_account`
+	quantity, received_quantity, invoiced_quantity, unit_price, work_order_id, material_line_id, asset_id, cost_center, expense_account,
+	description`
 
 // CreateERPPurchaseOrder stores a new purchase order and its lines. A
 // requisition line already on an order is refused: none is ordered twice.
@@ -487,10 +488,10 @@ func (tx *Tx) CreateERPPurchaseOrder(ctx context.Context, po *procurement.Purcha
 	for i := range po.Lines {
 		l := &po.Lines[i]
 		l.ID, l.PurchaseOrderID = millwright.NewID("pol"), po.ID
-		if _, err := tx.exec(ctx, `INSERT INTO erp_po_lines (`+poLineCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := tx.exec(ctx, `INSERT INTO erp_po_lines (`+poLineCols+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			l.ID, po.ID, l.Position, l.RequisitionID, l.RequisitionLineID, l.ItemID, l.ERPItemCode, l.Direct, l.Warehouse,
 			l.Quantity, l.ReceivedQuantity, l.InvoicedQuantity, l.UnitPrice, l.WorkOrderID, l.MaterialLineID, l.AssetID, l.CostCenter,
-			l.ExpenseAccount); err != nil {
+			l.ExpenseAccount, l.Description); err != nil {
 			if IsDuplicate(err) {
 				return millwright.Errorf(millwright.Conflict, "already_ordered", "requisition line %s is already on a purchase order", l.RequisitionLineID)
 			}
@@ -528,7 +529,7 @@ func (tx *Tx) erpPOLines(ctx context.Context, po *procurement.PurchaseOrder) err
 		var l procurement.OrderLine
 		if err := rows.Scan(&l.ID, &l.PurchaseOrderID, &l.Position, &l.RequisitionID, &l.RequisitionLineID, &l.ItemID, &l.ERPItemCode,
 			&l.Direct, &l.Warehouse, &l.Quantity, &l.ReceivedQuantity, &l.InvoicedQuantity, &l.UnitPrice, &l.WorkOrderID,
-			&l.MaterialLineID, &l.AssetID, &l.CostCenter, &l.ExpenseAccount); err != nil {
+			&l.MaterialLineID, &l.AssetID, &l.CostCenter, &l.ExpenseAccount, &l.Description); err != nil {
 			return err
 		}
 		po.Lines = append(po.Lines, l)

@@ -407,20 +407,12 @@ func (tx *Tx) SetIntegrationState(ctx context.Context, key, value string) error 
 // MaterialLine returns the work-order material line with id, locked until
 // the transaction ends.
 func (tx *Tx) MaterialLine(ctx context.Context, id string) (*workorder.Material, error) {
-	var m workorder.Material
-	err := tx.queryRow(ctx, `SELECT `+materialCols+`, i.part_number
-		FROM wo_materials m JOIN items i ON i.id = m.item_id WHERE m.id = ?`+lockOf(tx, "m"), id).
-		Scan(&m.ID, &m.WorkOrderID, &m.ItemID, &m.Quantity, &m.Direct, (*nullStr)(&m.StoreroomID),
-			&m.AutoRequestMaterial, &m.Reserved, &m.Issued, &m.UnitCost, &m.ProcurementStatus, &m.BlockedReason,
-			&m.PurchaseOrderNumber, &m.PromisedDate, &m.CommittedCost, &m.ActualCost, (*dbTime)(&m.CreatedAt),
-			&m.PartNumber)
+	m, err := scanMaterial(tx.queryRow(ctx, `SELECT `+materialCols+`, i.part_number
+		FROM wo_materials m JOIN items i ON i.id = m.item_id WHERE m.id = ?`+lockOf(tx, "m"), id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, millwright.Errorf(millwright.NotFound, "not_found", "material line %s does not exist", id)
 	}
-	if err != nil {
-		return nil, err
-	}
-	return &m, nil
+	return m, err
 }
 
 // lockOf is the row-lock suffix that locks only the rows of table alias t.

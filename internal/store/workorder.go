@@ -125,7 +125,7 @@ func (tx *Tx) Transitions(ctx context.Context, workOrderID string) ([]workorder.
 
 const materialCols = `m.id, m.work_order_id, m.item_id, m.quantity, m.direct, m.storeroom_id, m.auto_request_material,
 	m.reserved, m.issued, m.unit_cost, m.procurement_status, m.blocked_reason, m.purchase_order_number,
-	m.promised_date, m.committed_cost, m.actual_cost, m.created_at`
+	m.promised_date, m.committed_cost, m.actual_cost, m.created_at, m.description, m.unit, m.vendor`
 
 // Materials lists a work order's material lines in the order they were added.
 func (tx *Tx) Materials(ctx context.Context, workOrderID string) ([]workorder.Material, error) {
@@ -144,24 +144,24 @@ func (tx *Tx) CreateMaterial(ctx context.Context, m *workorder.Material) error {
 	_, err := tx.exec(ctx, `
 		INSERT INTO wo_materials (id, work_order_id, item_id, quantity, direct, storeroom_id, auto_request_material,
 			reserved, issued, unit_cost, procurement_status, blocked_reason, purchase_order_number,
-			promised_date, committed_cost, actual_cost, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			promised_date, committed_cost, actual_cost, created_at, description, unit, vendor)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.WorkOrderID, m.ItemID, m.Quantity, m.Direct, null(m.StoreroomID), m.AutoRequestMaterial,
 		m.Reserved, m.Issued, m.UnitCost, m.ProcurementStatus, m.BlockedReason, m.PurchaseOrderNumber,
-		m.PromisedDate, m.CommittedCost, m.ActualCost, m.CreatedAt)
+		m.PromisedDate, m.CommittedCost, m.ActualCost, m.CreatedAt, m.Description, m.Unit, m.Vendor)
 	return err
 }
 
 // SaveMaterial stores changes to a material line.
 func (tx *Tx) SaveMaterial(ctx context.Context, m *workorder.Material) error {
 	_, err := tx.exec(ctx, `
-		UPDATE wo_materials SET quantity = ?, storeroom_id = ?, auto_request_material = ?, reserved = ?, issued = ?,
+		UPDATE wo_materials SET item_id = ?, quantity = ?, storeroom_id = ?, auto_request_material = ?, reserved = ?, issued = ?,
 			unit_cost = ?, procurement_status = ?, blocked_reason = ?, purchase_order_number = ?,
-			promised_date = ?, committed_cost = ?, actual_cost = ?
+			promised_date = ?, committed_cost = ?, actual_cost = ?, description = ?, unit = ?, vendor = ?
 		WHERE id = ?`,
-		m.Quantity, null(m.StoreroomID), m.AutoRequestMaterial, m.Reserved, m.Issued,
+		m.ItemID, m.Quantity, null(m.StoreroomID), m.AutoRequestMaterial, m.Reserved, m.Issued,
 		m.UnitCost, m.ProcurementStatus, m.BlockedReason, m.PurchaseOrderNumber,
-		m.PromisedDate, m.CommittedCost, m.ActualCost, m.ID)
+		m.PromisedDate, m.CommittedCost, m.ActualCost, m.Description, m.Unit, m.Vendor, m.ID)
 	return err
 }
 
@@ -248,20 +248,31 @@ func (tx *Tx) ItemStockAtSite(ctx context.Context, siteID, itemID string) ([]inv
 
 var _ workorder.Tx = (*Tx)(nil)
 
+// scanMaterial reads a material line selected as materialCols plus the
+// item's part number.
+func scanMaterial(r interface{ Scan(...any) error }) (*workorder.Material, error) {
+	var m workorder.Material
+	if err := r.Scan(&m.ID, &m.WorkOrderID, &m.ItemID, &m.Quantity, &m.Direct, (*nullStr)(&m.StoreroomID),
+		&m.AutoRequestMaterial, &m.Reserved, &m.Issued, &m.UnitCost, &m.ProcurementStatus, &m.BlockedReason,
+		&m.PurchaseOrderNumber, &m.PromisedDate, &m.CommittedCost, &m.ActualCost, (*dbTime)(&m.CreatedAt),
+		&m.Description, &m.Unit, &m.Vendor, &m.PartNumber); err != nil {
+		return nil, err
+	}
+	m.SpecialBuy = m.Description != ""
+	return &m, nil
+}
+
 // scanMaterials reads material lines selected as materialCols plus the
 // item's part number.
 func scanMaterials(rows *sql.Rows) ([]workorder.Material, error) {
 	defer rows.Close()
 	out := []workorder.Material{}
 	for rows.Next() {
-		var m workorder.Material
-		if err := rows.Scan(&m.ID, &m.WorkOrderID, &m.ItemID, &m.Quantity, &m.Direct, (*nullStr)(&m.StoreroomID),
-			&m.AutoRequestMaterial, &m.Reserved, &m.Issued, &m.UnitCost, &m.ProcurementStatus, &m.BlockedReason,
-			&m.PurchaseOrderNumber, &m.PromisedDate, &m.CommittedCost, &m.ActualCost, (*dbTime)(&m.CreatedAt),
-			&m.PartNumber); err != nil {
+		m, err := scanMaterial(rows)
+		if err != nil {
 			return nil, err
 		}
-		out = append(out, m)
+		out = append(out, *m)
 	}
 	return out, rows.Err()
 }

@@ -2,6 +2,7 @@ package workorder
 
 import (
 	"context"
+	"strings"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/auth"
@@ -17,8 +18,47 @@ type NewMaterial struct {
 	// Direct defaults from the item: true for a direct (non-stock) item.
 	Direct      *bool  `json:"direct"`
 	StoreroomID string `json:"storeroom_id"`
-	// AutoRequestMaterial defaults to the work order's flag.
+	// AutoRequestMaterial defaults to the work order's flag (to true for a
+	// special buy).
 	AutoRequestMaterial *bool `json:"auto_request_material"`
+	// A special buy (a text item) is described instead of naming an item:
+	// Description, Quantity, Unit and UnitCost (the estimated price of one
+	// unit) are required, Vendor is optional. Its ItemID is the site's
+	// default purchasing item, which the caller sets.
+	Description string            `json:"description"`
+	Vendor      string            `json:"vendor"`
+	UnitCost    *millwright.Money `json:"unit_cost"`
+}
+
+// SpecialBuyPart is the part number of the catalog item every special buy
+// is planned and requested under until it is linked to a catalog item;
+// its ERP mapping at a site (or everywhere) is the site's default
+// purchasing item.
+const SpecialBuyPart = "SPECIAL-BUY"
+
+// specialBuy checks and completes a special buy's line.
+func specialBuy(in NewMaterial, it *inventory.Item, m *Material) error {
+	in.Unit, in.Vendor = strings.TrimSpace(in.Unit), strings.TrimSpace(in.Vendor)
+	switch {
+	case it.PartNumber != SpecialBuyPart:
+		return millwright.Errorf(millwright.Invalid, "description_with_item",
+			"send either item_id (a catalog item) or description (a special buy, with quantity, unit and unit_cost), not both")
+	case len(in.Description) > 200:
+		return millwright.Errorf(millwright.Invalid, "invalid_description", "description is %d characters; keep it to 200", len(in.Description))
+	case in.Unit == "":
+		return missing("unit", "the unit the special buy is bought in, such as EA or M")
+	case in.UnitCost == nil:
+		return missing("unit_cost", "the estimated price of one unit, such as \"185.00\"")
+	case in.UnitCost.IsNegative():
+		return millwright.Errorf(millwright.Invalid, "invalid_unit_cost", "unit_cost %s is below zero; an estimate is zero or more", *in.UnitCost)
+	case in.StoreroomID != "" || (in.Direct != nil && !*in.Direct):
+		return millwright.Errorf(millwright.Rule, "special_buy_is_direct",
+			"a special buy is bought for the work order and kept in no storeroom; leave storeroom_id and direct out")
+	}
+	m.ItemID, m.SpecialBuy, m.Description, m.Unit, m.Vendor = it.ID, true, in.Description, in.Unit, in.Vendor
+	m.Quantity, m.Direct, m.UnitCost = in.Quantity, true, *in.UnitCost
+	m.AutoRequestMaterial = in.AutoRequestMaterial == nil || *in.AutoRequestMaterial
+	return nil
 }
 
 // AddMaterial adds a planned material line to a work order that is not yet
@@ -38,8 +78,9 @@ func AddMaterial(ctx context.Context, tx Tx, id string, in NewMaterial) (*Materi
 	if err := w.mustBeOpen("materials can be added"); err != nil {
 		return nil, err
 	}
+	in.Description = strings.TrimSpace(in.Description)
 	if in.ItemID == "" {
-		return nil, missing("item_id", "the id of the item to plan")
+		return nil, missing("item_id", "the id of the item to plan (or a description, quantity, unit and unit_cost for a special buy)")
 	}
 	if !in.Quantity.IsPositive() {
 		return nil, badQuantity(in.Quantity)
@@ -47,6 +88,19 @@ func AddMaterial(ctx context.Context, tx Tx, id string, in NewMaterial) (*Materi
 	it, err := tx.Item(ctx, in.ItemID)
 	if err != nil {
 		return nil, related(err, "item_not_found")
+	}
+	if in.Description != "" {
+		m := &Material{}
+		if err := specialBuy(in, it, m); err != nil {
+			return nil, err
+		}
+		if err := addLine(ctx, tx, w, it, m); err != nil {
+			return nil, err
+		}
+		return m, requestLate(ctx, tx, w, m)
+	}
+	if it.PartNumber == SpecialBuyPart {
+		return nil, missing("description", "a special buy: what to buy, in words")
 	}
 	q, err := it.ToBase(in.Quantity, in.Unit)
 	if err != nil {
@@ -118,7 +172,9 @@ func badQuantity(q millwright.Qty) error {
 func addLine(ctx context.Context, tx Tx, w *WorkOrder, it *inventory.Item, m *Material) error {
 	m.WorkOrderID, m.PartNumber = w.ID, it.PartNumber
 	m.ProcurementStatus = ProcurementNone
-	m.UnitCost = it.UnitCost
+	if !m.SpecialBuy {
+		m.UnitCost = it.UnitCost
+	}
 	if !m.Direct && m.StoreroomID != "" {
 		st, err := tx.StockForUpdate(ctx, m.StoreroomID, it.ID)
 		if err != nil {
@@ -174,4 +230,56 @@ func requestLate(ctx context.Context, tx Tx, w *WorkOrder, m *Material) error {
 		}
 	}
 	return nil
+}
+
+// LinkMaterial links a special buy to the catalog item it turned out to
+// be. Before it is requested the line becomes that item's line (its
+// quantity converted from the special buy's unit, which must be one of
+// the item's units); once requested, the ERP's documents stay as they
+// are, under the default purchasing item, and the line keeps its words
+// and names the catalog item for history and cost reports.
+func LinkMaterial(ctx context.Context, tx Tx, id, lineID, itemID string) (*Material, error) {
+	w, err := lock(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	m, err := tx.MaterialLine(ctx, lineID)
+	if err != nil || m.WorkOrderID != w.ID {
+		return nil, millwright.Errorf(millwright.NotFound, "not_found", "work order %s has no material line %s", w.Number, lineID)
+	}
+	if !m.SpecialBuy {
+		return nil, millwright.Errorf(millwright.Rule, "not_a_special_buy",
+			"material line %s is part %s from the catalog; only a special buy is linked to a catalog item", m.ID, m.PartNumber)
+	}
+	if m.PartNumber != SpecialBuyPart {
+		return nil, millwright.Errorf(millwright.Conflict, "already_linked", "material line %s is already linked to part %s", m.ID, m.PartNumber)
+	}
+	if itemID == "" {
+		return nil, missing("item_id", "the id of the catalog item the special buy is")
+	}
+	it, err := tx.Item(ctx, itemID)
+	if err != nil {
+		return nil, related(err, "item_not_found")
+	}
+	if it.PartNumber == SpecialBuyPart {
+		return nil, millwright.Errorf(millwright.Rule, "not_a_catalog_item", "link the special buy to a catalog item, not to %s", SpecialBuyPart)
+	}
+	before := *m
+	if m.ProcurementStatus == ProcurementNone || m.ProcurementStatus == ProcurementBlocked {
+		q, err := it.ToBase(m.Quantity, m.Unit)
+		if err != nil {
+			return nil, err
+		}
+		m.Quantity, m.UnitCost = q, it.UnitCost
+		m.SpecialBuy, m.Description, m.Unit, m.Vendor = false, "", "", ""
+		m.ProcurementStatus, m.BlockedReason = ProcurementNone, ""
+	}
+	m.ItemID, m.PartNumber = it.ID, it.PartNumber
+	if err := tx.SaveMaterial(ctx, m); err != nil {
+		return nil, err
+	}
+	if err := tx.Audit(ctx, "work_order", w.ID, "link_material", before, m); err != nil {
+		return nil, err
+	}
+	return m, requestLate(ctx, tx, w, m)
 }

@@ -113,11 +113,16 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder, requester string)
 			}
 			continue
 		}
-		req.Lines = append(req.Lines, integration.RequisitionLine{
+		line := integration.RequisitionLine{
 			WorkOrderID: w.ID, MaterialLineID: m.ID, ERPItemCode: mp.ERPItemCode,
 			Quantity: mp.ToERP(m.Quantity), Unit: mp.ERPUnit, NeededBy: neededBy,
 			EstimatedUnitPrice: unitPriceInERP(m.UnitCost, mp),
-		})
+		}
+		if m.SpecialBuy { // in its own words, unit and price, under the default purchasing item
+			line.Quantity, line.Unit, line.EstimatedUnitPrice = m.Quantity, m.Unit, m.UnitCost
+			line.Description, line.Vendor = m.Description, m.Vendor
+		}
+		req.Lines = append(req.Lines, line)
 		requested = append(requested, m)
 	}
 	if len(requested) == 0 {

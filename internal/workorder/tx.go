@@ -46,6 +46,8 @@ type Tx interface {
 	AddTransition(ctx context.Context, t *TransitionRecord) error
 	Transitions(ctx context.Context, workOrderID string) ([]TransitionRecord, error)
 	Materials(ctx context.Context, workOrderID string) ([]Material, error)
+	// MaterialLine returns a material line, locked until the transaction ends.
+	MaterialLine(ctx context.Context, id string) (*Material, error)
 	CreateMaterial(ctx context.Context, m *Material) error
 	SaveMaterial(ctx context.Context, m *Material) error
 	AddLabor(ctx context.Context, l *Labor) error

@@ -216,6 +216,13 @@ type Material struct {
 	CommittedCost       millwright.Money `json:"committed_cost"`
 	ActualCost          millwright.Money `json:"actual_cost"`
 	CreatedAt           time.Time        `json:"created_at"`
+	// SpecialBuy marks a line described in words (a text item): its
+	// Description, Unit and Vendor are its own, and it is requested under
+	// the site's default purchasing item until linked to a catalog item.
+	SpecialBuy  bool   `json:"special_buy"`
+	Description string `json:"description,omitempty"`
+	Unit        string `json:"unit,omitempty"`
+	Vendor      string `json:"vendor,omitempty"`
 }
 
 // Labor is time a technician spent on a work order.

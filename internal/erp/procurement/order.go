@@ -31,25 +31,29 @@ func order(ctx context.Context, tx Tx, r *Requisition) error {
 		if err != nil {
 			return err
 		}
-		po := byVendor[it.Vendor]
+		vendor := it.Vendor
+		if l.Vendor != "" { // a text line's own
+			vendor = l.Vendor
+		}
+		po := byVendor[vendor]
 		if po == nil {
-			po = &PurchaseOrder{SiteID: r.SiteID, Vendor: it.Vendor, Status: Open, Period: ledger.Period(tx.Now(), loc)}
-			byVendor[it.Vendor] = po
-			vendors = append(vendors, it.Vendor)
+			po = &PurchaseOrder{SiteID: r.SiteID, Vendor: vendor, Status: Open, Period: ledger.Period(tx.Now(), loc)}
+			byVendor[vendor] = po
+			vendors = append(vendors, vendor)
 		}
 		days := it.LeadTimeDays
 		if days == 0 {
 			days = set.DefaultLeadTimeDays
 		}
-		lead[it.Vendor] = max(lead[it.Vendor], days)
+		lead[vendor] = max(lead[vendor], days)
 		price := it.Price
-		if price.IsZero() {
+		if price.IsZero() || l.Description != "" { // a text line is ordered at its own price
 			price = l.UnitPrice
 		}
 		po.Lines = append(po.Lines, OrderLine{Position: len(po.Lines) + 1, RequisitionID: r.ID, RequisitionLineID: l.ID,
 			ItemID: it.ID, ERPItemCode: it.Code, Direct: it.StockType == DirectItem, Warehouse: l.Warehouse,
 			Quantity: l.Quantity, UnitPrice: price, WorkOrderID: l.WorkOrderID, MaterialLineID: l.MaterialLineID,
-			AssetID: l.AssetID, CostCenter: r.CostCenter, ExpenseAccount: r.ExpenseAccount})
+			AssetID: l.AssetID, CostCenter: r.CostCenter, ExpenseAccount: r.ExpenseAccount, Description: l.Description})
 	}
 	slices.Sort(vendors)
 	for _, v := range vendors {

@@ -44,8 +44,8 @@ func (it *Item) Check() error {
 		return millwright.Errorf(millwright.Invalid, "missing_field", "erp_item_code is required")
 	case it.Unit == "":
 		return millwright.Errorf(millwright.Invalid, "missing_field", "item %s: unit is required", it.Code)
-	case it.Vendor == "":
-		return millwright.Errorf(millwright.Invalid, "missing_field", "item %s: vendor is required; purchase orders are grouped by the item's default vendor", it.Code)
+	case it.Vendor == "" && it.StockType == StockItem:
+		return millwright.Errorf(millwright.Invalid, "missing_field", "item %s: vendor is required for a stock item; its replenishment orders go to its default vendor", it.Code)
 	case it.StockType != StockItem && it.StockType != DirectItem:
 		return millwright.Errorf(millwright.Invalid, "bad_stock_type", "item %s: stock_type must be stock or direct, not %q", it.Code, it.StockType)
 	case it.Price.IsNegative():
@@ -117,6 +117,10 @@ type RequisitionLine struct {
 	AssetID             string           `json:"asset_id"`
 	Warehouse           string           `json:"warehouse"`
 	PurchaseOrderLineID string           `json:"purchase_order_line_id"`
+	// Description and Vendor are a text line's: a special buy under the
+	// default purchasing item says what to buy, and from whom if known.
+	Description string `json:"description,omitempty"`
+	Vendor      string `json:"vendor,omitempty"`
 }
 
 // open reports whether r still waits for a decision or an order.
@@ -174,7 +178,8 @@ type OrderLine struct {
 	MaterialLineID    string           `json:"material_line_id"`
 	AssetID           string           `json:"asset_id"`
 	CostCenter        string           `json:"cost_center"`
-	ExpenseAccount    string           `json:"expense_account"` // a direct line's; "": maintenance expense
+	ExpenseAccount    string           `json:"expense_account"`       // a direct line's; "": maintenance expense
+	Description       string           `json:"description,omitempty"` // a text line's words
 }
 
 // expense is the account a direct line is charged to.

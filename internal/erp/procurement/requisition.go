@@ -64,6 +64,11 @@ type NewLine struct {
 	MaterialLineID string
 	AssetID        string
 	Warehouse      string
+	// Description makes a text line (a special buy under a default
+	// purchasing item): its unit and price are its own. Vendor, when set,
+	// is who it is ordered from.
+	Description string
+	Vendor      string
 }
 
 // NewRequisition is a requisition to create.
@@ -128,7 +133,7 @@ func Create(ctx context.Context, tx Tx, in NewRequisition) (*Requisition, error)
 		if nl.Unit == "" {
 			nl.Unit = it.Unit
 		}
-		if nl.Unit != it.Unit {
+		if nl.Unit != it.Unit && nl.Description == "" {
 			return nil, millwright.Errorf(millwright.Rule, "unknown_unit",
 				"line %d (%s): unit %s is not the item's ERP unit %s; convert the quantity to %s before sending", i+1, it.Code, nl.Unit, it.Unit, it.Unit)
 		}
@@ -154,7 +159,8 @@ func Create(ctx context.Context, tx Tx, in NewRequisition) (*Requisition, error)
 		}
 		l := RequisitionLine{Position: i + 1, ItemID: it.ID, ERPItemCode: it.Code, Quantity: nl.Quantity, Unit: nl.Unit,
 			NeededBy: nl.NeededBy, UnitPrice: nl.UnitPrice, Amount: nl.UnitPrice.Times(nl.Quantity),
-			WorkOrderID: nl.WorkOrderID, MaterialLineID: nl.MaterialLineID, AssetID: nl.AssetID, Warehouse: nl.Warehouse}
+			WorkOrderID: nl.WorkOrderID, MaterialLineID: nl.MaterialLineID, AssetID: nl.AssetID, Warehouse: nl.Warehouse,
+			Description: nl.Description, Vendor: nl.Vendor}
 		r.Amount = r.Amount.Add(l.Amount)
 		r.Lines = append(r.Lines, l)
 	}

@@ -218,6 +218,10 @@ func remap(ctx context.Context, tx *store.Tx, om *integration.OutboxMessage) err
 			if mp.Factor.IsPositive() {
 				l.EstimatedUnitPrice = ml.UnitCost.Times(mp.Factor)
 			}
+			if ml.SpecialBuy {
+				l.Quantity, l.Unit, l.EstimatedUnitPrice = ml.Quantity, ml.Unit, ml.UnitCost
+				l.Description, l.Vendor = ml.Description, ml.Vendor
+			}
 		}
 		p = r
 	case integration.KindLaborCost:
