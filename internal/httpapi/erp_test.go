@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,22 @@ type erpWorld struct {
 }
 
 func newERPWorld(t *testing.T, a *api) *erpWorld {
+	t.Helper()
+	w := newERPSites(t, a)
+	for _, it := range []map[string]any{
+		{"erp_item_code": "BRG-6205", "description": "Bearing 6205", "unit": "EA", "stock_type": "direct", "vendor": "SKF", "price": "40.00", "lead_time_days": 5},
+		{"erp_item_code": "SEAL-12", "description": "Seal 12 mm", "unit": "EA", "stock_type": "direct", "vendor": "SKF", "price": "12.50"},
+		{"erp_item_code": "FLT-10", "description": "Filter", "unit": "EA", "stock_type": "stock", "vendor": "Filtra", "price": "8.00"},
+	} {
+		if r := a.do("POST", "/api/v1/erp/items", w.buyer, it); r.Status != http.StatusCreated {
+			t.Fatalf("create item %v = %d %s", it["erp_item_code"], r.Status, r.Raw)
+		}
+	}
+	return w
+}
+
+// newERPSites is an erpWorld with an empty item master.
+func newERPSites(t *testing.T, a *api) *erpWorld {
 	t.Helper()
 	w := &erpWorld{api: a}
 	if err := a.db.InTx(t.Context(), func(tx *store.Tx) error {
@@ -52,15 +69,6 @@ func newERPWorld(t *testing.T, a *api) *erpWorld {
 	w.tech = a.token("tom", millwright.Technician, "")
 	w.integ = a.token("link", millwright.Integration, "")
 	w.southBuyer = a.token("sid", millwright.Buyer, w.south)
-	for _, it := range []map[string]any{
-		{"erp_item_code": "BRG-6205", "description": "Bearing 6205", "unit": "EA", "stock_type": "direct", "vendor": "SKF", "price": "40.00", "lead_time_days": 5},
-		{"erp_item_code": "SEAL-12", "description": "Seal 12 mm", "unit": "EA", "stock_type": "direct", "vendor": "SKF", "price": "12.50"},
-		{"erp_item_code": "FLT-10", "description": "Filter", "unit": "EA", "stock_type": "stock", "vendor": "Filtra", "price": "8.00"},
-	} {
-		if r := a.do("POST", "/api/v1/erp/items", w.buyer, it); r.Status != http.StatusCreated {
-			t.Fatalf("create item %v = %d %s", it["erp_item_code"], r.Status, r.Raw)
-		}
-	}
 	return w
 }
 
@@ -587,6 +595,82 @@ func TestERPSettingsTolerance(t *testing.T) {
 		}
 		if got := inv("40.50").str("status"); got != "posted" {
 			t.Fatalf("invoice 5.00 over a 5.00 tolerance = %s; want posted", got)
+		}
+	})
+}
+
+// TestERPLinesNameTheItem: requisition and purchase-order lines, listed and
+// read alone, carry the ERP item's erp_item_code beside its item_id; the
+// lists' ?item_id= and the stock's take either. The item master comes from
+// item_master messages, as the CMMS fills it.
+func TestERPLinesNameTheItem(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		w := newERPSites(t, a)
+		ids := map[string]string{} // erp_item_code → the ERP item's id
+		for _, it := range []integration.ItemMaster{
+			{ERPItemCode: "BRG-6205", Description: "Bearing 6205", Unit: "EA", StockType: "direct", Vendor: "SKF", Price: millwright.MustMoney("40.00")},
+			{ERPItemCode: "SEAL-12", Description: "Seal 12 mm", Unit: "EA", StockType: "direct", Vendor: "SKF", Price: millwright.MustMoney("12.50")},
+			{ERPItemCode: "FLT-10", Description: "Filter", Unit: "EA", StockType: "stock", Vendor: "Filtra", Price: millwright.MustMoney("8.00")},
+			{ERPItemCode: "FLT-20", Description: "Filter, large", Unit: "EA", StockType: "stock", Vendor: "Filtra", Price: millwright.MustMoney("11.00")},
+		} {
+			w.mustSend("pat", it)
+			got := a.must(http.StatusOK, "GET", "/api/v1/erp/items?erp_item_code="+it.ERPItemCode, nil).items()
+			if len(got) != 1 || got[0]["id"] == "" {
+				t.Fatalf("ERP items %s = %v; want the one the item_master message made", it.ERPItemCode, got)
+			}
+			ids[it.ERPItemCode] = str(got[0]["id"])
+		}
+		wantLine := func(what string, l any, code string) {
+			t.Helper()
+			m, _ := l.(map[string]any)
+			if m["item_id"] != ids[code] || m["erp_item_code"] != code {
+				t.Errorf("%s: line item_id %v, erp_item_code %v; want %s, %s", what, m["item_id"], m["erp_item_code"], ids[code], code)
+			}
+		}
+		// byItem lists path?item_id=key for the ERP item's id and its code,
+		// and wants both to be exactly the record with id want.
+		byItem := func(path, code, want string) {
+			t.Helper()
+			for _, key := range []string{ids[code], code} {
+				got := a.must(http.StatusOK, "GET", path+"?item_id="+url.QueryEscape(key), nil).items()
+				if len(got) != 1 || got[0]["id"] != want {
+					t.Errorf("%s?item_id=%s = %d records; want only %s", path, key, len(got), want)
+				}
+			}
+			if got := a.must(http.StatusOK, "GET", path+"?item_id=NOPE-1", nil).items(); len(got) != 0 {
+				t.Errorf("%s?item_id=NOPE-1 = %d records; want none", path, len(got))
+			}
+		}
+
+		brg := w.request("wo_1", 3, line("BRG-6205", 2, "m1"))
+		seal := w.request("wo_2", 3, line("SEAL-12", 1, "m2"))
+		wantLine("listed requisition", field(brg, "lines", 0), "BRG-6205")
+		one := a.must(http.StatusOK, "GET", "/api/v1/erp/requisitions/"+str(brg["id"]), nil)
+		wantLine("GET requisitions/{id}", field(one.Body, "lines", 0), "BRG-6205")
+		byItem("/api/v1/erp/requisitions", "BRG-6205", str(brg["id"]))
+		byItem("/api/v1/erp/requisitions", "SEAL-12", str(seal["id"]))
+
+		for _, r := range []map[string]any{brg, seal} {
+			a.must(http.StatusOK, "POST", "/api/v1/erp/requisitions/"+str(r["id"])+"/approve", nil)
+		}
+		pos := a.must(http.StatusOK, "GET", "/api/v1/erp/purchase-orders?requisition_id="+str(brg["id"]), nil).items()
+		if len(pos) != 1 {
+			t.Fatalf("orders of %s = %v; want one", brg["number"], pos)
+		}
+		wantLine("listed purchase order", field(pos[0], "lines", 0), "BRG-6205")
+		po := a.must(http.StatusOK, "GET", "/api/v1/erp/purchase-orders/"+str(pos[0]["id"]), nil)
+		wantLine("GET purchase-orders/{id}", field(po.Body, "lines", 0), "BRG-6205")
+		byItem("/api/v1/erp/purchase-orders", "BRG-6205", str(pos[0]["id"]))
+
+		for code, q := range map[string]int64{"FLT-10": 4, "FLT-20": 2} {
+			w.mustSend("sam", integration.StockMovement{Movement: "adjustment", ERPItemCode: code, Warehouse: "MAIN",
+				Quantity: millwright.NewQty(q), Value: millwright.MustMoney("8.00").Times(millwright.NewQty(q))})
+		}
+		for _, key := range []string{ids["FLT-10"], "FLT-10"} {
+			got := a.must(http.StatusOK, "GET", "/api/v1/erp/stock?item_id="+url.QueryEscape(key), nil).items()
+			if len(got) != 1 || got[0]["item_id"] != ids["FLT-10"] || got[0]["erp_item_code"] != "FLT-10" || str(got[0]["quantity"]) != "4" {
+				t.Errorf("erp/stock?item_id=%s = %v; want only FLT-10's 4 in MAIN", key, got)
+			}
 		}
 	})
 }

@@ -3,8 +3,10 @@ package httpapi_test
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -239,5 +241,129 @@ func TestOpenAPIServed(t *testing.T) {
 	}
 	if !bytes.Equal(body, file) {
 		t.Fatalf("GET /api/v1/openapi.json served %d bytes that differ from openapi.json (%d bytes)", len(body), len(file))
+	}
+}
+
+// schemaProps resolves a schema and returns its properties, merged across
+// allOf, and whether one of its parts is the shared Page.
+func schemaProps(t *testing.T, tree map[string]any, s any) (props map[string]any, page bool) {
+	t.Helper()
+	m, _ := s.(map[string]any)
+	if ref, ok := m["$ref"].(string); ok {
+		v, ok := resolve(tree, ref)
+		if !ok {
+			t.Fatalf("$ref %s does not resolve", ref)
+		}
+		props, _ = schemaProps(t, tree, v)
+		return props, ref == "#/components/schemas/Page"
+	}
+	props = map[string]any{}
+	for _, part := range asSlice(m["allOf"]) {
+		p, isPage := schemaProps(t, tree, part)
+		page = page || isPage
+		for k, v := range p {
+			if old, ok := props[k].(map[string]any); ok && k == "items" {
+				// Page's items is {}; a list narrows it: keep the narrower.
+				if _, narrowed := v.(map[string]any)["items"].(map[string]any)["$ref"]; !narrowed {
+					v = old
+				}
+			}
+			props[k] = v
+		}
+	}
+	p, _ := m["properties"].(map[string]any)
+	for k, v := range p {
+		props[k] = v
+	}
+	return props, page
+}
+
+func asSlice(v any) []any { s, _ := v.([]any); return s }
+
+// okSchema is the JSON schema of an operation's 200 response.
+func okSchema(t *testing.T, tree map[string]any, method, path string) any {
+	t.Helper()
+	op, _ := field(tree, "paths", path, method).(map[string]any)
+	if op == nil {
+		t.Fatalf("openapi.json has no %s %s", method, path)
+	}
+	return field(op, "responses", "200", "content", "application/json", "schema")
+}
+
+// TestOpenAPIContractShapes: every list, the PM forecast too, answers a
+// Page; the ERP's requisition and purchase-order lines and stock name the
+// item by erp_item_code beside its item_id, and their lists filter on
+// item_id.
+func TestOpenAPIContractShapes(t *testing.T) {
+	tree, doc := mustOpenAPI(t)
+	for path, item := range doc.Paths {
+		for method, op := range item {
+			params := map[string]bool{}
+			for _, p := range op.Parameters {
+				p = resolveParam(t, tree, p)
+				params[p["in"].(string)+":"+p["name"].(string)] = true
+			}
+			if method != "get" || !params["query:cursor"] {
+				continue
+			}
+			if _, page := schemaProps(t, tree, okSchema(t, tree, method, path)); !page {
+				t.Errorf("GET %s takes ?cursor= but does not answer a Page", path)
+			}
+		}
+	}
+
+	forecast := "/api/v1/pm-plans/{id}/forecast"
+	props, page := schemaProps(t, tree, okSchema(t, tree, "get", forecast))
+	if !page || props["next_cursor"] == nil {
+		t.Errorf("GET %s answers %v; want a Page of due dates", forecast, props)
+	}
+	for _, want := range []string{"query:limit", "query:cursor"} {
+		if !slices.ContainsFunc(doc.Paths[forecast]["get"].Parameters, func(p map[string]any) bool {
+			p = resolveParam(t, tree, p)
+			return p["in"].(string)+":"+p["name"].(string) == want
+		}) {
+			t.Errorf("GET %s does not declare %s", forecast, want)
+		}
+	}
+
+	// lineProps returns the properties of a record's lines.
+	lineProps := func(record map[string]any) map[string]any {
+		lines, _ := record["lines"].(map[string]any)
+		p, _ := schemaProps(t, tree, lines["items"])
+		return p
+	}
+	for _, tc := range []struct {
+		path  string
+		list  bool
+		lines bool // item_id and erp_item_code are on the record's lines, not the record
+	}{
+		{"/api/v1/erp/requisitions", true, true},
+		{"/api/v1/erp/requisitions/{id}", false, true},
+		{"/api/v1/erp/purchase-orders", true, true},
+		{"/api/v1/erp/purchase-orders/{id}", false, true},
+		{"/api/v1/erp/stock", true, false},
+	} {
+		record, page := schemaProps(t, tree, okSchema(t, tree, "get", tc.path))
+		if tc.list {
+			if !page {
+				t.Errorf("GET %s does not answer a Page", tc.path)
+				continue
+			}
+			record, _ = schemaProps(t, tree, record["items"].(map[string]any)["items"])
+			if !slices.ContainsFunc(doc.Paths[tc.path]["get"].Parameters, func(p map[string]any) bool {
+				p = resolveParam(t, tree, p)
+				return p["in"] == "query" && p["name"] == "item_id" && strings.Contains(fmt.Sprint(p["description"]), "erp_item_code")
+			}) {
+				t.Errorf("GET %s does not declare ?item_id= as the ERP item's id or erp_item_code", tc.path)
+			}
+		}
+		if tc.lines {
+			record = lineProps(record)
+		}
+		for _, f := range []string{"item_id", "erp_item_code"} {
+			if record[f] == nil {
+				t.Errorf("GET %s: %s is not documented (have %v)", tc.path, f, slices.Sorted(maps.Keys(record)))
+			}
+		}
 	}
 }

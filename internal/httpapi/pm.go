@@ -62,17 +62,27 @@ func (h *Handler) deactivatePlan(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+// forecastPlan serves GET pm-plans/{id}/forecast?limit=&cursor=, a page of
+// the plan's next due dates or values; count is limit's old name.
 func (h *Handler) forecastPlan(w http.ResponseWriter, r *http.Request) error {
-	count := 5
-	if s := r.URL.Query().Get("count"); s != "" {
+	q := r.URL.Query()
+	limit := 5
+	name, s := "limit", q.Get("limit")
+	if c := q.Get("count"); c != "" {
+		if s != "" {
+			return millwright.Errorf(millwright.Invalid, "bad_limit", "give limit or count (its old name), not both")
+		}
+		name, s = "count", c
+	}
+	if s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > pm.MaxForecast {
-			return millwright.Errorf(millwright.Invalid, "bad_count", "count must be a whole number from 1 to %d, not %q", pm.MaxForecast, s)
+			return millwright.Errorf(millwright.Invalid, "bad_"+name, "%s must be a whole number from 1 to %d, not %q", name, pm.MaxForecast, s)
 		}
-		count = n
+		limit = n
 	}
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
-		return pm.Forecast(ctx, tx, r.PathValue("id"), count)
+		return pm.Forecast(ctx, tx, r.PathValue("id"), q.Get("cursor"), limit)
 	})
 }
 

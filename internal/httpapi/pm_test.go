@@ -2,10 +2,13 @@ package httpapi_test
 
 import (
 	"net/http"
+	"net/url"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/pm"
 	"github.com/millwright-cmms/millwright/internal/pm/scheduler"
 )
 
@@ -160,5 +163,88 @@ func TestPMCompliance(t *testing.T) {
 		}
 		wantError(t, a.do("GET", "/api/v1/reports/pm-compliance?from=2026-02-01&to=2026-01-01", a.admin, nil), http.StatusBadRequest, "bad_period")
 		wantError(t, a.do("GET", "/api/v1/reports/pm-compliance?from=yesterday", a.admin, nil), http.StatusBadRequest, "bad_from")
+	})
+}
+
+// TestPMForecastIsAPage: a forecast answers like every list, {"items",
+// "next_cursor"}, pages with ?limit=&cursor= through the plan's next
+// pm.MaxForecast due dates and then ends; count is limit's old name. A meter
+// plan pages its due values the same way.
+func TestPMForecastIsAPage(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		p := mustPlant(t, a)
+		a.db.Clock = func() time.Time { return time.Date(2026, 1, 2, 0, 0, 0, 0, time.UTC) }
+		planner := a.token("paula", millwright.Planner, "")
+		cal := a.do("POST", "/api/v1/pm-plans", planner, map[string]any{"asset_id": p.Pump,
+			"trigger":    map[string]any{"kind": "calendar", "every_days": 7, "start": "2026-01-05T06:00"},
+			"work_order": map[string]any{"title": "Weekly round"}})
+		if cal.Status != http.StatusCreated {
+			t.Fatalf("create = %d %s", cal.Status, cal.Raw)
+		}
+		forecast := "/api/v1/pm-plans/" + cal.str("id") + "/forecast"
+
+		first := a.must(http.StatusOK, "GET", forecast+"?limit=2", nil)
+		if len(first.Body) != 2 || first.Body["next_cursor"] == nil {
+			t.Fatalf("forecast = %s; want exactly items and next_cursor", first.Raw)
+		}
+		if got := first.items(); len(got) != 2 || got[0]["due_at"] != "2026-01-05T05:00:00Z" || got[1]["due_at"] != "2026-01-12T05:00:00Z" ||
+			got[0]["local"] != "2026-01-05 06:00 CET" || got[0]["time_zone"] != "Europe/Berlin" {
+			t.Fatalf("first page = %v; want 5 and 12 January at 06:00 Berlin", got)
+		}
+		if first.str("next_cursor") == "" {
+			t.Fatalf("first page of 2 has no next_cursor: %s", first.Raw)
+		}
+		second := a.must(http.StatusOK, "GET", forecast+"?limit=2&cursor="+url.QueryEscape(first.str("next_cursor")), nil)
+		if got := second.items(); len(got) != 2 || got[0]["due_at"] != "2026-01-19T05:00:00Z" || got[1]["due_at"] != "2026-01-26T05:00:00Z" {
+			t.Fatalf("second page = %v; want 19 and 26 January, after the first page", got)
+		}
+		if old := a.must(http.StatusOK, "GET", forecast+"?count=3", nil); len(old.items()) != 3 {
+			t.Errorf("?count=3 = %d items; want 3 (count is limit's old name)", len(old.items()))
+		}
+		if def := a.must(http.StatusOK, "GET", forecast, nil); len(def.items()) != 5 || def.str("next_cursor") == "" {
+			t.Errorf("default page = %d items, cursor %q; want 5 and a cursor", len(def.items()), def.str("next_cursor"))
+		}
+
+		// Every page, read to the end, is the next MaxForecast due dates once each.
+		var all []string
+		cursor := ""
+		for range pm.MaxForecast {
+			r := a.must(http.StatusOK, "GET", forecast+"?limit=30&cursor="+url.QueryEscape(cursor), nil)
+			for _, it := range r.items() {
+				all = append(all, it["due_at"].(string))
+			}
+			if cursor = r.str("next_cursor"); cursor == "" {
+				break
+			}
+		}
+		if len(all) != pm.MaxForecast || !slices.IsSorted(all) || len(slices.Compact(slices.Clone(all))) != len(all) {
+			t.Errorf("paged forecast = %d dates (sorted %v); want %d distinct, in order", len(all), slices.IsSorted(all), pm.MaxForecast)
+		}
+		if whole := a.must(http.StatusOK, "GET", forecast+"?limit=100", nil); whole.str("next_cursor") != "" || len(whole.items()) != pm.MaxForecast {
+			t.Errorf("limit=100 = %d items, cursor %q; want all %d and no cursor", len(whole.items()), whole.str("next_cursor"), pm.MaxForecast)
+		}
+
+		wantError(t, a.do("GET", forecast+"?limit=0", planner, nil), http.StatusBadRequest, "bad_limit")
+		wantError(t, a.do("GET", forecast+"?limit=101", planner, nil), http.StatusBadRequest, "bad_limit")
+		wantError(t, a.do("GET", forecast+"?count=0", planner, nil), http.StatusBadRequest, "bad_count")
+		wantError(t, a.do("GET", forecast+"?count=2&limit=3", planner, nil), http.StatusBadRequest, "bad_limit")
+		wantError(t, a.do("GET", forecast+"?cursor=yesterday", planner, nil), http.StatusBadRequest, "bad_cursor")
+
+		m := a.do("POST", "/api/v1/pm-plans", planner, map[string]any{"asset_id": p.Pump,
+			"trigger":    map[string]any{"kind": "meter", "meter": "run_hours", "every": 500},
+			"work_order": map[string]any{"title": "500 h service"}})
+		if m.Status != http.StatusCreated {
+			t.Fatalf("create meter plan = %d %s", m.Status, m.Raw)
+		}
+		mf := "/api/v1/pm-plans/" + m.str("id") + "/forecast"
+		r := a.must(http.StatusOK, "GET", mf+"?limit=2", nil)
+		if got := r.items(); len(got) != 2 || got[0]["due_value"] != 500.0 || got[1]["due_value"] != 1000.0 || got[0]["meter"] != "run_hours" {
+			t.Fatalf("meter forecast = %s; want 500 and 1000 run_hours", r.Raw)
+		}
+		r = a.must(http.StatusOK, "GET", mf+"?limit=2&cursor="+url.QueryEscape(r.str("next_cursor")), nil)
+		if got := r.items(); len(got) != 2 || got[0]["due_value"] != 1500.0 || got[1]["due_value"] != 2000.0 {
+			t.Fatalf("meter forecast, second page = %s; want 1500 and 2000", r.Raw)
+		}
+		wantError(t, a.do("GET", mf+"?cursor="+url.QueryEscape(first.str("next_cursor")), planner, nil), http.StatusBadRequest, "bad_cursor")
 	})
 }

@@ -3,6 +3,7 @@ package pm
 import (
 	"context"
 	"errors"
+	"strconv"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -139,63 +140,79 @@ func Deactivate(ctx context.Context, tx Tx, id string) (*Plan, error) {
 // Due is one forecast date (calendar) or meter value (meter).
 type Due struct {
 	DueAt    *time.Time `json:"due_at,omitempty"`
-	Local    string     `json:"local,omitempty"` // the wall time in the site's time zone
+	Local    string     `json:"local,omitempty"`     // the wall time in the site's time zone
+	TimeZone string     `json:"time_zone,omitempty"` // the site's IANA zone, of a calendar plan
 	DueValue *float64   `json:"due_value,omitempty"`
+	Meter    string     `json:"meter,omitempty"` // the meter of a meter plan
 }
 
-// ForecastResult is the next due dates or values of a plan.
-type ForecastResult struct {
-	PlanID   string `json:"plan_id"`
-	Kind     string `json:"kind"`
-	TimeZone string `json:"time_zone"`
-	Meter    string `json:"meter,omitempty"`
-	Items    []Due  `json:"items"`
-}
-
-// MaxForecast is the most due dates a forecast returns.
+// MaxForecast is how far a forecast reaches: a plan's next MaxForecast due
+// dates or values, the most a page can hold. Paging past them ends the
+// list, so a client reading every page stops.
 const MaxForecast = 100
 
-// Forecast returns a plan's next count due dates (calendar) or meter
-// values (meter), from its last occurrence.
-func Forecast(ctx context.Context, tx Tx, id string, count int) (*ForecastResult, error) {
-	if count < 1 || count > MaxForecast {
-		return nil, invalid("bad_count", "count must be from 1 to %d, not %d", MaxForecast, count)
+// Forecast returns a page of a plan's forecast: limit of its next due
+// dates (calendar) or meter values (meter), counted from its last
+// occurrence, after cursor (the next_cursor of the page before, or "").
+// The cursor names the last due date or value of its page, so the next
+// page still follows on when an occurrence is made in between.
+func Forecast(ctx context.Context, tx Tx, id, cursor string, limit int) (millwright.Page[Due], error) {
+	if limit < 1 || limit > MaxForecast {
+		return millwright.Page[Due]{}, invalid("bad_limit", "limit must be from 1 to %d, not %d", MaxForecast, limit)
 	}
 	p, err := Get(ctx, tx, id)
 	if err != nil {
-		return nil, err
+		return millwright.Page[Due]{}, err
 	}
 	s, err := tx.Site(ctx, p.SiteID)
 	if err != nil {
-		return nil, err
+		return millwright.Page[Due]{}, err
 	}
 	loc, err := location(ctx, tx, p.SiteID)
 	if err != nil {
-		return nil, err
+		return millwright.Page[Due]{}, err
 	}
 	last, ok, err := tx.LastOccurrence(ctx, p.ID)
 	if err != nil {
-		return nil, err
+		return millwright.Page[Due]{}, err
 	}
-	out := &ForecastResult{PlanID: p.ID, Kind: p.Trigger.Kind, TimeZone: s.TimeZone, Meter: p.Trigger.Meter, Items: []Due{}}
+	badCursor := invalid("bad_cursor",
+		"cursor %q is not one this forecast returned; pass next_cursor from the previous page unchanged, or leave it out for the first page", cursor)
+	n := limit + 1
+	var rows []Due
 	switch p.Trigger.Kind {
 	case Calendar:
-		for _, d := range p.Forecast(loc, last, ok, count) {
-			at := d.UTC()
-			out.Items = append(out.Items, Due{DueAt: &at, Local: d.Format("2006-01-02 15:04 MST")})
+		var after time.Time
+		if cursor != "" {
+			if after, err = time.Parse(time.RFC3339Nano, cursor); err != nil {
+				return millwright.Page[Due]{}, badCursor
+			}
 		}
+		for _, d := range p.Forecast(loc, last, ok, MaxForecast) {
+			if at := d.UTC(); (cursor == "" || at.After(after)) && len(rows) < n {
+				rows = append(rows, Due{DueAt: &at, Local: d.Format("2006-01-02 15:04 MST"), TimeZone: s.TimeZone})
+			}
+		}
+		return millwright.NewPage(rows, n, func(d Due) string { return d.DueAt.Format(time.RFC3339Nano) }), nil
 	case Meter:
+		var after float64
+		if cursor != "" {
+			if after, err = strconv.ParseFloat(cursor, 64); err != nil {
+				return millwright.Page[Due]{}, badCursor
+			}
+		}
 		v := p.nextMeterDue(last, ok)
-		for range count {
-			x := v
-			out.Items = append(out.Items, Due{DueValue: &x})
+		for range MaxForecast {
+			if x := v; (cursor == "" || x > after) && len(rows) < n {
+				rows = append(rows, Due{DueValue: &x, Meter: p.Trigger.Meter})
+			}
 			v += p.Trigger.Every
 		}
+		return millwright.NewPage(rows, n, func(d Due) string { return strconv.FormatFloat(*d.DueValue, 'g', -1, 64) }), nil
 	default:
-		return nil, millwright.Errorf(millwright.Rule, "no_forecast",
+		return millwright.Page[Due]{}, millwright.Errorf(millwright.Rule, "no_forecast",
 			"plan %s is a condition plan: it is due when its rule holds over the readings, so it has no due dates to forecast", p.ID)
 	}
-	return out, nil
 }
 
 // nextMeterDue is the meter value at which a meter plan is next due: one

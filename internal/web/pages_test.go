@@ -197,7 +197,7 @@ func TestBrowserPMCalendarShowsForecast(t *testing.T) {
 		}
 		now := tx.Now().In(loc)
 		first := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, loc)
-		f, err := pm.Forecast(e.ctx(), tx, plan.ID, pm.MaxForecast)
+		f, err := pm.Forecast(e.ctx(), tx, plan.ID, "", pm.MaxForecast)
 		for _, d := range f.Items {
 			if at := d.DueAt.In(loc); !at.Before(first) && at.Before(first.AddDate(0, 3, 0)) {
 				want = append(want, at.Format("2006-01-02"))

@@ -73,7 +73,7 @@ func (h *Handler) pmPlans(w http.ResponseWriter, r *http.Request, s *session) er
 			}
 			row.AssetTag, row.AssetName = a.Tag, a.Name
 			if pl.Active && pl.Trigger.Kind != pm.Condition {
-				f, err := pm.Forecast(ctx, tx, pl.ID, 1)
+				f, err := pm.Forecast(ctx, tx, pl.ID, "", 1)
 				if err != nil {
 					return err
 				}
@@ -150,7 +150,8 @@ func (h *Handler) pmPlan(w http.ResponseWriter, r *http.Request, s *session) err
 	var (
 		p        *pm.Plan
 		a        *asset.Asset
-		forecast *pm.ForecastResult
+		forecast millwright.Page[pm.Due]
+		zone     string
 		months   []calMonth
 		prev     string
 		next     string
@@ -181,11 +182,11 @@ func (h *Handler) pmPlan(w http.ResponseWriter, r *http.Request, s *session) err
 			}
 			first = t
 		}
-		prev, next = first.AddDate(0, -1, 0).Format("2006-01"), first.AddDate(0, 1, 0).Format("2006-01")
+		prev, next, zone = first.AddDate(0, -1, 0).Format("2006-01"), first.AddDate(0, 1, 0).Format("2006-01"), site.TimeZone
 		if p.Trigger.Kind == pm.Condition {
 			return nil
 		}
-		if forecast, err = pm.Forecast(ctx, tx, p.ID, pm.MaxForecast); err != nil {
+		if forecast, err = pm.Forecast(ctx, tx, p.ID, "", pm.MaxForecast); err != nil {
 			return err
 		}
 		if p.Trigger.Kind != pm.Calendar {
@@ -210,7 +211,7 @@ func (h *Handler) pmPlan(w http.ResponseWriter, r *http.Request, s *session) err
 		return err
 	}
 	h.render(w, r, s, http.StatusOK, "pmplan.html", "PM plan "+p.Name, map[string]any{
-		"Plan": p, "Asset": a, "When": describeTrigger(p.Trigger), "Forecast": forecast, "Months": months,
+		"Plan": p, "Asset": a, "When": describeTrigger(p.Trigger), "TimeZone": zone, "Months": months,
 		"Shown": shown, "Prev": prev, "Next": next})
 	return nil
 }

@@ -34,7 +34,8 @@ func TestItemCheck(t *testing.T) {
 	}{
 		{"valid", func(*procurement.Item) {}, ""},
 		{"no code", func(i *procurement.Item) { i.Code = "" }, "missing_field"},
-		{"no vendor", func(i *procurement.Item) { i.Vendor = "" }, "missing_field"},
+		{"direct item with no vendor", func(i *procurement.Item) { i.Vendor = "" }, ""},
+		{"stock item with no vendor", func(i *procurement.Item) { i.Vendor, i.StockType = "", procurement.StockItem }, "missing_field"},
 		{"bad stock type", func(i *procurement.Item) { i.StockType = "bulk" }, "bad_stock_type"},
 		{"negative price", func(i *procurement.Item) { i.Price = millwright.MustMoney("-1") }, "bad_amount"},
 	}

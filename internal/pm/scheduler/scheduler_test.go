@@ -205,12 +205,9 @@ func TestSchedulerLeadTime(t *testing.T) {
 		if made := step(t, s); len(made) != 0 {
 			t.Fatalf("a second step made %d; want 0", len(made))
 		}
-		var f pm.ForecastResult
-		err = db.View(ctx, func(tx *store.Tx) error {
-			r, err := pm.Forecast(ctx, tx, p.ID, 3)
-			if r != nil {
-				f = *r
-			}
+		var f millwright.Page[pm.Due]
+		err = db.View(ctx, func(tx *store.Tx) (err error) {
+			f, err = pm.Forecast(ctx, tx, p.ID, "", 3)
 			return err
 		})
 		if err != nil {
