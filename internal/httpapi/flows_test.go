@@ -11,8 +11,8 @@ import (
 	"github.com/shopspring/decimal"
 )
 
-// stockedItem is a stock item known to both sides: made in the CMMS,
-// created in the ERP's item master, mapped, with an opening balance counted
+// stockedItem is a stock item known to both sides: made in the CMMS and
+// mapped (which puts it in the ERP's item master), with an opening balance counted
 // in the plant's MAIN storeroom at NORTH and sent to the ERP as an
 // adjustment.
 type stockedItem struct {
@@ -25,12 +25,8 @@ func mustStockedItem(t *testing.T, a *api, w *armWorld, pn, onHand, cost string)
 	t.Helper()
 	it := stockedItem{Code: "ERP-" + pn, Store: w.Store}
 	it.ID = mustCreate(t, a, "/api/v1/items", map[string]any{
-		"part_number": pn, "description": "Part " + pn, "unit": "EA", "stock_type": "stock", "unit_cost": cost})
-	if r := a.do("POST", "/api/v1/erp/items", w.buyer, map[string]any{"erp_item_code": it.Code, "description": "Part " + pn,
-		"unit": "EA", "stock_type": "stock", "vendor": "Filtra", "price": cost}); r.Status != http.StatusCreated {
-		t.Fatalf("create ERP item %s = %d %s", it.Code, r.Status, r.Raw)
-	}
-	w.mustMap(t, a, it.ID, it.Code, "")
+		"part_number": pn, "description": "Part " + pn, "unit": "EA", "stock_type": "stock", "unit_cost": cost, "vendor": "Filtra"})
+	w.mustMap(t, a, it.ID, it.Code, "") // the item master feed puts it in the ERP
 	if r := a.do("POST", "/api/v1/stock/adjustments", w.storekeeper, map[string]any{"storeroom_id": w.Store, "item_id": it.ID,
 		"quantity": onHand, "unit_cost": cost, "reason": "opening balance"}); r.Status != http.StatusCreated {
 		t.Fatalf("opening balance of %s = %d %s", pn, r.Status, r.Raw)
@@ -136,9 +132,13 @@ func books(t *testing.T, a *api, workOrders []string, items []stockedItem) strin
 		return fmt.Sprintf("ERP stock value %s; want %s, the inventory account", stockValue, balance["1400"])
 	}
 	for _, it := range items {
-		ours, theirs := mustStock(t, a, it.Store, it.ID), erpStock(t, a, it.Code)
-		if !ours.OnHand.Equal(dec(t, theirs["quantity"])) || !ours.Value.Equal(dec(t, theirs["value"])) {
-			return fmt.Sprintf("%s in the storeroom %s worth %s; the ERP holds %v worth %v", it.Code, ours.OnHand, ours.Value,
+		ours := map[string]any{}
+		if rows := a.must(200, "GET", "/api/v1/stock?storeroom_id="+it.Store+"&item_id="+it.ID, nil).items(); len(rows) == 1 {
+			ours = rows[0]
+		}
+		theirs := erpStock(t, a, it.Code)
+		if !dec(t, ours["on_hand"]).Equal(dec(t, theirs["quantity"])) || !dec(t, ours["value"]).Equal(dec(t, theirs["value"])) {
+			return fmt.Sprintf("%s in the storeroom %v worth %v; the ERP holds %v worth %v", it.Code, ours["on_hand"], ours["value"],
 				theirs["quantity"], theirs["value"])
 		}
 	}
@@ -356,7 +356,7 @@ func TestStockMessagesWaitForTheMapping(t *testing.T) {
 		w := newARMWorld(t, a, true)
 		startDispatcher(t, a)
 		id := mustCreate(t, a, "/api/v1/items", map[string]any{
-			"part_number": "BELT-9", "description": "V-belt", "unit": "EA", "stock_type": "stock", "unit_cost": "6.00"})
+			"part_number": "BELT-9", "description": "V-belt", "unit": "EA", "stock_type": "stock", "unit_cost": "6.00", "vendor": "Gates"})
 		a.must(201, "POST", "/api/v1/stock/adjustments", map[string]any{"storeroom_id": w.Store, "item_id": id,
 			"quantity": 10, "unit_cost": "6.00", "reason": "opening balance"})
 		a.must(200, "PUT", "/api/v1/storerooms/"+w.Store+"/stock/"+id, map[string]any{"reorder_point": 4, "reorder_quantity": 10})
@@ -371,11 +371,8 @@ func TestStockMessagesWaitForTheMapping(t *testing.T) {
 			}
 		}
 		wantError(t, a.do("POST", "/api/v1/integration/messages/"+str(failed[0]["id"])+"/replay", w.integ, nil), 422, "waits_for_mapping")
-		if r := a.do("POST", "/api/v1/erp/items", w.buyer, map[string]any{"erp_item_code": "ERP-BELT", "description": "V-belt",
-			"unit": "PK", "stock_type": "stock", "vendor": "Gates", "price": "30.00"}); r.Status != http.StatusCreated {
-			t.Fatalf("ERP item = %d %s", r.Status, r.Raw)
-		}
-		// The ERP counts packs of 5.
+		// The ERP counts packs of 5; the mapping puts the item in its item
+		// master at 30.00 a pack.
 		if r := a.do("POST", "/api/v1/integration/mappings/items", w.integ, map[string]any{"item_id": id, "erp_item_code": "ERP-BELT",
 			"erp_unit": "PK", "factor": 5}); r.Status != 200 {
 			t.Fatalf("map = %d %s", r.Status, r.Raw)
