@@ -209,7 +209,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var apiOpts []httpapi.Option
 	if conn != nil {
 		dispatcher.Connector = conn
-		apiOpts = append(apiOpts, httpapi.WithoutERP(), httpapi.Webhook(webhookConnector, remoteERP.secret, dispatcher.Receive))
+		apiOpts = append(apiOpts, httpapi.WithoutERP(conn.BaseURL), httpapi.Webhook(webhookConnector, remoteERP.secret, dispatcher.Receive))
 	}
 	// Readings, over HTTP and MQTT alike, go through one recorder. Its
 	// hook runs the meter and condition PM plans in the transaction that

@@ -33,6 +33,7 @@ type Handler struct {
 	readings *ingest.Recorder      // stores readings; SetRecorder shares one with MQTT
 
 	keep     func(pattern string) bool // the routes served; nil: all
+	erpURL   string                    // where the ERP's routes are, when not here (WithoutERP)
 	webhooks map[string]webhook        // by connector name
 }
 
@@ -53,6 +54,13 @@ func New(db *store.DB, log *slog.Logger, opts ...Option) *Handler {
 		if h.keep == nil || h.keep(rt.pattern) {
 			h.mux.Handle(rt.pattern, h.wrap(rt))
 		}
+	}
+	if h.erpURL != "" {
+		h.mux.HandleFunc("/api/v1/erp/", func(w http.ResponseWriter, r *http.Request) {
+			h.writeError(w, r, millwright.Errorf(millwright.NotFound, "erp_elsewhere",
+				"the ERP runs as its own process: send %s %s to %s%s, with a token made in the ERP's database (go run ./cmd/millwright token create --db <the ERP's DSN> ...)",
+				r.Method, r.URL.Path, strings.TrimSuffix(h.erpURL, "/"), r.URL.RequestURI()))
+		})
 	}
 	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, millwright.Errorf(millwright.NotFound, "not_found",

@@ -262,7 +262,7 @@ func TestNewPlantFlow1PlannedMaintenance(t *testing.T) {
 		checkBooks(t, a, "released", []string{wo}, p.filterStock())
 
 		pos := p.approveAndOrder(t, a, req, 3) // SKF, EagleBurgmann, KSB
-		number := map[string]any{} // ERP item code → its order's number
+		number := map[string]any{}             // ERP item code → its order's number
 		for _, po := range pos {
 			number[str(field(po, "lines", 0, "erp_item_code"))] = po["number"]
 		}

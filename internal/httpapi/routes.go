@@ -63,6 +63,7 @@ func (h *Handler) routes() []route {
 		{"GET /api/v1/work-orders/{id}/materials", auth.Read, h.listMaterials},
 		{"POST /api/v1/work-orders/{id}/materials", auth.AddDirectItem, h.addMaterial},
 		{"POST /api/v1/work-orders/{id}/materials/{line_id}/link", auth.PlanWork, h.linkMaterial},
+		{"POST /api/v1/work-orders/{id}/materials/request", auth.PlanWork, h.requestMaterial},
 		{"POST /api/v1/work-orders/{id}/approve", auth.DirectWork, h.transition("approve")},
 		{"POST /api/v1/work-orders/{id}/plan", auth.DirectWork, h.transition("plan")},
 		{"POST /api/v1/work-orders/{id}/release", auth.DirectWork, h.transition("release")},

@@ -17,10 +17,12 @@ import (
 type Option func(*Handler)
 
 // WithoutERP leaves out the embedded ERP's routes (/api/v1/erp/...): the
-// CMMS's connector is an ERP elsewhere, where buyers and approvers act.
-func WithoutERP() Option {
+// CMMS's connector is the ERP at erpURL, where buyers and approvers act.
+// A request for one of them answers 404 erp_elsewhere, naming erpURL.
+func WithoutERP(erpURL string) Option {
 	return func(h *Handler) {
 		h.keep = func(p string) bool { return !strings.Contains(p, " /api/v1/erp/") }
+		h.erpURL = erpURL
 	}
 }
 

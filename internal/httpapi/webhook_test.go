@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,7 +56,7 @@ func TestWebhookSignature(t *testing.T) {
 		const secret = "webhook-secret"
 		d := &outbox.Dispatcher{DB: db, Connector: noERP{}}
 		srv := httptest.NewServer(httpapi.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)),
-			httpapi.WithoutERP(), httpapi.Webhook("http", secret, d.Receive)))
+			httpapi.WithoutERP("http://erp.example:8090"), httpapi.Webhook("http", secret, d.Receive)))
 		defer srv.Close()
 		url := srv.URL + "/api/v1/integration/webhooks/http"
 		body, _ := json.Marshal(map[string]any{"events": []integration.Event{{Seq: 1, Kind: integration.EventItemChanged,
@@ -107,7 +108,7 @@ func TestERPRoutesFollowTheConnector(t *testing.T) {
 			want map[string]int
 		}{
 			{"embedded", nil, map[string]int{"/api/v1/erp/requisitions": 200, "/api/v1/work-orders": 200}},
-			{"without ERP", []httpapi.Option{httpapi.WithoutERP()}, map[string]int{"/api/v1/erp/requisitions": 404, "/api/v1/work-orders": 200}},
+			{"without ERP", []httpapi.Option{httpapi.WithoutERP("http://erp.example:8090")}, map[string]int{"/api/v1/erp/requisitions": 404, "/api/v1/work-orders": 200}},
 			{"only ERP", []httpapi.Option{httpapi.OnlyERP()}, map[string]int{"/api/v1/erp/requisitions": 200, "/api/v1/work-orders": 404, "/api/v1/me": 200, "/healthz": 200}},
 		} {
 			srv := httptest.NewServer(httpapi.New(db, log, tt.opts...))
@@ -118,9 +119,15 @@ func TestERPRoutesFollowTheConnector(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
+				body, _ := io.ReadAll(res.Body)
 				res.Body.Close()
 				if res.StatusCode != want {
 					t.Errorf("%s: GET %s = %d; want %d", tt.name, path, res.StatusCode, want)
+				}
+				// Without the ERP, its routes say where it is.
+				if tt.name == "without ERP" && strings.HasPrefix(path, "/api/v1/erp/") &&
+					(!strings.Contains(string(body), `"erp_elsewhere"`) || !strings.Contains(string(body), "http://erp.example:8090/api/v1/erp/requisitions")) {
+					t.Errorf("%s: GET %s = %s; want erp_elsewhere naming the ERP's URL", tt.name, path, body)
 				}
 			}
 			srv.Close()

@@ -88,6 +88,21 @@ func (h *Handler) linkMaterial(w http.ResponseWriter, r *http.Request) error {
 	})
 }
 
+func (h *Handler) requestMaterial(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		LineIDs []string `json:"line_ids"`
+	}
+	if r.ContentLength != 0 {
+		if err := decode(r, &in); err != nil {
+			return err
+		}
+	}
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		lines, err := workorder.Request(ctx, tx, r.PathValue("id"), in.LineIDs)
+		return millwright.Page[workorder.Material]{Items: lines}, err
+	})
+}
+
 // transition serves POST work-orders/{id}/{verb} for the verbs that take
 // no body.
 func (h *Handler) transition(verb string) func(w http.ResponseWriter, r *http.Request) error {

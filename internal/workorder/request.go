@@ -56,6 +56,15 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder, requester string)
 	if ok, err := triggerPassed(ctx, tx, w); err != nil || !ok {
 		return err
 	}
+	return request(ctx, tx, w, requester, "", func(m *Material) bool {
+		return m.AutoRequestMaterial && m.ProcurementStatus == ProcurementNone
+	})
+}
+
+// request puts the direct lines of w that take picks into one requisition
+// request, as requestMaterial describes. keySuffix tells a request by hand
+// from the automatic one, whose key it must not repeat.
+func request(ctx context.Context, tx Tx, w *WorkOrder, requester, keySuffix string, take func(*Material) bool) error {
 	mats, err := tx.Materials(ctx, w.ID)
 	if err != nil {
 		return err
@@ -87,7 +96,7 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder, requester string)
 	var requested []*Material
 	for i := range mats {
 		m := &mats[i]
-		if !m.Direct || !m.AutoRequestMaterial || m.ProcurementStatus != ProcurementNone {
+		if !m.Direct || !take(m) {
 			continue
 		}
 		if !live {
@@ -128,7 +137,7 @@ func requestMaterial(ctx context.Context, tx Tx, w *WorkOrder, requester string)
 	if len(requested) == 0 {
 		return nil
 	}
-	key := "requisition:" + w.ID + ":" + requested[0].ID
+	key := "requisition:" + w.ID + ":" + requested[0].ID + keySuffix
 	msg, err := integration.NewMessage(key, w.SiteID, site.Code, requester, tx.Now(), req)
 	if err != nil {
 		return err
@@ -278,4 +287,96 @@ func reason(err error) string {
 		return e.Message
 	}
 	return err.Error()
+}
+
+// RefusedByERP begins the reason of a line blocked because the ERP
+// refused its requisition message: the fix is to correct the data and
+// replay that message, not to request the line again.
+const RefusedByERP = "the ERP refused the requisition"
+
+// Request requests direct material lines of work order id by hand, now, in
+// the caller's name: what a planner does where Auto Request Material does
+// not — a line without the flag, a work-order type whose trigger is never,
+// or a line whose requisition was rejected or cancelled. lineIDs names
+// the lines; none names every direct line not requested yet (procurement
+// status none or blocked). The lines go into one requisition request, in
+// this transaction, as at release; one that a mapping gap still stops
+// turns blocked with the gap and its fix. It returns the lines named.
+func Request(ctx context.Context, tx Tx, id string, lineIDs []string) ([]Material, error) {
+	w, err := lock(ctx, tx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.mustBeOpen("its material can be requested"); err != nil {
+		return nil, err
+	}
+	if w.Status == Requested {
+		return nil, millwright.Errorf(millwright.Rule, "work_order_not_approved",
+			"work order %s is requested; approve it (POST /api/v1/work-orders/%s/approve) before requesting its material", w.Number, w.ID)
+	}
+	mats, err := tx.Materials(ctx, w.ID)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*Material{}
+	for i := range mats {
+		byID[mats[i].ID] = &mats[i]
+	}
+	pick := map[string]bool{}
+	if len(lineIDs) == 0 {
+		for _, m := range mats {
+			if m.Direct && (m.ProcurementStatus == ProcurementNone ||
+				m.ProcurementStatus == ProcurementBlocked && !strings.HasPrefix(blockCause(m.BlockedReason), RefusedByERP)) {
+				pick[m.ID] = true
+			}
+		}
+		if len(pick) == 0 {
+			return nil, millwright.Errorf(millwright.Rule, "nothing_to_request",
+				"work order %s has no direct material line waiting to be requested (procurement status none or blocked); add one with POST /api/v1/work-orders/%s/materials", w.Number, w.ID)
+		}
+	}
+	for _, lid := range lineIDs {
+		m, ok := byID[lid]
+		switch {
+		case !ok:
+			return nil, millwright.Errorf(millwright.Rule, "material_line_not_found", "work order %s has no material line %s", w.Number, lid)
+		case !m.Direct:
+			return nil, millwright.Errorf(millwright.Rule, "not_direct",
+				"material line %s (part %s) is a stock line, reserved in its storeroom; the storeroom's reorder point replenishes stock, only direct lines are requested", m.ID, m.PartNumber)
+		case m.ProcurementStatus == ProcurementBlocked && strings.HasPrefix(blockCause(m.BlockedReason), RefusedByERP):
+			return nil, millwright.Errorf(millwright.Conflict, "waits_for_replay",
+				"material line %s is blocked because %s; fix the data and replay that message instead of requesting the line again", m.ID, m.BlockedReason)
+		case m.ProcurementStatus != ProcurementNone && m.ProcurementStatus != ProcurementBlocked:
+			return nil, millwright.Errorf(millwright.Conflict, "already_requested",
+				"material line %s (part %s) is %s: it has been requested already, and a line is requested once", m.ID, m.PartNumber, m.ProcurementStatus)
+		}
+		pick[lid] = true
+	}
+	// A line requested before (then rejected or cancelled) needs a key of
+	// its own: the ERP has applied the first one.
+	n, err := tx.NextNumber(ctx, "material_request")
+	if err != nil {
+		return nil, err
+	}
+	if err := request(ctx, tx, w, tx.Actor().Username, fmt.Sprintf(":%d", n), func(m *Material) bool { return pick[m.ID] }); err != nil {
+		return nil, err
+	}
+	if mats, err = tx.Materials(ctx, w.ID); err != nil {
+		return nil, err
+	}
+	var out []Material
+	for _, m := range mats {
+		if pick[m.ID] {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// blockCause is a blocked line's reason without its "part P: " prefix.
+func blockCause(reason string) string {
+	if _, after, ok := strings.Cut(reason, ": "); ok && strings.HasPrefix(reason, "part ") {
+		return after
+	}
+	return reason
 }

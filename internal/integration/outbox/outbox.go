@@ -257,7 +257,7 @@ func blockLines(ctx context.Context, tx *store.Tx, m *integration.OutboxMessage,
 	if m.Kind != string(integration.KindRequisitionRequest) {
 		return nil
 	}
-	reason := "the ERP refused the requisition: " + message(cause) + "; " + fix(m.ID, cause)
+	reason := workorder.RefusedByERP + ": " + message(cause) + "; " + fix(m.ID, cause)
 	for _, id := range m.MaterialLineIDs {
 		if err := setLine(ctx, tx, id, "procurement_refused", func(l *workorder.Material) {
 			l.ProcurementStatus, l.BlockedReason = workorder.ProcurementBlocked, "part "+l.PartNumber+": "+reason
