@@ -326,6 +326,14 @@ func TestAutoRequestMaterialMappingGap(t *testing.T) {
 			}
 			return ""
 		})
+		// The line is still the releaser's request, not the mapping saver's:
+		// segregation of duties is judged against pat.
+		for _, req := range a.must(200, "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil).items() {
+			if req["requested_by"] != "pat" {
+				t.Fatalf("requisition %v requested_by %v; want pat, who released (link only saved the mapping)", req["number"], req["requested_by"])
+			}
+			wantError(t, a.do("POST", "/api/v1/erp/requisitions/"+str(req["id"])+"/approve", w.planner, nil), 403, "sod_violation")
+		}
 		for _, g := range a.do("GET", "/api/v1/integration/data-quality", w.integ, nil).items() {
 			if g["record_id"] == w.impeller {
 				t.Fatalf("data quality still lists IMP-7 after the fix: %v", g)

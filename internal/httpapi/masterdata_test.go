@@ -293,6 +293,9 @@ func TestUnitMismatchReplay(t *testing.T) {
 			return ""
 		})
 		req := onlyRequisition(t, a, wo)
+		if req["requested_by"] != "admin" {
+			t.Fatalf("replayed requisition requested_by %v; want admin, who released, not link, who replayed", req["requested_by"])
+		}
 		for _, l := range req["lines"].([]any) {
 			lm := l.(map[string]any)
 			if lm["erp_item_code"] == "ERP-IMP" && (lm["unit"] != "EA" || str(lm["quantity"]) != "1") {

@@ -121,6 +121,18 @@ func (db *DB) Close() error {
 
 // Migrate creates or upgrades the schema with the migrations embedded in the binary.
 func (db *DB) Migrate(ctx context.Context) error {
+	p, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// migrations is the migration provider of the database's engine.
+func (db *DB) migrations() (*goose.Provider, error) {
 	var (
 		dialect goose.Dialect
 		fsys    fs.FS
@@ -133,19 +145,16 @@ func (db *DB) Migrate(ctx context.Context) error {
 	}
 	sub, err := fs.Sub(fsys, "migrations")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	// Migrations are numbered by feature, and features land in any order:
 	// a database that has a later one applies an earlier one it lacks.
 	// Every migration only adds, so the order between features does not matter.
 	p, err := goose.NewProvider(dialect, db.write, sub, goose.WithAllowOutofOrder(true))
 	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
+		return nil, fmt.Errorf("migrate: %w", err)
 	}
-	if _, err := p.Up(ctx); err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	return nil
+	return p, nil
 }
 
 // InTx runs fn in a write transaction and commits it when fn returns nil.
