@@ -141,6 +141,23 @@ func (p *newPlant) filterStock() stockedItem {
 	return stockedItem{ID: p.filter, Code: erpCode["FLT-10"], Store: p.store}
 }
 
+// startedJob is a corrective work order on the pump that the planner
+// approved and released and the technician started.
+func (p *newPlant) startedJob(t *testing.T, a *api, priority int, title string) string {
+	t.Helper()
+	r := a.do("POST", "/api/v1/work-orders", p.planner, map[string]any{"type": "corrective", "priority": priority, "asset_id": p.pump, "title": title})
+	if r.Status != 201 {
+		t.Fatalf("create work order = %d %s", r.Status, r.Raw)
+	}
+	wo := r.str("id")
+	for _, step := range []struct{ verb, token string }{{"approve", p.planner}, {"release", p.planner}, {"start", p.tech}} {
+		if r := a.do("POST", "/api/v1/work-orders/"+wo+"/"+step.verb, step.token, nil); r.Status != 200 {
+			t.Fatalf("%s = %d %s", step.verb, r.Status, r.Raw)
+		}
+	}
+	return wo
+}
+
 // lines returns a work order's material lines by part number.
 func lines(t *testing.T, a *api, wo string) map[string]map[string]any {
 	t.Helper()
@@ -326,13 +343,7 @@ func TestNewPlantFlow2Reorder(t *testing.T) {
 				if master != "cmms" { // cmms is the default
 					a.must(200, "PUT", "/api/v1/integration/settings", map[string]any{"stock_master": master})
 				}
-				wo := a.do("POST", "/api/v1/work-orders", p.planner, map[string]any{"type": "corrective", "priority": 3, "asset_id": p.pump, "title": "Oil change"}).str("id")
-				for _, verb := range []string{"approve", "release"} {
-					a.do("POST", "/api/v1/work-orders/"+wo+"/"+verb, p.planner, nil)
-				}
-				if r := a.do("POST", "/api/v1/work-orders/"+wo+"/start", p.tech, nil); r.Status != 200 {
-					t.Fatalf("start = %d %s", r.Status, r.Raw)
-				}
+				wo := p.startedJob(t, a, 3, "Oil change")
 				r := a.do("POST", "/api/v1/work-orders/"+wo+"/issues", p.tech, map[string]any{"item_id": p.filter, "storeroom_id": p.store, "quantity": 3})
 				if r.Status != 201 || str(field(r.Body, "stock", "on_hand")) != "9" {
 					t.Fatalf("issue = %d %s; want 201 leaving 9", r.Status, r.Raw)
@@ -373,11 +384,7 @@ func TestNewPlantFlow2Reorder(t *testing.T) {
 func TestNewPlantFlow3DirectItems(t *testing.T) {
 	runFlow(t, func(t *testing.T, a *api) {
 		p := mustNewPlant(t, a)
-		wo := a.do("POST", "/api/v1/work-orders", p.planner, map[string]any{"type": "corrective", "priority": 2, "asset_id": p.pump, "title": "Bearing noise"}).str("id")
-		for _, verb := range []string{"approve", "release"} {
-			a.do("POST", "/api/v1/work-orders/"+wo+"/"+verb, p.planner, nil)
-		}
-		a.do("POST", "/api/v1/work-orders/"+wo+"/start", p.tech, nil)
+		wo := p.startedJob(t, a, 2, "Bearing noise")
 		if r := a.do("POST", "/api/v1/work-orders/"+wo+"/materials", p.tech, map[string]any{"item_id": p.bearing, "quantity": 2}); r.Status != 201 {
 			t.Fatalf("add bearing = %d %s", r.Status, r.Raw)
 		}
@@ -464,11 +471,7 @@ func TestNewPlantFlow4BudgetInRealTime(t *testing.T) {
 				t.Errorf("%s reached the budget after %v; want well under a second", step, took)
 			}
 		}
-		wo := a.do("POST", "/api/v1/work-orders", p.planner, map[string]any{"type": "corrective", "priority": 3, "asset_id": p.pump, "title": "Seal leak"}).str("id")
-		for _, verb := range []string{"approve", "release"} {
-			a.do("POST", "/api/v1/work-orders/"+wo+"/"+verb, p.planner, nil)
-		}
-		a.do("POST", "/api/v1/work-orders/"+wo+"/start", p.tech, nil)
+		wo := p.startedJob(t, a, 3, "Seal leak")
 
 		if r := a.do("POST", "/api/v1/work-orders/"+wo+"/labor", p.tech, map[string]any{"technician": "tom", "craft": "mechanic", "hours": 1.5, "rate": "40.00"}); r.Status != 201 {
 			t.Fatalf("labor = %d %s", r.Status, r.Raw)

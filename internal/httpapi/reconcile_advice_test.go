@@ -32,11 +32,7 @@ func difference(t *testing.T, a *api, token, kind, record string) map[string]any
 func TestReconciliationAdviceFollowed(t *testing.T) {
 	runFlow(t, func(t *testing.T, a *api) {
 		p := mustNewPlant(t, a)
-		wo := a.do("POST", "/api/v1/work-orders", p.planner, map[string]any{"type": "corrective", "priority": 3, "asset_id": p.pump, "title": "Leak"}).str("id")
-		for _, verb := range []string{"approve", "release"} {
-			a.do("POST", "/api/v1/work-orders/"+wo+"/"+verb, p.planner, nil)
-		}
-		a.do("POST", "/api/v1/work-orders/"+wo+"/start", p.tech, nil)
+		wo := p.startedJob(t, a, 3, "Leak")
 
 		// 1. A part nobody mapped: counted and issued in the CMMS, its
 		// messages fail; the difference is explained by them, and mapping
