@@ -18,8 +18,6 @@ func TestConditionReadingsOverMQTTRequestParts(t *testing.T) {
 	site := call("POST", "/sites", map[string]any{"code": m.code, "name": "Condition test", "currency": "EUR", "time_zone": "UTC"}, 201)["id"].(string)
 	brg := call("POST", "/items", map[string]any{"part_number": "BRG-" + m.code, "description": "Spherical roller bearing",
 		"unit": "EA", "stock_type": "direct", "unit_cost": "310.00", "vendor": "SKF"}, 201)["id"].(string)
-	call("POST", "/erp/items", map[string]any{"erp_item_code": "E-BRG-" + m.code, "description": "Spherical roller bearing",
-		"unit": "EA", "stock_type": "direct", "vendor": "SKF", "price": "310.00"}, 201)
 	call("POST", "/integration/mappings/items", map[string]any{"item_id": brg, "erp_item_code": "E-BRG-" + m.code}, 200)
 	pump := call("POST", "/assets", map[string]any{"tag": "P-9", "name": "Cooling water pump", "site_id": site,
 		"criticality": 2, "cost_center": "CC-400"}, 201)["id"].(string)

@@ -747,6 +747,25 @@ func (tx *Tx) SaveERPStock(ctx context.Context, s *procurement.Stock) error {
 	return err
 }
 
+// ERPWarehouses lists the warehouses that hold a stock row of an item at a
+// site, in order.
+func (tx *Tx) ERPWarehouses(ctx context.Context, siteID, itemID string) ([]string, error) {
+	rows, err := tx.query(ctx, `SELECT warehouse FROM erp_stock WHERE site_id = ? AND item_id = ? ORDER BY warehouse`, siteID, itemID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
 // ERPStock lists stock by item and warehouse.
 func (tx *Tx) ERPStock(ctx context.Context, siteID, itemID, warehouse, cursor string, limit int) (millwright.Page[procurement.Stock], error) {
 	n := page(limit)

@@ -389,6 +389,9 @@ type Tx interface {
 	CreateERPReceipt(ctx context.Context, rc *Receipt) error
 	CreateERPInvoice(ctx context.Context, inv *Invoice) error
 	ERPStockForUpdate(ctx context.Context, item *Item, warehouse, siteID string) (*Stock, error)
+	// ERPWarehouses lists the warehouses that hold a stock row of an item
+	// at a site.
+	ERPWarehouses(ctx context.Context, siteID, itemID string) ([]string, error)
 	SaveERPStock(ctx context.Context, s *Stock) error
 	ERPOpenReplenishment(ctx context.Context, siteID, itemID, warehouse string) (bool, error)
 }

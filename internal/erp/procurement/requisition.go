@@ -2,6 +2,7 @@ package procurement
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -155,7 +156,9 @@ func Create(ctx context.Context, tx Tx, in NewRequisition) (*Requisition, error)
 			nl.AssetID = in.AssetID
 		}
 		if it.StockType == StockItem && nl.Warehouse == "" {
-			nl.Warehouse = set.DefaultWarehouse
+			if nl.Warehouse, err = receivingWarehouse(ctx, tx, in.SiteID, it, set, i+1); err != nil {
+				return nil, err
+			}
 		}
 		l := RequisitionLine{Position: i + 1, ItemID: it.ID, ERPItemCode: it.Code, Quantity: nl.Quantity, Unit: nl.Unit,
 			NeededBy: nl.NeededBy, UnitPrice: nl.UnitPrice, Amount: nl.UnitPrice.Times(nl.Quantity),
@@ -328,4 +331,25 @@ func Cancel(ctx context.Context, tx Tx, id, comment string) (*Requisition, error
 		return nil, err
 	}
 	return r, emitRequisition(ctx, tx, integration.EventRequisitionCanceled, r, comment)
+}
+
+// receivingWarehouse is the warehouse a stock line that names none is
+// received into: the one warehouse that keeps the item at the site (a
+// storeroom's code, as the CMMS's stock levels made it), so that the
+// receipt raises that storeroom's stock; the default warehouse where no
+// warehouse keeps it yet. Where several do, the line must say which.
+func receivingWarehouse(ctx context.Context, tx Tx, siteID string, it *Item, set Settings, line int) (string, error) {
+	ws, err := tx.ERPWarehouses(ctx, siteID, it.ID)
+	if err != nil {
+		return "", err
+	}
+	switch len(ws) {
+	case 0:
+		return set.DefaultWarehouse, nil
+	case 1:
+		return ws[0], nil
+	}
+	return "", millwright.Errorf(millwright.Invalid, "missing_warehouse",
+		"line %d (%s): the item is kept in warehouses %s at this site; give the line's warehouse (the code of the storeroom that receives it)",
+		line, it.Code, strings.Join(ws, ", "))
 }
