@@ -54,6 +54,8 @@ var (
 // /proc file, an installed millwright binary: the docs use go run).
 func TestDocsShellExamples(t *testing.T) {
 	files, err := filepath.Glob("docs/*.md")
+	sub, _ := filepath.Glob("docs/*/*.md")
+	files = append(files, sub...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -76,7 +76,7 @@ func measureRemote(ctx context.Context, e store.Engine, pg string, d time.Durati
 		return err
 	}
 	dispatcher := &outbox.Dispatcher{DB: cmmsDB, Connector: conn, Log: quiet}
-	cmmsSrv := httptest.NewServer(httpapi.New(cmmsDB, quiet, httpapi.WithoutERP(erpSrv.URL),
+	cmmsSrv := httptest.NewServer(httpapi.New(cmmsDB, quiet, httpapi.WithoutERP("http", erpSrv.URL),
 		httpapi.Webhook("http", secret, dispatcher.Receive)).WithConnector(conn))
 	defer cmmsSrv.Close()
 	rctx, stop := context.WithCancel(ctx)

@@ -63,17 +63,22 @@ func exitCode(err error) int {
 const usage = `usage:
   millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--pm-interval 1m] [--mqtt tcp://HOST:PORT]
                    [--reconcile-every 1h] [--erp URL --erp-secret S] [--erp-poll 1s]
+                   [--connector embedded|http|webhook|odoo --connector-config PATH]
   millwright migrate [--db DSN]
   millwright token create [--db DSN] --user NAME --role ROLE [--site CODE]
   millwright user password [--db DSN] --user NAME [--role ROLE] [--site CODE]   (password on stdin)
   millwright user role [--db DSN] --user NAME --role ROLE [--site CODE]   (changes an existing user's role)
   millwright erp serve [--addr 127.0.0.1:8090] [--db DSN] [--webhook URL] --secret S
   millwright connector check --connector embedded|http [--db DSN] [--erp URL] [--secret S]
+  millwright connector check --connector webhook|odoo --connector-config PATH [--db DSN]
 DSN is sqlite:PATH (default sqlite:./millwright.db) or postgres://user@host:port/db.
 MILLWRIGHT_DB, MILLWRIGHT_ADDR and MILLWRIGHT_MQTT set --db, --addr and --mqtt;
 MILLWRIGHT_ERP and MILLWRIGHT_ERP_SECRET set --erp and the shared secret of the ERP
 process (erp serve: MILLWRIGHT_ERP_DB, default sqlite:./millwright-erp.db, and
-MILLWRIGHT_ERP_WEBHOOK). See docs/integration.md.`
+MILLWRIGHT_ERP_WEBHOOK). See docs/integration.md.
+MILLWRIGHT_CONNECTOR and MILLWRIGHT_CONNECTOR_CONFIG set --connector and --connector-config;
+a connector's secret is read from MILLWRIGHT_CONNECTOR_SECRET unless its settings name
+another variable (secret_env) or a file (secret_file). See docs/connectors/.`
 
 // run is the whole program; tests call it with their own arguments.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
@@ -162,6 +167,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	pmInterval := fs.Duration("pm-interval", scheduler.DefaultInterval, "how often the PM scheduler looks for due calendar plans (0 turns it off)")
 	mqttURL := fs.String("mqtt", getenv("MILLWRIGHT_MQTT"), "MQTT broker to take readings from, such as tcp://127.0.0.1:1883 (default off)")
 	remoteERP := erpFlags(fs, getenv)
+	connName, connSettings := connectorFlags(fs, getenv)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -170,7 +176,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			return err
 		}
 	}
-	conn, err := remoteERP.connector()
+	conn, err := openConnector("serve", *connName, *connSettings, remoteERP, getenv)
 	if err != nil {
 		return err
 	}
@@ -207,9 +213,17 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	dispatcher := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: log,
 		PollInterval: remoteERP.poll, Lease: remoteERP.lease}
 	var apiOpts []httpapi.Option
-	if conn != nil {
-		dispatcher.Connector = conn
-		apiOpts = append(apiOpts, httpapi.WithoutERP(conn.BaseURL), httpapi.Webhook(webhookConnector, remoteERP.secret, dispatcher.Receive))
+	if conn.Name != "embedded" {
+		dispatcher.Connector = conn.Connector
+	}
+	if dispatcher.PollInterval == 0 {
+		dispatcher.PollInterval = conn.PollInterval // an ERP polled for its events (Odoo) sets its own pace
+	}
+	if conn.ERPURL != "" {
+		apiOpts = append(apiOpts, httpapi.WithoutERP(conn.Name, conn.ERPURL))
+	}
+	if conn.WebhookSecret != "" {
+		apiOpts = append(apiOpts, httpapi.Webhook(conn.Name, conn.WebhookSecret, dispatcher.Receive))
 	}
 	// Readings, over HTTP and MQTT alike, go through one recorder. Its
 	// hook runs the meter and condition PM plans in the transaction that
@@ -221,8 +235,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	root := http.NewServeMux()
 	root.Handle("/", api)
 	ui := web.New(db, log).WithConnector(dispatcher.Connector)
-	if conn != nil {
-		ui.WithRemoteERP(conn.BaseURL)
+	if conn.ERPURL != "" {
+		ui.WithRemoteERP(conn.ERPURL)
 	}
 	ui.SetRecorder(readings)
 	root.Handle(web.Prefix, ui)
@@ -233,9 +247,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	fmt.Fprintf(stdout, "millwright listening on %s (database %s)\n", base, *dsn)
-	if conn != nil {
-		fmt.Fprintf(stdout, "millwright: ERP at %s; it pushes events to %s/api/v1/integration/webhooks/%s\n",
-			conn.BaseURL, base, webhookConnector)
+	if conn.WebhookSecret != "" {
+		fmt.Fprintf(stdout, "millwright: connector %s, ERP at %s; it pushes events to %s/api/v1/integration/webhooks/%s\n",
+			conn.Name, conn.ERPURL, base, conn.Name)
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {

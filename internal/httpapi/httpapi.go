@@ -32,9 +32,10 @@ type Handler struct {
 	conn     integration.Connector // the ERP, for reconciliation; nil: the embedded one
 	readings *ingest.Recorder      // stores readings; SetRecorder shares one with MQTT
 
-	keep     func(pattern string) bool // the routes served; nil: all
-	erpURL   string                    // where the ERP's routes are, when not here (WithoutERP)
-	webhooks map[string]webhook        // by connector name
+	keep         func(pattern string) bool // the routes served; nil: all
+	erpConnector string                    // the connector to an ERP elsewhere (WithoutERP); "": the ERP is here
+	erpURL       string                    // where that ERP is
+	webhooks     map[string]webhook        // by connector name
 }
 
 // New returns the API handler over db, configured by opts.
@@ -55,11 +56,18 @@ func New(db *store.DB, log *slog.Logger, opts ...Option) *Handler {
 			h.mux.Handle(rt.pattern, h.wrap(rt))
 		}
 	}
-	if h.erpURL != "" {
+	if h.erpConnector != "" {
 		h.mux.HandleFunc("/api/v1/erp/", func(w http.ResponseWriter, r *http.Request) {
+			if h.erpConnector == "http" { // Millwright's own ERP, run as its own process
+				h.writeError(w, r, millwright.Errorf(millwright.NotFound, "erp_elsewhere",
+					"the ERP runs as its own process: send %s %s to %s%s, with a token made in the ERP's database (go run ./cmd/millwright token create --db <the ERP's DSN> ...)",
+					r.Method, r.URL.Path, strings.TrimSuffix(h.erpURL, "/"), r.URL.RequestURI()))
+				return
+			}
 			h.writeError(w, r, millwright.Errorf(millwright.NotFound, "erp_elsewhere",
-				"the ERP runs as its own process: send %s %s to %s%s, with a token made in the ERP's database (go run ./cmd/millwright token create --db <the ERP's DSN> ...)",
-				r.Method, r.URL.Path, strings.TrimSuffix(h.erpURL, "/"), r.URL.RequestURI()))
+				"this CMMS works with the ERP at %s through the %s connector: its requisitions, purchase orders, receipts, invoices and ledger are kept there, not under %s here; "+
+					"the CMMS's side of them is on each work order (GET /api/v1/work-orders/{id}/materials, /costs and /trace) and in GET /api/v1/integration/messages",
+				h.erpURL, h.erpConnector, r.URL.Path))
 		})
 	}
 	h.mux.HandleFunc("/api/v1/", func(w http.ResponseWriter, r *http.Request) {

@@ -61,7 +61,7 @@ func runFlow(t *testing.T, fn func(t *testing.T, a *api)) {
 			}
 			r.dispatcher = &outbox.Dispatcher{DB: cmms, Connector: conn, Interval: 50 * time.Millisecond, Backoff: 50 * time.Millisecond}
 			a := &api{t: t, db: cmms, erp: r}
-			a.srv = httptest.NewServer(httpapi.New(cmms, quiet, httpapi.WithoutERP(r.srv.URL),
+			a.srv = httptest.NewServer(httpapi.New(cmms, quiet, httpapi.WithoutERP("http", r.srv.URL),
 				httpapi.Webhook("http", secret, r.dispatcher.Receive)).WithConnector(conn))
 			t.Cleanup(a.srv.Close)
 			r.pusher = &remote.Pusher{Log: embedded, DB: r.db, URL: a.srv.URL + "/api/v1/integration/webhooks/http",

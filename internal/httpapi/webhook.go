@@ -17,12 +17,13 @@ import (
 type Option func(*Handler)
 
 // WithoutERP leaves out the embedded ERP's routes (/api/v1/erp/...): the
-// CMMS's connector is the ERP at erpURL, where buyers and approvers act.
-// A request for one of them answers 404 erp_elsewhere, naming erpURL.
-func WithoutERP(erpURL string) Option {
+// CMMS's connector (http, webhook, odoo) is the ERP at erpURL, where
+// buyers and approvers act. A request for one of them answers 404
+// erp_elsewhere, saying where the ERP is.
+func WithoutERP(connector, erpURL string) Option {
 	return func(h *Handler) {
 		h.keep = func(p string) bool { return !strings.Contains(p, " /api/v1/erp/") }
-		h.erpURL = erpURL
+		h.erpConnector, h.erpURL = connector, erpURL
 	}
 }
 
@@ -64,7 +65,7 @@ func (h *Handler) receiveWebhook(w http.ResponseWriter, r *http.Request) error {
 		// Unauthorized rather than NotFound: an unsigned caller learns
 		// nothing about which connectors exist.
 		return millwright.Errorf(millwright.Unauthorized, "unknown_connector",
-			"no connector named %q takes webhooks here; start the CMMS with --erp URL and --erp-secret, and push to /api/v1/integration/webhooks/http", name)
+			"no connector named %q takes webhooks here; push to /api/v1/integration/webhooks/NAME where NAME is the connector the CMMS was started with (serve --connector webhook: webhook; --erp URL: http)", name)
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody*8+1))
 	if err != nil {

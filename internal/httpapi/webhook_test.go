@@ -56,7 +56,7 @@ func TestWebhookSignature(t *testing.T) {
 		const secret = "webhook-secret"
 		d := &outbox.Dispatcher{DB: db, Connector: noERP{}}
 		srv := httptest.NewServer(httpapi.New(db, slog.New(slog.NewTextHandler(io.Discard, nil)),
-			httpapi.WithoutERP("http://erp.example:8090"), httpapi.Webhook("http", secret, d.Receive)))
+			httpapi.WithoutERP("http", "http://erp.example:8090"), httpapi.Webhook("http", secret, d.Receive)))
 		defer srv.Close()
 		url := srv.URL + "/api/v1/integration/webhooks/http"
 		body, _ := json.Marshal(map[string]any{"events": []integration.Event{{Seq: 1, Kind: integration.EventItemChanged,
@@ -108,7 +108,7 @@ func TestERPRoutesFollowTheConnector(t *testing.T) {
 			want map[string]int
 		}{
 			{"embedded", nil, map[string]int{"/api/v1/erp/requisitions": 200, "/api/v1/work-orders": 200}},
-			{"without ERP", []httpapi.Option{httpapi.WithoutERP("http://erp.example:8090")}, map[string]int{"/api/v1/erp/requisitions": 404, "/api/v1/work-orders": 200}},
+			{"without ERP", []httpapi.Option{httpapi.WithoutERP("http", "http://erp.example:8090")}, map[string]int{"/api/v1/erp/requisitions": 404, "/api/v1/work-orders": 200}},
 			{"only ERP", []httpapi.Option{httpapi.OnlyERP()}, map[string]int{"/api/v1/erp/requisitions": 200, "/api/v1/work-orders": 404, "/api/v1/me": 200, "/healthz": 200}},
 		} {
 			srv := httptest.NewServer(httpapi.New(db, log, tt.opts...))
