@@ -127,6 +127,16 @@ func mustNewPlant(t *testing.T, a *api) *newPlant {
 		}
 		return ""
 	})
+	// The opening count brings the stock onto the books against opening
+	// balance equity: a new plant's first count is no gain.
+	balances := map[string]string{}
+	for _, acct := range field(a.must(200, "GET", "/api/v1/erp/ledger/trial-balance", nil).Body, "accounts").([]any) {
+		am := acct.(map[string]any)
+		balances[str(am["account"])] = str(am["balance"])
+	}
+	if balances["1400"] != "96.00" || balances["3000"] != "-96.00" || balances["6190"] != "0.00" {
+		t.Fatalf("trial balance after the opening count = %v; want inventory 96.00 against opening equity 3000, nothing on 6190", balances)
+	}
 	if rs := a.must(200, "GET", "/api/v1/erp/requisitions", nil).items(); len(rs) != 0 {
 		t.Fatalf("requisitions after setting up = %v; want none (12 on hand is above the reorder point)", rs)
 	}

@@ -142,6 +142,10 @@ type StockMovement struct {
 	// ExpenseAccount is where an issue or a return is charged (account
 	// mapping parts); "": the ERP's default.
 	ExpenseAccount string `json:"expense_account,omitempty"`
+	// Opening marks an adjustment that is the storeroom row's opening
+	// balance (its first count): its value is booked against opening
+	// balance equity, not as an inventory gain.
+	Opening bool `json:"opening,omitempty"`
 }
 
 // Kind implements Payload.

@@ -31,6 +31,9 @@ type OutboxTx interface {
 // the asset's cost center; zero for a movement of no work order.
 type Charge struct {
 	WorkOrderID, AssetID, CostCenter string
+	// Opening marks a stock row's opening balance, its first count: the
+	// ERP books it against opening balance equity, not as a gain.
+	Opening bool
 }
 
 // UnmappedFix is what the error of a message held for want of an item
@@ -75,6 +78,7 @@ func TellERP(ctx context.Context, tx OutboxTx, it *Item, sr *Storeroom, s *Stock
 			Movement: mv.Kind, ERPItemCode: mp.ERPItemCode, Warehouse: sr.Code,
 			Quantity: mp.ToERP(mv.Quantity), Value: millwright.Money{Decimal: mv.Value.Abs()},
 			WorkOrderID: c.WorkOrderID, AssetID: c.AssetID, CostCenter: c.CostCenter,
+			Opening: c.Opening,
 		}
 		mvOut := out
 		if c.WorkOrderID != "" {

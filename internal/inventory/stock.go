@@ -163,6 +163,12 @@ func Adjust(ctx context.Context, tx Tx, a Adjustment) (*Adjusted, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The first count of a row that never moved is its opening balance.
+	moved, err := tx.StockMoved(ctx, st.ID, it.ID)
+	if err != nil {
+		return nil, err
+	}
+	opening := !moved && a.Quantity.IsPositive()
 	before := *s
 	var cost millwright.Money
 	if a.UnitCost != nil && a.Quantity.IsPositive() {
@@ -182,7 +188,7 @@ func Adjust(ctx context.Context, tx Tx, a Adjustment) (*Adjusted, error) {
 	if err := tx.Audit(ctx, "stock", s.Key(), "adjust", before, s); err != nil {
 		return nil, err
 	}
-	if err := TellERP(ctx, tx, it, st, s, &m, Charge{}); err != nil {
+	if err := TellERP(ctx, tx, it, st, s, &m, Charge{Opening: opening}); err != nil {
 		return nil, err
 	}
 	return &Adjusted{Movement: m, Stock: *s}, nil

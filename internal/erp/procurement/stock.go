@@ -66,6 +66,9 @@ func Move(ctx context.Context, tx Tx, siteID string, m integration.StockMovement
 	entry := &ledger.Entry{SiteID: siteID, Source: m.Movement, SourceID: m.WorkOrderID,
 		Memo: sprintf("%s of %s %s from %s", m.Movement, q.Abs(), m.ERPItemCode, m.Warehouse)}
 	account := ledger.InventoryAdjustment
+	if m.Opening && m.Movement == integration.MoveAdjustment && q.IsPositive() {
+		account = ledger.OpeningEquity // a first count brings stock onto the books; it earns nothing
+	}
 	if m.Movement != integration.MoveAdjustment {
 		if account, err = ledger.ExpenseAccount(ctx, tx, m.ExpenseAccount, ledger.MaintenanceExpense); err != nil {
 			return nil, err
