@@ -42,7 +42,7 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 		l := &loader{tx: tx, res: &res, sites: map[string]string{}, locs: map[string]string{},
 			classes: map[string]string{}, assets: map[string]*asset.Asset{}, items: map[string]*inventory.Item{},
 			stores: map[string]string{}, users: map[string]millwright.Principal{}}
-		for _, step := range []func(context.Context) error{l.plant, l.materials, l.people, l.integrationSetup, l.stock, l.work, l.pmPlans} {
+		for _, step := range []func(context.Context) error{l.plant, l.materials, l.people, l.integrationSetup, l.stock, l.work, l.pmPlans, l.budgets} {
 			if err := step(ctx); err != nil {
 				return err
 			}
@@ -206,7 +206,7 @@ func PrintWelcome(w io.Writer, r Result, baseURL, dsn string) {
 		return
 	}
 	var counts []string
-	for _, k := range []string{"sites", "assets", "asset_classes", "items", "storerooms", "stock_rows", "boms", "users", "work_orders", "pm_plans"} {
+	for _, k := range []string{"sites", "assets", "asset_classes", "items", "storerooms", "stock_rows", "boms", "users", "work_orders", "pm_plans", "budgets"} {
 		counts = append(counts, fmt.Sprintf("%d %s", r.Counts[k], strings.ReplaceAll(k, "_", " ")))
 	}
 	fmt.Fprintf(w, "demo: loaded %s\n\n", strings.Join(counts, ", "))

@@ -664,42 +664,15 @@ func (h *Handler) erpSaveBudget(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &b); err != nil {
 		return err
 	}
-	if b.CostCenter == "" {
-		return millwright.Errorf(millwright.Invalid, "missing_field", "cost_center is required")
-	}
-	if err := budget.CheckPeriod(b.Period); err != nil {
-		return err
-	}
-	if b.Amount.IsNegative() {
-		return millwright.Errorf(millwright.Invalid, "bad_amount", "a budget cannot be negative")
-	}
 	var st budget.Status
 	status := http.StatusCreated
 	err := h.inERP(r, func(tx *erp.Tx) error {
-		ctx := r.Context()
-		bud, err := tx.ERPBudgetForUpdate(ctx, b.CostCenter, b.Period)
-		var before *budget.Budget
-		switch {
-		case err == nil:
-			c := *bud
-			before, status = &c, http.StatusOK
-		case millwright.ErrorKind(err) == millwright.NotFound:
-			bud = &budget.Budget{CostCenter: b.CostCenter, Period: b.Period}
-		default:
+		before, err := erp.SaveBudget(r.Context(), tx, b.CostCenter, b.Period, b.Amount)
+		if err != nil {
 			return err
 		}
-		bud.Amount = b.Amount
-		if err := tx.EnsureERPCostCenter(ctx, b.CostCenter); err != nil {
-			return err
-		}
-		if err := tx.SaveERPBudget(ctx, bud); err != nil {
-			return err
-		}
-		if err := tx.Audit(ctx, "erp_budget", b.CostCenter+":"+b.Period, "save", before, bud); err != nil {
-			return err
-		}
-		if err := budget.Check(ctx, tx, b.CostCenter, b.Period); err != nil {
-			return err
+		if before != nil {
+			status = http.StatusOK
 		}
 		st, err = budgetStatus(r, tx.Tx, b.CostCenter, b.Period)
 		return err

@@ -11,7 +11,6 @@ import (
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/erp"
-	"github.com/millwright-cmms/millwright/internal/erp/budget"
 	"github.com/millwright-cmms/millwright/internal/erp/procurement"
 	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
@@ -283,14 +282,8 @@ func TestBrowserControllerChartMovesWithLabor(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := e.db.InTx(e.ctx(), func(tx *store.Tx) error {
-		b := &budget.Budget{CostCenter: cc, Period: period, Amount: millwright.MustMoney("450.00")}
-		if err := tx.EnsureERPCostCenter(e.ctx(), cc); err != nil {
-			return err
-		}
-		if err := tx.SaveERPBudget(e.ctx(), b); err != nil {
-			return err
-		}
-		return tx.Audit(e.ctx(), "erp_budget", cc+":"+period, "save", nil, b)
+		_, err := erp.SaveBudget(e.ctx(), erp.Wrap(tx), cc, period, millwright.MustMoney("450.00"))
+		return err
 	}); err != nil {
 		t.Fatal(err)
 	}
