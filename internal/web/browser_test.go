@@ -181,14 +181,21 @@ func (e *env) ctx() context.Context {
 // eventually polls f every 50 ms for up to 20 s until it returns "".
 func eventually(t *testing.T, what string, f func() string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	within(t, 20*time.Second, what, f)
+}
+
+// within is eventually with its own bound, for waits whose length is the
+// machine's speed and not what the test checks.
+func within(t *testing.T, bound time.Duration, what string, f func() string) {
+	t.Helper()
+	deadline := time.Now().Add(bound)
 	for {
 		msg := f()
 		if msg == "" {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: after 20 s: %s", what, msg)
+			t.Fatalf("%s: after %v: %s", what, bound, msg)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

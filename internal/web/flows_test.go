@@ -334,7 +334,9 @@ func TestBrowserControllerChartMovesWithLabor(t *testing.T) {
 // drained waits until the outbox holds no pending message.
 func (e *env) drained() {
 	e.t.Helper()
-	eventually(e.t, "the outbox drains", func() string {
+	// The demo's backlog (its item master first) on a loaded machine under
+	// -race takes a while: how long is bench/'s business, not this test's.
+	within(e.t, 2*time.Minute, "the outbox drains", func() string {
 		var n int
 		e.db.View(e.ctx(), func(tx *store.Tx) error {
 			p, err := tx.OutboxMessages(e.ctx(), integration.MessageFilter{Status: integration.StatusPending, Limit: 10})
