@@ -82,7 +82,8 @@ type proc struct {
 	name string
 	args []string
 	cmd  *exec.Cmd
-	log  string // its stderr, kept in a file
+	log  string   // its stderr, kept in a file
+	env  []string // more of its environment, as NAME=VALUE
 	done chan struct{}
 }
 
@@ -103,7 +104,7 @@ func (p *proc) start() {
 	}
 	defer logf.Close()
 	p.cmd = exec.Command(millwrightBinary(p.t), p.args...)
-	p.cmd.Env = append(os.Environ(), "MILLWRIGHT_ERP_SECRET="+processSecret)
+	p.cmd.Env = append(append(os.Environ(), "MILLWRIGHT_ERP_SECRET="+processSecret), p.env...)
 	p.cmd.Stderr = logf
 	out, err := p.cmd.StdoutPipe()
 	if err != nil {

@@ -123,7 +123,16 @@ func (h *Handler) dataQuality(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	md, mdErr := outbox.ReadMasterData(r.Context(), h.connector())
+	// A connector that cannot show the ERP's master data (webhook) is no
+	// gap in the plant's data: the report says beside the gaps that the
+	// ERP side was not checked. One that can but whose ERP does not
+	// answer is a gap, erp_not_checked, until it answers.
+	var md *integration.MasterData
+	var mdErr error
+	_, readable := h.connector().(integration.MasterDataReader)
+	if readable {
+		md, mdErr = outbox.ReadMasterData(r.Context(), h.connector())
+	}
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
 		gaps, err := outbox.DataQuality(ctx, tx, site, md, mdErr)
 		if err != nil {
@@ -131,8 +140,20 @@ func (h *Handler) dataQuality(w http.ResponseWriter, r *http.Request) error {
 		}
 		key := func(g outbox.Gap) string { return g.Kind + ":" + g.SiteID + ":" + g.RecordID }
 		slices.SortFunc(gaps, func(a, b outbox.Gap) int { return strings.Compare(key(a), key(b)) })
-		return pageOf(gaps, cursor, limit, key), nil
+		rep := qualityReport{Page: pageOf(gaps, cursor, limit, key), ERPChecked: md != nil}
+		if !readable {
+			rep.ERPNote = "the connector cannot show the ERP's item master and chart of accounts, so ERP item codes, units and accounts were not checked against the ERP; its endpoint refuses a message with an unknown code, and the message's error says which"
+		}
+		return rep, nil
 	})
+}
+
+// qualityReport is a page of data-quality gaps and whether the mappings
+// were checked against the ERP's own master data.
+type qualityReport struct {
+	millwright.Page[outbox.Gap]
+	ERPChecked bool   `json:"erp_checked"`
+	ERPNote    string `json:"erp_note,omitempty"` // why they were not, when no gap says so
 }
 
 func (h *Handler) getIntegrationSettings(w http.ResponseWriter, r *http.Request) error {

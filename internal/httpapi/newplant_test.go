@@ -18,7 +18,8 @@ import (
 // rules, a budget, approving, receiving, invoicing), and nothing is
 // written into a store: the ERP learns the items from the CMMS's item
 // master feed. Each test runs on SQLite and PostgreSQL, with the ERP in
-// process and over HTTP (runFlow), and checks the books after every step.
+// process, over HTTP and behind the webhook connector (runFlow with
+// alsoWebhook), and checks the books after every step.
 
 // newPlant is the master data of a plant made from scratch by mustNewPlant.
 type newPlant struct {
@@ -140,8 +141,14 @@ func mustNewPlant(t *testing.T, a *api) *newPlant {
 	if rs := a.must(200, "GET", "/api/v1/erp/requisitions", nil).items(); len(rs) != 0 {
 		t.Fatalf("requisitions after setting up = %v; want none (12 on hand is above the reorder point)", rs)
 	}
-	if gaps := a.do("GET", "/api/v1/integration/data-quality", p.integ, nil).items(); len(gaps) != 0 {
+	// The webhook connector cannot show the ERP's master data: the report
+	// says so beside the gaps, and it is no gap of the plant's data.
+	dq := a.do("GET", "/api/v1/integration/data-quality", p.integ, nil)
+	if gaps := dq.items(); len(gaps) != 0 {
 		t.Fatalf("data quality of the new plant = %v; want no gap", gaps)
+	}
+	if checked := a.erp == nil || a.erp.connector != "webhook"; dq.Body["erp_checked"] != checked || (dq.Body["erp_note"] == nil) == !checked {
+		t.Fatalf("data quality of the new plant = %s; want erp_checked %v, with a note only when not checked", dq.Raw, checked)
 	}
 	return p
 }
@@ -338,7 +345,7 @@ func TestNewPlantFlow1PlannedMaintenance(t *testing.T) {
 				t.Errorf("trace has no %s; kinds %v", k, kinds)
 			}
 		}
-	})
+	}, alsoWebhook)
 }
 
 // Flow 2 from an empty database, with each side master of stock levels:
@@ -382,7 +389,7 @@ func TestNewPlantFlow2Reorder(t *testing.T) {
 				checkBooks(t, a, "received", []string{wo}, p.filterStock())
 				p.invoice(t, a, po, func(_, price string) string { return price })
 				checkBooks(t, a, "invoiced", []string{wo}, p.filterStock())
-			})
+			}, alsoWebhook)
 		})
 	}
 }
@@ -448,7 +455,7 @@ func TestNewPlantFlow3DirectItems(t *testing.T) {
 			return ""
 		})
 		checkBooks(t, a, "invoiced", wos, p.filterStock())
-	})
+	}, alsoWebhook)
 }
 
 // Flow 4 from an empty database: labor, a parts issue, a direct item's
@@ -522,5 +529,5 @@ func TestNewPlantFlow4BudgetInRealTime(t *testing.T) {
 				}
 			}
 		}
-	})
+	}, alsoWebhook)
 }

@@ -134,5 +134,5 @@ func TestReconciliationAdviceFollowed(t *testing.T) {
 		if c := fmt.Sprint(actual(t, a, wo)["parts"]); c != "12.00" {
 			t.Fatalf("actual parts = %s; want 12.00, the two belts", c)
 		}
-	})
+	}, alsoWebhook)
 }

@@ -61,6 +61,11 @@ type Settings struct {
 	// webhook: GET EventsURL?after=SEQ&limit=N, signed over its request
 	// URI, answering {"events":[...]} in sequence order.
 	EventsURL string `json:"events_url,omitempty"`
+	// BalancesURL, when set, answers the ERP's side of the books for
+	// reconciliation: GET BalancesURL, signed over its request URI,
+	// answering an integration.Balances. Without it the CMMS says it
+	// cannot reconcile.
+	BalancesURL string `json:"balances_url,omitempty"`
 	// ERPURL is where the ERP's users (buyers, approvers) work, named to
 	// CMMS users who look for the ERP's pages; default: url's origin.
 	ERPURL string `json:"erp_url,omitempty"`
@@ -78,13 +83,14 @@ type Settings struct {
 
 // Connector is the generic webhook connector: an integration.Connector.
 type Connector struct {
-	URL       string
-	EventsURL string
-	ERPURL    string // where the ERP's users work (Settings.ERPURL)
-	Secret    string
-	HTTP      *http.Client
-	Breaker   *remote.Breaker
-	Headers   map[string]string
+	URL         string
+	EventsURL   string
+	BalancesURL string
+	ERPURL      string // where the ERP's users work (Settings.ERPURL)
+	Secret      string
+	HTTP        *http.Client
+	Breaker     *remote.Breaker
+	Headers     map[string]string
 
 	Attempts      int
 	Backoff       time.Duration
@@ -120,6 +126,9 @@ func New(s Settings, secret string) (*Connector, error) {
 	if err := checkURL("events_url", s.EventsURL, false); err != nil {
 		return nil, err
 	}
+	if err := checkURL("balances_url", s.BalancesURL, false); err != nil {
+		return nil, err
+	}
 	if secret == "" {
 		return nil, millwright.Errorf(millwright.Invalid, "no_secret",
 			"the webhook connector needs the secret shared with the endpoint: set %s, or secret_env or secret_file in its settings", config.SecretEnv)
@@ -142,7 +151,7 @@ func New(s Settings, secret string) (*Connector, error) {
 		s.ERPURL = u.Scheme + "://" + u.Host
 	}
 	return &Connector{
-		URL: s.URL, EventsURL: s.EventsURL, ERPURL: s.ERPURL, Secret: secret, Headers: s.Headers,
+		URL: s.URL, EventsURL: s.EventsURL, BalancesURL: s.BalancesURL, ERPURL: s.ERPURL, Secret: secret, Headers: s.Headers,
 		HTTP:          &http.Client{Timeout: s.Timeout.Or(remote.DefaultTimeout)},
 		Breaker:       &remote.Breaker{Threshold: s.BreakerThreshold, Interval: time.Duration(s.BreakerInterval)},
 		Attempts:      s.Attempts,
@@ -234,13 +243,29 @@ func (c *Connector) Events(ctx context.Context, after int64, limit int) ([]integ
 	return out.Events, nil
 }
 
+var _ integration.Reconciler = (*Connector)(nil)
+
+// Balances reads the ERP's stock and work-order costs from BalancesURL,
+// for reconciliation; without it there is nothing to compare with.
+func (c *Connector) Balances(ctx context.Context) (*integration.Balances, error) {
+	if c.BalancesURL == "" {
+		return nil, millwright.Errorf(millwright.Rule, "not_reconcilable",
+			"the webhook connector has no balances_url, so the ERP's side of the books cannot be read; set balances_url in its settings (docs/connectors/webhook.md), or reconcile in the ERP's own reports")
+	}
+	var b integration.Balances
+	if err := c.retry(ctx, http.MethodGet, c.BalancesURL, nil, "", &b); err != nil {
+		return nil, err
+	}
+	return &b, nil
+}
+
 // answer is a 2xx body: empty, or {"events":[...]}.
 type answer struct {
 	Events []integration.Event `json:"events"`
 }
 
 // retry does one request up to Attempts times.
-func (c *Connector) retry(ctx context.Context, method, target string, body []byte, key string, out *answer) error {
+func (c *Connector) retry(ctx context.Context, method, target string, body []byte, key string, out any) error {
 	if until := c.held(); !until.IsZero() {
 		return fmt.Errorf("%w: %s asked, by Retry-After, not to be called before %s",
 			integration.ErrUnavailable, redact(target), until.UTC().Format(time.RFC3339))
@@ -290,7 +315,7 @@ func (c *Connector) hold(until time.Time) {
 
 // do sends one signed request through the breaker. It reports whether the
 // failure may be retried, and how long the endpoint asked to wait.
-func (c *Connector) do(ctx context.Context, method, target string, body []byte, key string, out *answer) (err error, retryable bool, retryAfter time.Duration) {
+func (c *Connector) do(ctx context.Context, method, target string, body []byte, key string, out any) (err error, retryable bool, retryAfter time.Duration) {
 	if err := c.Breaker.Allow(); err != nil {
 		return fmt.Errorf("%s %s: %w", method, redact(target), err), true, 0
 	}
@@ -305,7 +330,7 @@ func (c *Connector) do(ctx context.Context, method, target string, body []byte, 
 
 // roundTrip reports down when the endpoint did not answer or answered 5xx:
 // what opens the breaker.
-func (c *Connector) roundTrip(ctx context.Context, method, target string, body []byte, key string, out *answer) (err error, down, retryable bool, retryAfter time.Duration) {
+func (c *Connector) roundTrip(ctx context.Context, method, target string, body []byte, key string, out any) (err error, down, retryable bool, retryAfter time.Duration) {
 	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
 	if err != nil {
 		return err, false, false, 0
@@ -347,7 +372,11 @@ func (c *Connector) roundTrip(ctx context.Context, method, target string, body [
 			return nil, false, false, 0
 		}
 		if err := json.Unmarshal(b, out); err != nil {
-			return fmt.Errorf("%s: the endpoint answered %d with a body that is not {\"events\":[...]}: %v; answer an empty body or {\"events\":[]}", where, s, err), false, true, 0
+			shape, fix := `{"events":[...]}`, `answer an empty body or {"events":[]}`
+			if _, ok := out.(*answer); !ok {
+				shape, fix = "the ERP's balances", `answer {"at","stock","work_order_costs"} (docs/connectors/webhook.md)`
+			}
+			return fmt.Errorf("%s: the endpoint answered %d with a body that is not %s: %v; %s", where, s, shape, err, fix), false, true, 0
 		}
 		return nil, false, false, 0
 	case s >= 500:

@@ -476,3 +476,29 @@ func TestOpenSettings(t *testing.T) {
 		}
 	}
 }
+
+// Reconciliation reads the ERP's side through balances_url, signed;
+// without one the connector says, as a rule, that it cannot reconcile.
+func TestBalances(t *testing.T) {
+	cp := webhooktest.New(storetest.Open(t, store.SQLite), secret)
+	defer cp.Close()
+	none, err := webhook.New(webhook.Settings{URL: cp.URL()}, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var e *millwright.Error
+	if _, err := none.Balances(t.Context()); !errors.As(err, &e) || e.Kind != millwright.Rule || e.Code != "not_reconcilable" {
+		t.Errorf("Balances without balances_url = %v; want Rule not_reconcilable", err)
+	}
+	c, err := webhook.New(webhook.Settings{URL: cp.URL(), BalancesURL: cp.BalancesURL()}, secret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := c.Balances(t.Context()); err != nil || b == nil || b.At.IsZero() {
+		t.Errorf("Balances = %+v, %v; want the ERP's balances as of now", b, err)
+	}
+	wrong, _ := webhook.New(webhook.Settings{URL: cp.URL(), BalancesURL: cp.BalancesURL(), Attempts: 1}, "not-"+secret)
+	if _, err := wrong.Balances(t.Context()); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Errorf("Balances signed with a wrong secret = %v; want refused (401)", err)
+	}
+}

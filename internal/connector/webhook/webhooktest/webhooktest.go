@@ -71,6 +71,9 @@ func (c *Counterpart) URL() string { return c.Server.URL + "/millwright/messages
 // EventsURL answers polls: the webhook connector's events_url.
 func (c *Counterpart) EventsURL() string { return c.Server.URL + "/millwright/events" }
 
+// BalancesURL answers the ERP's balances: the webhook connector's balances_url.
+func (c *Counterpart) BalancesURL() string { return c.Server.URL + "/millwright/balances" }
+
 // Close stops the server.
 func (c *Counterpart) Close() { c.Server.Close() }
 
@@ -162,6 +165,14 @@ func (c *Counterpart) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"events": evs})
+		return
+	case r.Method == http.MethodGet && r.URL.Path == "/millwright/balances":
+		b, err := c.ERP.Balances(r.Context())
+		if err != nil {
+			writeError(w, http.StatusInternalServerError, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, b)
 		return
 	case r.Method != http.MethodPost || r.URL.Path != "/millwright/messages":
 		writeJSON(w, http.StatusNotFound, map[string]any{"error": map[string]string{"code": "not_found", "message": "post messages to /millwright/messages"}})
