@@ -250,6 +250,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if conn.WebhookSecret != "" {
 		fmt.Fprintf(stdout, "millwright: connector %s, ERP at %s; it pushes events to %s/api/v1/integration/webhooks/%s\n",
 			conn.Name, conn.ERPURL, base, conn.Name)
+	} else if conn.ERPURL != "" {
+		fmt.Fprintf(stdout, "millwright: connector %s, ERP at %s; its events are polled every %s\n", conn.Name, conn.ERPURL, dispatcher.PollInterval)
 	}
 	g, ctx := errgroup.WithContext(ctx)
 	g.Go(func() error {

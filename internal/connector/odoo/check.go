@@ -170,10 +170,79 @@ func (c *Connector) Balances(ctx context.Context) (*integration.Balances, error)
 		}
 		wo[l.str("code")] -= l.num("amount")
 	}
+	direct, err := c.directCosts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range direct {
+		if _, ok := wo[d.wo]; !ok {
+			wos = append(wos, d.wo)
+		}
+		wo[d.wo] += d.amount
+	}
 	for _, w := range wos {
 		b.WorkOrderCosts = append(b.WorkOrderCosts, integration.WorkOrderCost{WorkOrderID: w, Amount: money(wo[w])})
 	}
 	return b, nil
+}
+
+type directCost struct {
+	wo     string
+	amount float64
+}
+
+// directCosts is what Odoo charged each work order for the direct items
+// bought for it: a line of one of the connector's confirmed orders that
+// serves a work order's direct line costs what its posted bills say, or,
+// not billed yet, what it received at the order's price — as the CMMS
+// books the receipt and then the invoice. Odoo keeps no analytic line of
+// these (the connector sets no analytic distribution on orders), so
+// without them every work order with a bought part would differ.
+func (c *Connector) directCosts(ctx context.Context) ([]directCost, error) {
+	var orders []record
+	if err := c.c.call(ctx, "purchase.order", "search_read", map[string]any{"domain": []any{c.ours(""), []any{"state", "in", []any{"purchase", "done"}}},
+		"fields": orderFields, "order": "id asc"}, &orders); err != nil {
+		return nil, err
+	}
+	var out []directCost
+	for _, o := range orders {
+		lines, err := c.orderLines(ctx, o)
+		if err != nil {
+			return nil, err
+		}
+		var ids []any
+		for _, l := range lines {
+			if l.marker.Direct && l.marker.WorkOrder != "" {
+				ids = append(ids, l.id)
+			}
+		}
+		if len(ids) == 0 {
+			continue
+		}
+		var billed []record
+		if err := c.c.call(ctx, "account.move.line", "search_read", map[string]any{"domain": []any{[]any{"purchase_line_id", "in", ids},
+			[]any{"display_type", "=", "product"}, []any{"move_id.move_type", "=", "in_invoice"}, []any{"move_id.state", "=", "posted"}},
+			"fields": []string{"purchase_line_id", "quantity", "price_unit"}, "order": "id asc"}, &billed); err != nil {
+			return nil, err
+		}
+		bill := map[int]float64{}
+		for _, b := range billed {
+			bill[m2oID(b["purchase_line_id"])] += money(b.num("quantity") * b.num("price_unit")).InexactFloat64()
+		}
+		for _, l := range lines {
+			if !l.marker.Direct || l.marker.WorkOrder == "" {
+				continue
+			}
+			amount, ok := bill[l.id]
+			if !ok {
+				amount = money(l.rec.num("qty_received") * l.rec.num("price_unit")).InexactFloat64()
+			}
+			if amount != 0 {
+				out = append(out, directCost{wo: l.marker.WorkOrder, amount: amount})
+			}
+		}
+	}
+	return out, nil
 }
 
 // MasterData answers Odoo's products with an Internal Reference and their

@@ -225,9 +225,13 @@ func sign(x int64) int64 {
 const odooTime = "2006-01-02 15:04:05"
 
 // eventsOf reads records of one source by id and answers their events,
-// with the Seq a poll gives them: what Send answers.
+// with the Seq a poll gives them: what Send answers. A record whose date
+// is not settled yet is left to the poll: a change later in the same
+// second would get the same Seq, and the CMMS, which records an event
+// once per Seq, would never see it.
 func (c *Connector) eventsOf(ctx context.Context, src int, ids []int) ([]integration.Event, error) {
 	s := c.sources()[src]
+	settled := c.now().Add(-c.settle()).Format(odooTime)
 	var recs []record
 	if err := c.c.call(ctx, s.model, "read", map[string]any{"ids": ids, "fields": s.fields}, &recs); err != nil {
 		return nil, err
@@ -239,8 +243,8 @@ func (c *Connector) eventsOf(ctx context.Context, src int, ids []int) ([]integra
 			return nil, err
 		}
 		t, err := time.Parse(odooTime, r.str(s.field))
-		if err != nil {
-			continue // no date yet: a poll reports it once it has one
+		if err != nil || r.str(s.field) > settled {
+			continue // no date yet, or not settled: a poll reports it once it is
 		}
 		for sub, ev := range evs {
 			if ev.Seq, err = seqOf(t, src, sub, r.id()); err != nil {

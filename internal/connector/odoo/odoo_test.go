@@ -205,6 +205,10 @@ func TestRequisitionFlow(t *testing.T) {
 	if len(inv.Lines) != 2 || inv.Lines[0].MaterialLineID != "ml_1" || inv.Lines[0].ActualCost.String() != "84.00" || inv.Lines[0].Variance.String() != "4.00" {
 		t.Errorf("invoice %+v; want ml_1 at 84.00, variance 4.00", inv.Lines)
 	}
+	// Odoo's cost of the work order is what it billed for its direct line.
+	if b, err := c.Balances(t.Context()); err != nil || len(b.WorkOrderCosts) != 1 || b.WorkOrderCosts[0].WorkOrderID != "wo_1" || b.WorkOrderCosts[0].Amount.String() != "84.00" {
+		t.Errorf("Balances = %+v, %v; want wo_1 at 84.00, its billed bearings", b, err)
+	}
 	// A poll from the same position answers the same events.
 	if again := pollAll(t, c, 0); len(again) != len(all) || again[7].Seq != all[7].Seq {
 		t.Errorf("a second poll answered %d events; want the same %d", len(again), len(all))
@@ -331,6 +335,32 @@ func TestWatermarkBoundary(t *testing.T) {
 	t.Logf("3 records of one second polled 2+1 across a restart, 1 change after: %d events, none twice", len(first)+len(rest)+len(changed))
 }
 
+// TestChangeInTheSameSecond: the buyer confirms an agreement in the
+// second the connector made it. Send answers no event for a record whose
+// second is not over (its Seq would be the confirmed state's too, and the
+// CMMS records one event per Seq); the poll reports it confirmed.
+func TestChangeInTheSameSecond(t *testing.T) {
+	r := newRig(t, ModeRequisition)
+	c := r.connector(t)
+	c.Settle = time.Second
+	mustItems(t, c)
+	if evs := mustSend(t, c, mustMessage(t, "req:same", requisition())); len(evs) != 0 {
+		t.Errorf("Send answered %v for an agreement of this very second; want nothing until it settles", kinds(evs))
+	}
+	reqs := r.fake.IDs("purchase.requisition", []any{"reference", "=", "MW:req:same"})
+	r.fake.MustCall("purchase.requisition", "action_confirm", map[string]any{"ids": reqs}, nil)
+	r.clock.Add(2 * time.Second)
+	var got []string
+	for _, e := range pollAll(t, c, 0) {
+		if e.Kind != integration.EventItemChanged {
+			got = append(got, string(e.Kind))
+		}
+	}
+	if len(got) != 1 || got[0] != string(integration.EventRequisitionApproved) {
+		t.Errorf("events after the second is over: %v; want requisition_approved", got)
+	}
+}
+
 // TestOtherMessages covers stock movements, labor, work-order status and
 // a stock level under its reorder point.
 func TestOtherMessages(t *testing.T) {
@@ -366,6 +396,11 @@ func TestOtherMessages(t *testing.T) {
 	mustSend(t, c, mustMessage(t, "lvl:2", level)) // one open already: no second
 	if n := len(r.fake.IDs("purchase.requisition", []any{"reference", "=like", "MW:lvl:%"})); n != 1 {
 		t.Errorf("%d replenishment requisitions; want 1", n)
+	}
+	for _, id := range r.fake.IDs("purchase.requisition.line", []any{"requisition_id.reference", "=like", "MW:lvl:%"}) {
+		if l := r.fake.Get("purchase.requisition.line", id); l["price_unit"] != 12.5 {
+			t.Errorf("replenishment priced at %v; want the product's cost, 12.5, so that its receipt has a value", l["price_unit"])
+		}
 	}
 	r.clock.Add(time.Minute)
 	b, err := c.Balances(t.Context())

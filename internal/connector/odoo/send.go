@@ -137,7 +137,11 @@ func (c *Connector) analytic(ctx context.Context, costCenter string) (int, error
 	fix := "create it in Odoo (Accounting → Configuration → Analytic Accounts) or correct cost_centers"
 	id, err := c.lookup(ctx, "account.analytic.account", "code", a, "cost center "+costCenter, fix)
 	if millwright.ErrorCode(err) == "odoo_mapping" {
-		return c.lookup(ctx, "account.analytic.account", "name", a, "cost center "+costCenter, fix)
+		id, err = c.lookup(ctx, "account.analytic.account", "name", a, "cost center "+costCenter, fix)
+	}
+	if millwright.ErrorCode(err) == "odoo_mapping" {
+		return 0, millwright.Errorf(millwright.Invalid, "odoo_mapping",
+			"cost center %s: Odoo has no analytic account whose reference or name is %q; %s", costCenter, a, fix)
 	}
 	return id, err
 }
@@ -498,11 +502,16 @@ func (c *Connector) stockLevel(ctx context.Context, m integration.Message, p int
 	}
 	var price integration.RequisitionLine
 	price.ERPItemCode, price.Quantity, price.Warehouse, price.Unit = p.ERPItemCode, qty, p.Warehouse, ""
-	var unit []struct {
-		UoM any `json:"uom_id"`
+	// The line is priced at the product's cost, so that the order made
+	// from it, and its receipt into the storeroom, carry a value.
+	var prod []struct {
+		UoM  any     `json:"uom_id"`
+		Cost float64 `json:"standard_price"`
 	}
-	if err := c.c.call(ctx, "product.product", "read", map[string]any{"ids": []int{pid}, "fields": []string{"uom_id"}}, &unit); err == nil && len(unit) == 1 {
-		price.Unit = c.cmmsUnit(m2oName(unit[0].UoM))
+	if err := c.c.call(ctx, "product.product", "read", map[string]any{"ids": []int{pid}, "fields": []string{"uom_id", "standard_price"}}, &prod); err != nil {
+		return nil, err
+	} else if len(prod) == 1 {
+		price.Unit, price.EstimatedUnitPrice = c.cmmsUnit(m2oName(prod[0].UoM)), money(prod[0].Cost)
 	}
 	return c.requisition(ctx, m, integration.RequisitionRequest{Priority: 3, CostCenter: p.CostCenter, Lines: []integration.RequisitionLine{price}})
 }

@@ -138,6 +138,18 @@ func compareStock(ctx context.Context, tx *store.Tx, r *Report, erpStock []integ
 	}
 	theirs := map[stockKey]integration.StockBalance{}
 	for _, s := range erpStock {
+		if s.SiteID == "" {
+			// An ERP that keeps no CMMS site (Odoo with storerooms mapped
+			// without site_id) means the storeroom of that code, as the
+			// stock events it sends are applied: one site's, or none.
+			sr, err := tx.StoreroomByCode(ctx, "", s.Warehouse)
+			switch k := millwright.ErrorKind(err); {
+			case err == nil:
+				s.SiteID = sr.SiteID
+			case k != millwright.NotFound && k != millwright.Conflict:
+				return err
+			}
+		}
 		theirs[stockKey{s.SiteID, s.ERPItemCode, s.Warehouse}] = s
 	}
 	seen := map[stockKey]bool{}
