@@ -152,48 +152,10 @@ func TestOdooProcessFaults(t *testing.T) {
 			t.Logf("CMMS killed again while draining: Odoo held %d of %d", mid, n)
 			cmms.start()
 
-			within(t, 90*time.Second, "every request in Odoo", func() string {
-				pending := admin.all("/api/v1/integration/messages?status=pending")
-				got, _ := agreements()
-				if len(pending) > 0 || got < n {
-					return fmt.Sprintf("%d pending, Odoo holds %d of %d", len(pending), got, n)
-				}
-				return ""
-			})
-			got, per := agreements()
-			for _, wo := range wos {
-				if per[wo] != 1 {
-					t.Errorf("work order %s has %d purchase agreements in Odoo; want exactly 1", wo, per[wo])
-				}
-			}
+			got, attempts, retried := deliveredOnce(t, admin, planner, wos, "purchase agreements", agreements)
 			if all := len(fake.IDs("purchase.requisition")); all != n {
 				t.Errorf("purchase agreements in Odoo = %d; want %d, one per work order", all, n)
 			}
-			for _, status := range []string{"failed", "dead"} {
-				if ms := admin.all("/api/v1/integration/messages?status=" + status); len(ms) > 0 {
-					t.Errorf("%d messages %s; want none: first %v", len(ms), status, ms[0])
-				}
-			}
-			var attempts, retried int
-			for _, wo := range wos {
-				for _, m := range admin.all("/api/v1/integration/messages?work_order_id=" + wo) {
-					a := int(m["attempts"].(float64))
-					attempts += a
-					if a > 1 {
-						retried++
-					}
-				}
-			}
-			within(t, 30*time.Second, "every line requested on the CMMS", func() string {
-				for _, wo := range wos {
-					for _, m := range planner.must(200, "GET", "/api/v1/work-orders/"+wo+"/materials", nil)["items"].([]any) {
-						if st := s(m.(map[string]any)["procurement_status"]); st != "requested" {
-							return "a line of " + wo + " is " + st
-						}
-					}
-				}
-				return ""
-			})
 			faults.set(func(f *odooFaults) {
 				t.Logf("%s: released %d, Odoo purchase agreements %d (one per work order); %d delivery attempts on the CMMS, %d messages sent more than once; Odoo answered %d 500s, cut %d answers after applying the create, refused %d calls while down",
 					e, n, got, attempts, retried, f.failed, f.dropped, f.downAnswer)

@@ -507,48 +507,7 @@ func TestTwoProcessesFaults(t *testing.T) {
 			t.Logf("CMMS killed again while draining: the ERP held %d of %d", mid, n)
 			w.cmms.start()
 
-			within(t, 90*time.Second, "every request delivered", func() string {
-				pending := w.cmmsAdmin.all("/api/v1/integration/messages?status=pending")
-				got, _ := count()
-				if len(pending) > 0 || got < n {
-					return fmt.Sprintf("%d pending, ERP holds %d of %d", len(pending), got, n)
-				}
-				return ""
-			})
-			got, per := count()
-			for _, id := range wos {
-				if per[id] != 1 {
-					t.Errorf("work order %s has %d requisition lines in the ERP; want exactly 1", id, per[id])
-				}
-			}
-			if got != n {
-				t.Errorf("ERP requisition lines of the released work orders = %d; want %d", got, n)
-			}
-			for _, status := range []string{"failed", "dead"} {
-				if ms := w.cmmsAdmin.all("/api/v1/integration/messages?status=" + status); len(ms) > 0 {
-					t.Errorf("%d messages %s; want none: first %v", len(ms), status, ms[0])
-				}
-			}
-			var attempts, retried int
-			for _, id := range wos {
-				for _, m := range w.cmmsAdmin.all("/api/v1/integration/messages?work_order_id=" + id) {
-					a := int(m["attempts"].(float64))
-					attempts += a
-					if a > 1 {
-						retried++
-					}
-				}
-			}
-			within(t, 30*time.Second, "every line requested on the CMMS", func() string {
-				for _, id := range wos {
-					for _, m := range w.planner.must(200, "GET", "/api/v1/work-orders/"+id+"/materials", nil)["items"].([]any) {
-						if st := s(m.(map[string]any)["procurement_status"]); st != "requested" {
-							return "a line of " + id + " is " + st
-						}
-					}
-				}
-				return ""
-			})
+			got, attempts, retried := deliveredOnce(t, w.cmmsAdmin, w.planner, wos, "requisition lines", count)
 			tb := w.erpAdmin.must(200, "GET", "/api/v1/erp/ledger/trial-balance", nil)
 			if tb["balanced"] != true {
 				t.Fatalf("ERP trial balance = %v; want balanced", tb)
@@ -681,4 +640,57 @@ func TestTwoProcessesFlows2And4(t *testing.T) {
 			})
 		})
 	}
+}
+
+// deliveredOnce waits until no message is pending and the ERP holds a
+// request of every work order (count: the requests there, in all and per
+// work order; doc names them), then fails unless each work order's is
+// there exactly once, no message failed or went dead and every material
+// line shows requested. It returns the requests, the delivery attempts
+// and how many messages were sent more than once.
+func deliveredOnce(t *testing.T, admin, planner caller, wos []string, doc string, count func() (int, map[string]int)) (got, attempts, retried int) {
+	t.Helper()
+	n := len(wos)
+	within(t, 90*time.Second, "every request delivered", func() string {
+		pending := admin.all("/api/v1/integration/messages?status=pending")
+		got, _ := count()
+		if len(pending) > 0 || got < n {
+			return fmt.Sprintf("%d pending, the ERP holds %d of %d", len(pending), got, n)
+		}
+		return ""
+	})
+	got, per := count()
+	for _, id := range wos {
+		if per[id] != 1 {
+			t.Errorf("work order %s has %d %s in the ERP; want exactly 1", id, per[id], doc)
+		}
+	}
+	if got != n {
+		t.Errorf("%s of the released work orders in the ERP = %d; want %d", doc, got, n)
+	}
+	for _, status := range []string{"failed", "dead"} {
+		if ms := admin.all("/api/v1/integration/messages?status=" + status); len(ms) > 0 {
+			t.Errorf("%d messages %s; want none: first %v", len(ms), status, ms[0])
+		}
+	}
+	for _, id := range wos {
+		for _, m := range admin.all("/api/v1/integration/messages?work_order_id=" + id) {
+			a := int(m["attempts"].(float64))
+			attempts += a
+			if a > 1 {
+				retried++
+			}
+		}
+	}
+	within(t, 30*time.Second, "every line requested on the CMMS", func() string {
+		for _, id := range wos {
+			for _, m := range planner.must(200, "GET", "/api/v1/work-orders/"+id+"/materials", nil)["items"].([]any) {
+				if st := s(m.(map[string]any)["procurement_status"]); st != "requested" {
+					return "a line of " + id + " is " + st
+				}
+			}
+		}
+		return ""
+	})
+	return got, attempts, retried
 }

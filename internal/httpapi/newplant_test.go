@@ -37,9 +37,12 @@ type newPlant struct {
 // erpCode is the ERP item code each item is mapped to.
 var erpCode = map[string]string{"BRG-6310": "10-BRG-6310", "SEAL-45": "10-SEAL-45", "IMP-250": "10-IMP-250", "FLT-10": "20-FLT-10"}
 
-// mustNewPlant builds the plant through the API, each record by the role
-// that keeps it, and waits until the ERP knows its items and its stock.
-func mustNewPlant(t *testing.T, a *api) *newPlant {
+// mustCMMSPlant makes the plant's CMMS side through the CMMS's API, each
+// record by the role that keeps it: users, the site, the asset class and
+// the pump with its BOM, the items mapped to the ERP (which the item
+// master feed puts in the ERP), the storeroom with its opening count and
+// reorder point. Whatever the ERP, nothing is made there by hand.
+func mustCMMSPlant(t *testing.T, a *api) *newPlant {
 	t.Helper()
 	p := &newPlant{}
 	// Users, as `millwright token create` makes them.
@@ -103,6 +106,15 @@ func mustNewPlant(t *testing.T, a *api) *newPlant {
 		t.Fatalf("opening count = %d %s", as2.Status, as2.Raw)
 	}
 	put(p.storekeeper, "/api/v1/storerooms/"+p.store+"/stock/"+p.filter, map[string]any{"reorder_point": 10, "reorder_quantity": 20})
+	return p
+}
+
+// mustNewPlant builds the plant through the API, sets the ERP's approval
+// routing as its finance user does, and waits until the ERP knows the
+// plant's items and its stock.
+func mustNewPlant(t *testing.T, a *api) *newPlant {
+	t.Helper()
+	p := mustCMMSPlant(t, a)
 
 	// Finance sets the approval routing: emergencies under 1,000 pass
 	// at once; everything else waits for an approver.

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 	"net/http/httptest"
 	"testing"
 	"time"
@@ -92,57 +91,7 @@ func runOdooFlow(t *testing.T, fn func(t *testing.T, f *odooFlow)) {
 // Odoo has the four products and the counted stock at WH/Stock.
 func mustOdooPlant(t *testing.T, f *odooFlow) *newPlant {
 	t.Helper()
-	a := f.api
-	p := &newPlant{}
-	p.planner = a.token("paula", millwright.Planner, "")
-	p.tech = a.token("tom", millwright.Technician, "")
-	p.storekeeper = a.token("sam", millwright.Storekeeper, "")
-	p.finance = a.token("fiona", millwright.Finance, "")
-	p.integ = a.token("ivan", millwright.Integration, "")
-	as := func(token, path string, body any) string {
-		t.Helper()
-		r := a.do("POST", path, token, body)
-		if r.Status != http.StatusCreated || r.str("id") == "" {
-			t.Fatalf("POST %s = %d %s; want 201 with an id", path, r.Status, r.Raw)
-		}
-		return r.str("id")
-	}
-	put := func(token, path string, body any) {
-		t.Helper()
-		if r := a.do("PUT", path, token, body); r.Status != http.StatusOK {
-			t.Fatalf("PUT %s = %d %s; want 200", path, r.Status, r.Raw)
-		}
-	}
-	p.site = as(a.admin, "/api/v1/sites", map[string]any{"code": "NORTH", "name": "North plant", "currency": "EUR", "time_zone": "Europe/Berlin"})
-	p.class = as(p.planner, "/api/v1/asset-classes", map[string]any{"code": "PUMP", "name": "Centrifugal pumps", "auto_request_material": true})
-	p.pump = as(p.planner, "/api/v1/assets", map[string]any{"tag": "P-101", "name": "Cooling water pump", "site_id": p.site,
-		"asset_class_id": p.class, "criticality": 2, "cost_center": "CC-100"})
-	item := func(pn, desc, stockType, cost, vendor string) string {
-		return as(p.storekeeper, "/api/v1/items", map[string]any{"part_number": pn, "description": desc, "unit": "EA",
-			"stock_type": stockType, "unit_cost": cost, "vendor": vendor})
-	}
-	p.bearing = item("BRG-6310", "Deep groove ball bearing 6310", "direct", "45.00", "SKF")
-	p.seal = item("SEAL-45", "Mechanical seal 45 mm", "direct", "120.00", "EagleBurgmann")
-	p.impeller = item("IMP-250", "Impeller 250 mm", "direct", "640.00", "KSB")
-	p.filter = item("FLT-10", "Oil filter", "stock", "8.00", "Filtra")
-	p.store = as(p.storekeeper, "/api/v1/storerooms", map[string]any{"code": "MAIN", "name": "Main store", "site_id": p.site})
-	for _, it := range []struct{ id, pn string }{{p.bearing, "BRG-6310"}, {p.seal, "SEAL-45"}, {p.impeller, "IMP-250"}, {p.filter, "FLT-10"}} {
-		if r := a.do("POST", "/api/v1/integration/mappings/items", p.integ,
-			map[string]any{"item_id": it.id, "erp_item_code": erpCode[it.pn], "erp_unit": "EA", "factor": 1}); r.Status != http.StatusOK {
-			t.Fatalf("map %s = %d %s", it.pn, r.Status, r.Raw)
-		}
-	}
-	put(p.planner, "/api/v1/assets/"+p.pump+"/bom", map[string]any{"lines": []map[string]any{
-		{"item_id": p.bearing, "quantity": 2, "auto_request_material": true},
-		{"item_id": p.seal, "quantity": 1, "auto_request_material": true},
-		{"item_id": p.impeller, "quantity": 1, "auto_request_material": true},
-		{"item_id": p.filter, "quantity": 1},
-	}})
-	if r := a.do("POST", "/api/v1/stock/adjustments", p.storekeeper, map[string]any{"storeroom_id": p.store, "item_id": p.filter,
-		"quantity": 12, "unit_cost": "8.00", "reason": "opening balance"}); r.Status != http.StatusCreated {
-		t.Fatalf("opening count = %d %s", r.Status, r.Raw)
-	}
-	put(p.storekeeper, "/api/v1/storerooms/"+p.store+"/stock/"+p.filter, map[string]any{"reorder_point": 10, "reorder_quantity": 20})
+	p := mustCMMSPlant(t, f.api)
 
 	eventually(t, "Odoo knows the plant's items and opening stock", func() string {
 		for _, code := range erpCode {
