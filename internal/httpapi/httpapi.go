@@ -264,12 +264,16 @@ const maxBody = 1 << 20
 // decode reads a JSON body into v. Unknown fields are refused, so a typo
 // in a field name is an error rather than a silently ignored value.
 func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, maxBody))
+	body := &io.LimitedReader{R: r.Body, N: maxBody + 1}
+	dec := json.NewDecoder(body)
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
+		case body.N <= 0: // cut at the limit, whatever the decoder made of it
+			return millwright.Errorf(millwright.Invalid, "body_too_large",
+				"the request body is larger than %d bytes; send less", maxBody)
 		case errors.Is(err, io.EOF):
 			return millwright.Errorf(millwright.Invalid, "bad_json", "the request body is empty; send a JSON object")
 		case errors.As(err, &syn):
