@@ -63,7 +63,7 @@ func exitCode(err error) int {
 const usage = `usage:
   millwright serve [--addr 127.0.0.1:8080] [--db DSN] [--demo] [--pm-interval 1m] [--mqtt tcp://HOST:PORT]
                    [--reconcile-every 1h] [--erp URL --erp-secret S] [--erp-poll 1s]
-                   [--connector embedded|http|webhook|odoo --connector-config PATH]
+                   [--connector embedded|http|webhook|odoo --connector-config PATH] [--tls-proxy]
   millwright migrate [--db DSN]
   millwright token create [--db DSN] --user NAME --role ROLE [--site CODE]
   millwright user password [--db DSN] --user NAME [--role ROLE] [--site CODE]   (password on stdin)
@@ -168,6 +168,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mqttURL := fs.String("mqtt", getenv("MILLWRIGHT_MQTT"), "MQTT broker to take readings from, such as tcp://127.0.0.1:1883 (default off)")
 	remoteERP := erpFlags(fs, getenv)
 	connName, connSettings := connectorFlags(fs, getenv)
+	tlsProxy := fs.Bool("tls-proxy", getenv("MILLWRIGHT_TLS_PROXY") == "1",
+		"a proxy in front serves the web interface over HTTPS: mark its cookies Secure (MILLWRIGHT_TLS_PROXY=1)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -235,6 +237,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	root := http.NewServeMux()
 	root.Handle("/", api)
 	ui := web.New(db, log).WithConnector(dispatcher.Connector)
+	if *tlsProxy {
+		ui.BehindTLSProxy()
+	}
 	if conn.ERPURL != "" {
 		ui.WithRemoteERP(conn.ERPURL)
 	}

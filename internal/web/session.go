@@ -24,7 +24,7 @@ func (h *Handler) loginPage(w http.ResponseWriter, r *http.Request) {
 func (h *Handler) showLogin(w http.ResponseWriter, r *http.Request, status int, username, msg string) {
 	token := randomToken()
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: token, Path: "/ui/login", HttpOnly: true,
-		SameSite: http.SameSiteStrictMode, Secure: r.TLS != nil, MaxAge: 3600})
+		SameSite: http.SameSiteStrictMode, Secure: secure(r), MaxAge: 3600})
 	h.render(w, r, nil, status, "login.html", "Sign in", map[string]any{
 		"Token": token, "Username": username, "Message": msg, "Next": safeNext(r.FormValue("next"))})
 }
@@ -80,9 +80,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		h.renderError(w, r, nil, err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/ui/login", MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/ui/login", MaxAge: -1, Secure: secure(r)})
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: Prefix, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil, MaxAge: int(SessionTTL.Seconds())})
+		SameSite: http.SameSiteLaxMode, Secure: secure(r), MaxAge: int(SessionTTL.Seconds())})
 	http.Redirect(w, r, safeNext(r.PostForm.Get("next")), http.StatusSeeOther)
 }
 
@@ -97,7 +97,7 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s *session) err
 		return err
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteLaxMode, Secure: secure(r)})
 	redirect(w, r, "/ui/login", "notice", "signed out")
 	return nil
 }

@@ -55,6 +55,7 @@ type Handler struct {
 	readings *ingest.Recorder      // stores readings, as the API and MQTT do
 	conn     integration.Connector // the ERP reconciliation reads balances from; nil: the embedded one
 	erpURL   string                // the ERP's own process (serve --erp); "": the ERP is embedded
+	tls      bool                  // served over HTTPS by a proxy in front (serve --tls-proxy)
 }
 
 // New returns the web interface over db.
@@ -90,6 +91,21 @@ func (h *Handler) WithConnector(c integration.Connector) *Handler {
 	return h
 }
 
+// BehindTLSProxy says a proxy in front serves the interface over HTTPS
+// although this process speaks plain HTTP to it: its cookies are marked
+// Secure, so a browser never sends a session over plain HTTP.
+func (h *Handler) BehindTLSProxy() *Handler {
+	h.tls = true
+	return h
+}
+
+// overTLS marks a request's context when a TLS proxy is in front.
+type overTLS struct{}
+
+// secure reports whether the browser reached r over HTTPS: directly, or
+// through the proxy BehindTLSProxy names.
+func secure(r *http.Request) bool { return r.TLS != nil || r.Context().Value(overTLS{}) != nil }
+
 // WithRemoteERP says the ERP runs in its own process at url: its pages
 // (approvals, budgets, the ledger) are not in this database, and the
 // interface says where they are instead of showing them empty.
@@ -124,6 +140,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 	w.Header().Set("Referrer-Policy", "same-origin")
 	w.Header().Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; form-action 'self'; frame-ancestors 'none'")
+	if h.tls {
+		r = r.WithContext(context.WithValue(r.Context(), overTLS{}, true))
+	}
 	h.cop.Handler(h.mux).ServeHTTP(w, r)
 }
 
@@ -251,7 +270,7 @@ func (h *Handler) view(r *http.Request, fn func(ctx context.Context, tx *store.T
 func redirect(w http.ResponseWriter, r *http.Request, to, kind, msg string) {
 	if msg != "" {
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: kind + "." + base64.RawURLEncoding.EncodeToString([]byte(msg)),
-			Path: Prefix, MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+			Path: Prefix, MaxAge: 60, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure(r)})
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 }
@@ -263,7 +282,7 @@ func flash(w http.ResponseWriter, r *http.Request) (notice, errMsg string) {
 		return "", ""
 	}
 	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: Prefix, MaxAge: -1, HttpOnly: true,
-		SameSite: http.SameSiteLaxMode, Secure: r.TLS != nil})
+		SameSite: http.SameSiteLaxMode, Secure: secure(r)})
 	kind, enc, _ := strings.Cut(c.Value, ".")
 	b, err := base64.RawURLEncoding.DecodeString(enc)
 	if err != nil {

@@ -448,25 +448,40 @@ func TestApprovalsAndAdjustment(t *testing.T) {
 	})
 }
 
-// Over TLS the session cookie is also Secure.
+// Over TLS the session cookie is also Secure: served over TLS by this
+// process, or by a proxy in front that this process reaches in plain HTTP
+// (serve --tls-proxy). Without either it is not, or plain-HTTP sign-in
+// would not work.
 func TestSecureCookieOverTLS(t *testing.T) {
 	db := storetest.Open(t, store.SQLite)
 	if _, err := demo.Load(t.Context(), db); err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewTLSServer(web.New(db, slog.New(slog.NewTextHandler(io.Discard, nil))))
-	t.Cleanup(srv.Close)
-	s := &site{t: t, db: db, srv: srv}
-	u := s.anon()
-	u.c.Transport = srv.Client().Transport
-	u.get("/ui/login")
-	_, _, h := u.post("/ui/login", url.Values{"csrf": {u.csrf}, "username": {"paula"}, "password": {demo.Password}})
-	var secure bool
-	for _, c := range (&http.Response{Header: h}).Cookies() {
-		secure = secure || (c.Name == "mw_session" && c.Secure && c.HttpOnly)
-	}
-	if !secure {
-		t.Errorf("cookies over TLS = %v; want mw_session Secure and HttpOnly", h["Set-Cookie"])
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	for _, tt := range []struct {
+		name   string
+		srv    *httptest.Server
+		secure bool
+	}{
+		{"TLS", httptest.NewTLSServer(web.New(db, quiet)), true},
+		{"TLS proxy", httptest.NewServer(web.New(db, quiet).BehindTLSProxy()), true},
+		{"plain HTTP", httptest.NewServer(web.New(db, quiet)), false},
+	} {
+		t.Cleanup(tt.srv.Close)
+		s := &site{t: t, db: db, srv: tt.srv}
+		u := s.anon()
+		u.c.Transport = tt.srv.Client().Transport
+		u.get("/ui/login")
+		_, _, h := u.post("/ui/login", url.Values{"csrf": {u.csrf}, "username": {"paula"}, "password": {demo.Password}})
+		var session *http.Cookie
+		for _, c := range (&http.Response{Header: h}).Cookies() {
+			if c.Name == "mw_session" {
+				session = c
+			}
+		}
+		if session == nil || !session.HttpOnly || session.Secure != tt.secure {
+			t.Errorf("%s: cookies = %v; want mw_session HttpOnly, Secure %v", tt.name, h["Set-Cookie"], tt.secure)
+		}
 	}
 }
 
