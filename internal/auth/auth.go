@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/argon2"
 
@@ -181,4 +182,36 @@ func CheckPassword(hash, password string) bool {
 	}
 	got := argon2.IDKey([]byte(password), salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
+}
+
+// Throttle is how failed sign-ins of one key (an account, or an address)
+// slow it down (ASVS 5.0 V6.3): below Threshold failures in a row nothing
+// happens; from there on each failure locks the key for Base, doubled per
+// further failure, up to Max. Failures older than Window are forgotten.
+// A locked key is refused before any password is hashed, so guessing
+// costs the attacker time and the server no CPU.
+type Throttle struct {
+	Threshold int
+	Window    time.Duration
+	Base, Max time.Duration
+}
+
+// Sign-in throttling: an account is locked after 5 failures in a row, an
+// address after 20 (it may be a plant's one NAT address), each for a
+// minute, doubling up to 15 minutes.
+var (
+	AccountThrottle = Throttle{Threshold: 5, Window: 15 * time.Minute, Base: time.Minute, Max: 15 * time.Minute}
+	AddressThrottle = Throttle{Threshold: 20, Window: 15 * time.Minute, Base: time.Minute, Max: 15 * time.Minute}
+)
+
+// Lock is how long the key is locked after its n-th failure in a row.
+func (th Throttle) Lock(n int) time.Duration {
+	if n < th.Threshold {
+		return 0
+	}
+	d := th.Base
+	for i := th.Threshold; i < n && d < th.Max; i++ {
+		d *= 2
+	}
+	return min(d, th.Max)
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/auth"
@@ -233,4 +234,13 @@ func sameSet[T comparable](a, b []T) bool {
 		}
 	}
 	return len(a) == len(b)
+}
+
+func TestThrottleLock(t *testing.T) {
+	th := auth.AccountThrottle
+	for n, want := range map[int]time.Duration{1: 0, 4: 0, 5: time.Minute, 6: 2 * time.Minute, 7: 4 * time.Minute, 8: 8 * time.Minute, 9: 15 * time.Minute, 50: 15 * time.Minute} {
+		if got := th.Lock(n); got != want {
+			t.Errorf("Lock(%d) = %v; want %v", n, got, want)
+		}
+	}
 }

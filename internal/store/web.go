@@ -55,3 +55,36 @@ func (tx *Tx) DeleteExpiredWebSessions(ctx context.Context) error {
 	_, err := tx.exec(ctx, `DELETE FROM web_sessions WHERE expires_at <= ?`, tx.now)
 	return err
 }
+
+// LoginFailures is the run of failed sign-ins of one key (user:NAME or
+// addr:IP): how many, the last, and until when the key is locked.
+type LoginFailures struct {
+	Failures    int
+	LastAt      time.Time
+	LockedUntil time.Time
+}
+
+// LoginFailures returns the failures of key, zero when it has none.
+func (tx *Tx) LoginFailures(ctx context.Context, key string) (LoginFailures, error) {
+	var f LoginFailures
+	err := tx.queryRow(ctx, `SELECT failures, last_at, locked_until FROM login_failures WHERE key = ?`, key).
+		Scan(&f.Failures, (*dbTime)(&f.LastAt), (*dbTime)(&f.LockedUntil))
+	if errors.Is(err, sql.ErrNoRows) {
+		return LoginFailures{}, nil
+	}
+	return f, err
+}
+
+// SaveLoginFailures records the failures of key.
+func (tx *Tx) SaveLoginFailures(ctx context.Context, key string, f LoginFailures) error {
+	_, err := tx.exec(ctx, `INSERT INTO login_failures (key, failures, last_at, locked_until) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_at = excluded.last_at, locked_until = excluded.locked_until`,
+		key, f.Failures, f.LastAt, f.LockedUntil)
+	return err
+}
+
+// ClearLoginFailures forgets the failures of key, after a sign-in.
+func (tx *Tx) ClearLoginFailures(ctx context.Context, key string) error {
+	_, err := tx.exec(ctx, `DELETE FROM login_failures WHERE key = ?`, key)
+	return err
+}

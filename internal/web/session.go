@@ -2,8 +2,11 @@ package web
 
 import (
 	"crypto/subtle"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/auth"
@@ -49,15 +52,38 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, password := strings.TrimSpace(r.PostForm.Get("username")), r.PostForm.Get("password")
+	keys := signInKeys(r, name)
 	var u *store.User
+	var now, locked time.Time
 	err = h.db.View(r.Context(), func(tx *store.Tx) (err error) {
+		now = tx.Now()
+		for _, k := range keys {
+			f, err := tx.LoginFailures(r.Context(), k.key)
+			if err != nil {
+				return err
+			}
+			if f.LockedUntil.After(locked) {
+				locked = f.LockedUntil
+			}
+		}
 		u, err = tx.UserByName(r.Context(), name)
 		return err
 	})
+	if wait := locked.Sub(now); wait > 0 && (err == nil || millwright.ErrorKind(err) == millwright.NotFound) {
+		// Refused before the password is hashed: guessing costs time, not CPU.
+		h.showLogin(w, r, http.StatusTooManyRequests, name, fmt.Sprintf(
+			"too many failed sign-ins for this user or from this address; try again in %s, or ask an administrator to set a new password",
+			wait.Round(time.Second)))
+		return
+	}
 	switch {
 	case err == nil && u.PasswordHash != "" && auth.CheckPassword(u.PasswordHash, password):
 	case err == nil || millwright.ErrorKind(err) == millwright.NotFound:
 		auth.CheckPassword(dummyHash, password)
+		if err := h.signInFailed(r, name, keys); err != nil {
+			h.renderError(w, r, nil, err)
+			return
+		}
 		h.showLogin(w, r, http.StatusUnauthorized, name, "wrong user name or password")
 		return
 	default:
@@ -68,6 +94,9 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 	ctx := millwright.WithPrincipal(r.Context(), u.Principal())
 	err = h.db.InTx(ctx, func(tx *store.Tx) error {
 		if err := tx.DeleteExpiredWebSessions(ctx); err != nil {
+			return err
+		}
+		if err := tx.ClearLoginFailures(ctx, keys[0].key); err != nil { // the account's; the address's run goes on
 			return err
 		}
 		s := &store.WebSession{UserID: u.ID, CSRF: randomToken(), ExpiresAt: tx.Now().Add(SessionTTL)}
@@ -118,4 +147,64 @@ func (h *Handler) home(w http.ResponseWriter, r *http.Request, s *session) error
 	}
 	http.Redirect(w, r, to, http.StatusSeeOther)
 	return nil
+}
+
+// signInKey is what failed sign-ins are counted by: the account, or the
+// address they come from, each with its throttle.
+type signInKey struct {
+	key      string
+	throttle auth.Throttle
+}
+
+// signInKeys are the account's key and the address's. Behind a TLS proxy
+// (serve --tls-proxy) the address is the one the proxy appended last to
+// X-Forwarded-For, the only one it vouches for.
+func signInKeys(r *http.Request, name string) []signInKey {
+	addr, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		addr = r.RemoteAddr
+	}
+	if secure(r) && r.TLS == nil {
+		if fwd := r.Header.Values("X-Forwarded-For"); len(fwd) > 0 {
+			hops := strings.Split(fwd[len(fwd)-1], ",")
+			if last := strings.TrimSpace(hops[len(hops)-1]); last != "" {
+				addr = last
+			}
+		}
+	}
+	return []signInKey{
+		{"user:" + strings.ToLower(name), auth.AccountThrottle},
+		{"addr:" + addr, auth.AddressThrottle},
+	}
+}
+
+// signInFailed counts a failed sign-in against its keys, locks those past
+// their threshold, and audits each lock.
+func (h *Handler) signInFailed(r *http.Request, name string, keys []signInKey) error {
+	ctx := millwright.WithPrincipal(r.Context(), millwright.System)
+	return h.db.InTx(ctx, func(tx *store.Tx) error {
+		now := tx.Now()
+		for _, k := range keys {
+			f, err := tx.LoginFailures(ctx, k.key)
+			if err != nil {
+				return err
+			}
+			if now.Sub(f.LastAt) > k.throttle.Window {
+				f.Failures = 0
+			}
+			f.Failures++
+			f.LastAt = now
+			if lock := k.throttle.Lock(f.Failures); lock > 0 {
+				f.LockedUntil = now.Add(lock)
+				if err := tx.Audit(ctx, "login", k.key, "locked", nil, map[string]any{
+					"user": name, "failures": f.Failures, "locked_until": f.LockedUntil}); err != nil {
+					return err
+				}
+			}
+			if err := tx.SaveLoginFailures(ctx, k.key, f); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -9,7 +9,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -533,4 +535,74 @@ func TestERPPagesWithRemoteERP(t *testing.T) {
 	if code, body, _ := paula.get("/ui/work-orders"); code != http.StatusOK || strings.Contains(body, "The ERP runs as its own process") {
 		t.Errorf("the planner's work orders = %d; want the CMMS's own page", code)
 	}
+}
+
+// Failed sign-ins are throttled (ASVS 5.0 V6.3): the fifth wrong password
+// in a row locks the account for a minute, doubling with each further
+// failure; while locked even the right password is refused with 429 and
+// a message saying when to come back, no password is hashed, and the lock
+// is in the audit trail. Another user from the same address signs in; once
+// the lock has passed the right password works and clears the account's
+// run. An unknown user name is counted the same way.
+func TestSignInThrottled(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		start := time.Now()
+		var mu sync.Mutex
+		now := start
+		s.db.Clock = func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+		try := func(name, password string) (int, string) {
+			t.Helper()
+			u := s.anon()
+			u.get("/ui/login")
+			code, body, _ := u.post("/ui/login", url.Values{"csrf": {u.csrf}, "username": {name}, "password": {password}})
+			return code, body
+		}
+		for i := 1; i <= 5; i++ {
+			if code, _ := try("paula", "guess"+strconv.Itoa(i)); code != http.StatusUnauthorized {
+				t.Fatalf("wrong password %d = %d; want 401", i, code)
+			}
+		}
+		code, body := try("paula", demo.Password)
+		if code != http.StatusTooManyRequests || !strings.Contains(body, "too many failed sign-ins") || !strings.Contains(body, "try again in 1m0s") {
+			t.Fatalf("the right password while locked = %d; want 429 saying to try again in 1m0s:\n%s", code, body)
+		}
+		if code, _ := try("tom", demo.Password); code != http.StatusSeeOther {
+			t.Fatalf("another user from the same address = %d; want 303: an address locks after 20", code)
+		}
+		var locks int
+		if err := s.db.View(t.Context(), func(tx *store.Tx) error {
+			p, err := tx.AuditEntries(t.Context(), store.AuditFilter{EntityType: "login", EntityID: "user:paula"})
+			for _, e := range p.Items {
+				if e.Action == "locked" {
+					locks++
+				}
+			}
+			return err
+		}); err != nil || locks != 1 {
+			t.Fatalf("audited locks of paula = %d, %v; want 1", locks, err)
+		}
+		// A sixth failure after the lock doubles it.
+		advance(61 * time.Second)
+		if code, _ := try("paula", "guess6"); code != http.StatusUnauthorized {
+			t.Fatalf("wrong password after the lock = %d; want 401", code)
+		}
+		if code, body := try("paula", demo.Password); code != http.StatusTooManyRequests || !strings.Contains(body, "try again in 2m0s") {
+			t.Fatalf("the right password after a sixth failure = %d; want 429 for 2m0s:\n%s", code, body)
+		}
+		advance(121 * time.Second)
+		if code, _ := try("paula", demo.Password); code != http.StatusSeeOther {
+			t.Fatalf("the right password once the lock passed = %d; want 303", code)
+		}
+		if code, _ := try("paula", "guess7"); code != http.StatusUnauthorized {
+			t.Fatalf("a wrong password after a sign-in = %d; want 401: the run starts over", code)
+		}
+		// Unknown names are counted too, so a lock says nothing of who exists.
+		for range 5 {
+			try("nobody", "x")
+		}
+		if code, _ := try("nobody", "x"); code != http.StatusTooManyRequests {
+			t.Fatalf("an unknown name after five failures = %d; want 429 like a real one", code)
+		}
+	})
 }
