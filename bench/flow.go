@@ -55,20 +55,37 @@ type list struct {
 
 // flowBench drives DOMAIN.md flow 1 through the API: a preventive work
 // order on P-101, whose BOM has three direct lines with Auto Request
-// Material, from release to the invoiced cost back on the work order.
+// Material, from release to the invoiced cost back on the work order. The
+// CMMS side goes through its API; the ERP side is erp.
 type flowBench struct {
-	cmms, erp client
-	assetID   string
+	cmms    client
+	erp     erpSide
+	assetID string
+	// wait bounds how long a flow's invoices may take to show on the work
+	// order once the ERP's users are done.
+	wait time.Duration
+	// where names the ERP in the output.
+	where string
 }
 
-func newFlowBench(cmms, erp client) (*flowBench, error) {
+// erpSide is the ERP as its users see it: where a requisition shows, and
+// how they take it through to the invoice.
+type erpSide interface {
+	// requisition waits until the ERP shows the requisition of work
+	// order wo and returns it.
+	requisition(wo string, timeout time.Duration) (any, error)
+	// buy approves req, orders it, receives the order and invoices it.
+	buy(req any) error
+}
+
+func newFlowBench(cmms client, erp erpSide) (*flowBench, error) {
 	var assets list
 	if err := cmms.call("ada", "GET", "/api/v1/assets?q=P-101&limit=50", nil, 200, &assets); err != nil {
 		return nil, err
 	}
 	for _, a := range assets.Items {
 		if a["tag"] == "P-101" {
-			return &flowBench{cmms: cmms, erp: erp, assetID: a["id"].(string)}, nil
+			return &flowBench{cmms: cmms, erp: erp, assetID: a["id"].(string), wait: 30 * time.Second, where: "ERP"}, nil
 		}
 	}
 	return nil, fmt.Errorf("the demo has no asset P-101")
@@ -85,67 +102,24 @@ func (f *flowBench) approved(i int) (string, error) {
 	return id, f.cmms.call("paula", "POST", "/api/v1/work-orders/"+id+"/approve", nil, 200, nil)
 }
 
-// requisition waits for the ERP's requisition of a work order.
-func (f *flowBench) requisition(wo string, timeout time.Duration) (object, error) {
-	deadline := time.Now().Add(timeout)
-	for {
-		var reqs list
-		if err := f.erp.call("alan", "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil, 200, &reqs); err != nil {
-			return nil, err
-		}
-		if len(reqs.Items) > 0 {
-			return reqs.Items[0], nil
-		}
-		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("no requisition for %s after %s", wo, timeout)
-		}
-		time.Sleep(time.Millisecond)
-	}
-}
-
 // releaseToRequisition releases an approved work order and returns how
 // long the ERP took to show its requisition.
-func (f *flowBench) releaseToRequisition(wo string) (time.Duration, object, error) {
+func (f *flowBench) releaseToRequisition(wo string) (time.Duration, any, error) {
 	start := time.Now()
 	if err := f.cmms.call("paula", "POST", "/api/v1/work-orders/"+wo+"/release", nil, 200, nil); err != nil {
 		return 0, nil, err
 	}
-	req, err := f.requisition(wo, 30*time.Second)
+	req, err := f.erp.requisition(wo, 30*time.Second)
 	return time.Since(start), req, err
 }
 
-// finish takes a requisition through approval, receipt and invoice, and
-// waits for the invoiced cost on the work order.
-func (f *flowBench) finish(wo string, req object) error {
-	if err := f.erp.call("alan", "POST", "/api/v1/erp/requisitions/"+req["id"].(string)+"/approve", object{}, 200, nil); err != nil {
+// finish has the ERP's users take a requisition through approval,
+// receipt and invoice, and waits for the invoiced cost on the work order.
+func (f *flowBench) finish(wo string, req any) error {
+	if err := f.erp.buy(req); err != nil {
 		return err
 	}
-	var pos list
-	if err := f.erp.call("bea", "GET", "/api/v1/erp/purchase-orders?requisition_id="+req["id"].(string), nil, 200, &pos); err != nil {
-		return err
-	}
-	if len(pos.Items) == 0 {
-		return fmt.Errorf("requisition %v has no purchase order after approval", req["number"])
-	}
-	for _, p := range pos.Items { // one per vendor
-		var po object
-		if err := f.erp.call("bea", "GET", "/api/v1/erp/purchase-orders/"+p["id"].(string), nil, 200, &po); err != nil {
-			return err
-		}
-		var rec, inv []object
-		for _, l := range po["lines"].([]any) {
-			lm := l.(object)
-			rec = append(rec, object{"line_id": lm["id"], "quantity": lm["quantity"]})
-			inv = append(inv, object{"line_id": lm["id"], "quantity": lm["quantity"], "unit_price": lm["unit_price"]})
-		}
-		if err := f.erp.call("sam", "POST", "/api/v1/erp/purchase-orders/"+po["id"].(string)+"/receipts", object{"lines": rec}, 201, nil); err != nil {
-			return err
-		}
-		if err := f.erp.call("fiona", "POST", "/api/v1/erp/invoices", object{"purchase_order_id": po["id"], "lines": inv}, 201, nil); err != nil {
-			return err
-		}
-	}
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(f.wait)
 	for {
 		var mats list
 		if err := f.cmms.call("paula", "GET", "/api/v1/work-orders/"+wo+"/materials", nil, 200, &mats); err != nil {
@@ -161,10 +135,64 @@ func (f *flowBench) finish(wo string, req object) error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("work order %s not invoiced after 30 s", wo)
+			return fmt.Errorf("work order %s not invoiced after %s", wo, f.wait)
 		}
 		time.Sleep(2 * time.Millisecond)
 	}
+}
+
+// embeddedERP is Millwright's own ERP, worked through its API
+// (/api/v1/erp/), in the CMMS's process or in its own.
+type embeddedERP struct{ client }
+
+func (e embeddedERP) requisition(wo string, timeout time.Duration) (any, error) {
+	deadline := time.Now().Add(timeout)
+	for {
+		var reqs list
+		if err := e.call("alan", "GET", "/api/v1/erp/requisitions?work_order_id="+wo, nil, 200, &reqs); err != nil {
+			return nil, err
+		}
+		if len(reqs.Items) > 0 {
+			return reqs.Items[0], nil
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("no requisition for %s after %s", wo, timeout)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+func (e embeddedERP) buy(r any) error {
+	req := r.(object)
+	if err := e.call("alan", "POST", "/api/v1/erp/requisitions/"+req["id"].(string)+"/approve", object{}, 200, nil); err != nil {
+		return err
+	}
+	var pos list
+	if err := e.call("bea", "GET", "/api/v1/erp/purchase-orders?requisition_id="+req["id"].(string), nil, 200, &pos); err != nil {
+		return err
+	}
+	if len(pos.Items) == 0 {
+		return fmt.Errorf("requisition %v has no purchase order after approval", req["number"])
+	}
+	for _, p := range pos.Items { // one per vendor
+		var po object
+		if err := e.call("bea", "GET", "/api/v1/erp/purchase-orders/"+p["id"].(string), nil, 200, &po); err != nil {
+			return err
+		}
+		var rec, inv []object
+		for _, l := range po["lines"].([]any) {
+			lm := l.(object)
+			rec = append(rec, object{"line_id": lm["id"], "quantity": lm["quantity"]})
+			inv = append(inv, object{"line_id": lm["id"], "quantity": lm["quantity"], "unit_price": lm["unit_price"]})
+		}
+		if err := e.call("sam", "POST", "/api/v1/erp/purchase-orders/"+po["id"].(string)+"/receipts", object{"lines": rec}, 201, nil); err != nil {
+			return err
+		}
+		if err := e.call("fiona", "POST", "/api/v1/erp/invoices", object{"purchase_order_id": po["id"], "lines": inv}, 201, nil); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // background logs labor on a work order under way from n clients until
@@ -202,13 +230,18 @@ func background(c client, wo string, n int, rate int, stop <-chan struct{}) (*at
 
 // measureFlows prints the release-to-requisition latency under a steady
 // background load, and the full flow's throughput with k flows at a time.
-func measureFlows(ctx context.Context, label string, cmms, erp client, busyWO string, d time.Duration, k, loadRate int) error {
+func measureFlows(ctx context.Context, label string, cmms client, erp erpSide, busyWO string, d time.Duration, k, loadRate int) error {
 	f, err := newFlowBench(cmms, erp)
 	if err != nil {
 		return err
 	}
+	return f.measure(label, busyWO, d, k, loadRate)
+}
+
+// measure is measureFlows with the bench made.
+func (f *flowBench) measure(label string, busyWO string, d time.Duration, k, loadRate int) error {
 	stop := make(chan struct{})
-	count, wg := background(cmms, busyWO, 4, loadRate, stop)
+	count, wg := background(f.cmms, busyWO, 4, loadRate, stop)
 	var lats []time.Duration
 	start := time.Now()
 	for i := 0; time.Since(start) < d || len(lats) < 20; i++ {
@@ -230,8 +263,8 @@ func measureFlows(ctx context.Context, label string, cmms, erp client, busyWO st
 	slices.Sort(lats)
 	pct := func(p float64) time.Duration { return lats[int(float64(len(lats)-1)*p)] }
 	result{rate: float64(len(lats)) / elapsed.Seconds(), p50: pct(0.5), p95: pct(0.95), p99: pct(0.99)}.
-		printAs(label, "release → requisition in ERP")
-	fmt.Printf("%-9s %-28s %10.0f   (labor entries/s beside it, each with its outbox message)\n", label, "  background load",
+		printAs(label, "release → requisition in "+f.where)
+	fmt.Printf("%-17s %-28s %10.0f   (labor entries/s beside it, each with its outbox message)\n", label, "  background load",
 		float64(count.Load())/elapsed.Seconds())
 
 	// Full flows, k at a time.
@@ -250,7 +283,7 @@ func measureFlows(ctx context.Context, label string, cmms, erp client, busyWO st
 			for i := 0; time.Now().Before(deadline); i++ {
 				t := time.Now()
 				wo, err := f.approved(1_000_000 + g*10_000 + i)
-				var req object
+				var req any
 				if err == nil {
 					_, req, err = f.releaseToRequisition(wo)
 				}
@@ -309,7 +342,7 @@ func drain(ctx context.Context, label string, db *store.DB, timeout time.Duratio
 	}
 	if first > 0 {
 		el := time.Since(start)
-		fmt.Printf("%-9s %-28s %10.1f   (%d messages, the labor entries' postings, sent in %s)\n", label, "outbox drain (msg/s)",
+		fmt.Printf("%-17s %-28s %10.1f   (%d messages, the labor entries' postings, sent in %s)\n", label, "outbox drain (msg/s)",
 			float64(first)/el.Seconds(), first, el.Round(time.Millisecond))
 	}
 	return nil

@@ -1,9 +1,12 @@
 // Command bench measures Millwright on this machine: the store's raw
 // commit rate, and the API's write and read paths under concurrent
-// clients, on SQLite and PostgreSQL. It prints throughput, latency
-// percentiles and the ratio of API writes to raw commits.
+// clients, on SQLite and PostgreSQL; the integration flows with the
+// embedded ERP (in process and over HTTP), the webhook connector and the
+// Odoo connector (against the fake Odoo); the PM scheduler; and MQTT
+// reading ingestion. It prints throughput, latency percentiles and the
+// ratio of API writes to raw commits.
 //
-//	go run ./bench [-duration 5s] [-clients 8] [-engines sqlite,postgres] [-mqtt tcp://127.0.0.1:1883]
+//	go run ./bench [-duration 5s] [-clients 8] [-engines sqlite,postgres] [-mqtt tcp://127.0.0.1:1883] [-connectors=false] [-odoo 10s/5s,1s/200ms]
 package main
 
 import (
@@ -35,6 +38,8 @@ import (
 
 var (
 	flows       bool
+	connectors  bool
+	odooTimings []odooTiming
 	flowClients int
 	loadRate    int
 	pmPlans     int
@@ -45,6 +50,8 @@ func main() {
 	clients := flag.Int("clients", 8, "concurrent API clients")
 	engines := flag.String("engines", "sqlite,postgres", "engines to measure")
 	flag.BoolVar(&flows, "flows", true, "also measure the integration flows (release to requisition, full flow 1)")
+	flag.BoolVar(&connectors, "connectors", true, "also measure the flows through the webhook and Odoo connectors (with -flows)")
+	odooFlag := flag.String("odoo", "10s/5s,1s/200ms", "the Odoo connector's settle_delay/poll_interval, one run of its flows per pair")
 	flag.IntVar(&flowClients, "flow-clients", 4, "full flows run at a time")
 	flag.IntVar(&pmPlans, "pm-plans", 100_000, "PM plans the scheduler pass is timed over (0: skip)")
 	flag.IntVar(&loadRate, "load", 50, "background labor entries per second while release-to-requisition is measured")
@@ -54,6 +61,11 @@ func main() {
 	series := flag.String("series", "", "C-MAPSS file whose sensor values are published (default: ../shared/data/cmapss/train_FD001.txt)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
+	var err error
+	if odooTimings, err = parseOdooTimings(*odooFlag); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		if err != nil {
@@ -66,7 +78,7 @@ func main() {
 		}
 		defer pprof.StopCPUProfile()
 	}
-	fmt.Printf("%-9s %-28s %10s %9s %9s %9s\n", "engine", "measurement", "per sec", "p50", "p95", "p99")
+	fmt.Printf("%-17s %-28s %10s %9s %9s %9s\n", "engine", "measurement", "per sec", "p50", "p95", "p99")
 	for _, e := range strings.Split(*engines, ",") {
 		if err := measure(store.Engine(e), *pg, *duration, *clients, mqttOptions{*mqtt, *series, *publishers}); err != nil {
 			fmt.Fprintf(os.Stderr, "bench %s: %v\n", e, err)
@@ -149,7 +161,7 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 	w.print(e, fmt.Sprintf("API labor entry (%d clients)", clients))
 	r := run(d, clients, call("GET", "/api/v1/work-orders/"+doneID+"/costs", nil, 200))
 	r.print(e, fmt.Sprintf("API work-order costs (%d cl.)", clients))
-	fmt.Printf("%-9s %-28s %9.2fx\n", e, "API writes / raw commits", w.rate/raw.rate)
+	fmt.Printf("%-17s %-28s %9.2fx\n", e, "API writes / raw commits", w.rate/raw.rate)
 
 	// The integration flows, with the embedded ERP in process.
 	if flows {
@@ -161,11 +173,21 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 			return err
 		}
 		c := client{base: srv.URL, tokens: res.Tokens}
-		if err := measureFlows(ctx, string(e)+"/in-proc", c, c, woID, d, flowClients, loadRate); err != nil {
+		if err := measureFlows(ctx, string(e)+"/in-proc", c, embeddedERP{c}, woID, d, flowClients, loadRate); err != nil {
 			return err
 		}
 		if err := measureRemote(ctx, e, pg, d); err != nil {
 			return fmt.Errorf("flows over HTTP: %w", err)
+		}
+		if connectors {
+			if err := measureWebhook(ctx, e, pg, d); err != nil {
+				return fmt.Errorf("flows through the webhook connector: %w", err)
+			}
+			for _, t := range odooTimings {
+				if err := measureOdoo(ctx, e, pg, d, t); err != nil {
+					return fmt.Errorf("flows through the Odoo connector (settle %s): %w", t.settle, err)
+				}
+			}
 		}
 	}
 	if pmPlans > 0 {
@@ -187,7 +209,7 @@ type result struct {
 func (r result) print(e store.Engine, what string) { r.printAs(string(e), what) }
 
 func (r result) printAs(label, what string) {
-	fmt.Printf("%-9s %-28s %10.1f %9s %9s %9s\n", label, what, r.rate, r.p50.Round(time.Microsecond), r.p95.Round(time.Microsecond), r.p99.Round(time.Microsecond))
+	fmt.Printf("%-17s %-28s %10.1f %9s %9s %9s\n", label, what, r.rate, r.p50.Round(time.Microsecond), r.p95.Round(time.Microsecond), r.p99.Round(time.Microsecond))
 }
 
 // run calls f from n goroutines for d and reports the rate and latencies.

@@ -208,7 +208,7 @@ func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, broker, seri
 		return err
 	}
 	rate := float64(stored.Load()-before) / time.Since(start).Seconds()
-	fmt.Printf("%-9s %-28s %10.0f\n", e, fmt.Sprintf("MQTT readings (%d publishers)", publishers), rate)
+	fmt.Printf("%-17s %-28s %10.0f\n", e, fmt.Sprintf("MQTT readings (%d publishers)", publishers), rate)
 
 	// Latency at half that rate.
 	measure.Store(true)

@@ -56,7 +56,7 @@ func measureScheduler(ctx context.Context, label string, db *store.DB, n int) er
 			return err
 		}
 	}
-	fmt.Printf("%-9s %-28s %10.0f   (plans loaded per second, %d plans)\n", label, "PM plans bulk load", float64(n)/time.Since(start).Seconds(), n)
+	fmt.Printf("%-17s %-28s %10.0f   (plans loaded per second, %d plans)\n", label, "PM plans bulk load", float64(n)/time.Since(start).Seconds(), n)
 	s := &scheduler.Scheduler{DB: db, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	for _, pass := range []string{"first pass (1% due)", "steady pass (none due)"} {
 		t := time.Now()
@@ -65,7 +65,7 @@ func measureScheduler(ctx context.Context, label string, db *store.DB, n int) er
 			return err
 		}
 		d := time.Since(t)
-		fmt.Printf("%-9s %-28s %9.2fs   (%d work orders made; %.0f plans/s)\n", label, "scheduler "+pass, d.Seconds(), len(made), float64(n)/d.Seconds())
+		fmt.Printf("%-17s %-28s %9.2fs   (%d work orders made; %.0f plans/s)\n", label, "scheduler "+pass, d.Seconds(), len(made), float64(n)/d.Seconds())
 	}
 	return nil
 }
