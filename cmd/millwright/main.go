@@ -203,7 +203,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	base := "http://" + ln.Addr().String()
 	if *loadDemo {
-		res, err := demo.Load(ctx, db)
+		res, err := demo.LoadFor(ctx, db, conn.Name == "embedded")
 		if err != nil {
 			ln.Close()
 			return fmt.Errorf("demo: %w", err)

@@ -29,8 +29,13 @@ type Result struct {
 }
 
 // Load fills an empty database with the demonstration plant, in one
-// transaction. A database that already holds a site is left alone.
-func Load(ctx context.Context, db *store.DB) (Result, error) {
+// transaction, with the embedded ERP's budgets. A database that already
+// holds a site is left alone.
+func Load(ctx context.Context, db *store.DB) (Result, error) { return LoadFor(ctx, db, true) }
+
+// LoadFor is Load for a CMMS whose ERP is embedded or not: an ERP reached
+// through a connector keeps its own budgets, so none are loaded for it.
+func LoadFor(ctx context.Context, db *store.DB, embeddedERP bool) (Result, error) {
 	res := Result{Tokens: map[string]string{}, Counts: map[string]int{}}
 	ctx = millwright.WithPrincipal(ctx, millwright.Principal{Username: "demo", Role: millwright.Admin})
 	err := db.InTx(ctx, func(tx *store.Tx) error {
@@ -42,7 +47,11 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 		l := &loader{tx: tx, res: &res, sites: map[string]string{}, locs: map[string]string{},
 			classes: map[string]string{}, assets: map[string]*asset.Asset{}, items: map[string]*inventory.Item{},
 			stores: map[string]string{}, users: map[string]millwright.Principal{}}
-		for _, step := range []func(context.Context) error{l.plant, l.materials, l.people, l.integrationSetup, l.stock, l.work, l.pmPlans, l.budgets} {
+		steps := []func(context.Context) error{l.plant, l.materials, l.people, l.integrationSetup, l.stock, l.work, l.pmPlans}
+		if embeddedERP {
+			steps = append(steps, l.budgets)
+		}
+		for _, step := range steps {
 			if err := step(ctx); err != nil {
 				return err
 			}
