@@ -37,6 +37,37 @@ func (l *lockedBuffer) String() string {
 	return l.b.String()
 }
 
+// inProcess is `serve` run by run in this process, as a test drives it.
+type inProcess struct {
+	base           string // http://host:port it listens on
+	stdout, stderr *lockedBuffer
+	done           chan error // run's answer, once ctx ends
+}
+
+// serveInProcess runs serve with args in this process until ctx ends and
+// waits until it listens.
+func serveInProcess(t *testing.T, ctx context.Context, args []string, getenv func(string) string) *inProcess {
+	t.Helper()
+	p := &inProcess{stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, done: make(chan error, 1)}
+	pr, pw := io.Pipe()
+	go func() {
+		p.done <- run(ctx, append([]string{"serve"}, args...), getenv, strings.NewReader(""), io.MultiWriter(pw, p.stdout), p.stderr)
+		pw.Close()
+	}()
+	lines := bufio.NewScanner(pr)
+	for lines.Scan() {
+		if rest, ok := strings.CutPrefix(lines.Text(), "millwright listening on "); ok {
+			p.base = strings.Fields(rest)[0]
+			break
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	if p.base == "" {
+		t.Fatalf("serve exited before listening: %v\n%s", <-p.done, p.stderr.String())
+	}
+	return p
+}
+
 func writeSettings(t *testing.T, body string) string {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "connector.json")
@@ -61,26 +92,9 @@ func TestServeWebhookConnectorKeepsSecret(t *testing.T) {
 	getenv := env(map[string]string{"HOOK_SECRET": hookSecret})
 
 	ctx, cancel := context.WithCancel(t.Context())
-	pr, pw := io.Pipe()
-	var stdout, stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--demo", "--connector", "webhook",
-			"--connector-config", settings, "--reconcile-every", "0", "--pm-interval", "0"}, getenv, strings.NewReader(""), io.MultiWriter(pw, &stdout), &stderr)
-		pw.Close()
-	}()
-	var base string
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		if rest, ok := strings.CutPrefix(lines.Text(), "millwright listening on "); ok {
-			base = strings.Fields(rest)[0]
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr)
-	if base == "" {
-		t.Fatalf("serve exited before listening: %v\n%s", <-done, stderr.String())
-	}
+	srv := serveInProcess(t, ctx, []string{"--addr", "127.0.0.1:0", "--db", dsn, "--demo", "--connector", "webhook",
+		"--connector-config", settings, "--reconcile-every", "0", "--pm-interval", "0"}, getenv)
+	base, stdout, stderr, done := srv.base, srv.stdout, srv.stderr, srv.done
 	cp.Webhook = base + "/api/v1/integration/webhooks/webhook"
 	pushCtx, stopPush := context.WithCancel(ctx)
 	pushed := make(chan error, 1)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -56,26 +55,9 @@ func TestServeOdooConnector(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	pr, pw := io.Pipe()
-	var stdout, stderr lockedBuffer
-	done := make(chan error, 1)
-	go func() {
-		done <- run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--db", dsn, "--connector", "odoo", "--connector-config", settings,
-			"--reconcile-every", "0", "--pm-interval", "0"}, getenv, strings.NewReader(""), io.MultiWriter(pw, &stdout), &stderr)
-		pw.Close()
-	}()
-	var base string
-	lines := bufio.NewScanner(pr)
-	for lines.Scan() {
-		if rest, ok := strings.CutPrefix(lines.Text(), "millwright listening on "); ok {
-			base = strings.Fields(rest)[0]
-			break
-		}
-	}
-	go io.Copy(io.Discard, pr)
-	if base == "" {
-		t.Fatalf("serve exited before listening: %v\n%s", <-done, stderr.String())
-	}
+	srv := serveInProcess(t, ctx, []string{"--addr", "127.0.0.1:0", "--db", dsn, "--connector", "odoo", "--connector-config", settings,
+		"--reconcile-every", "0", "--pm-interval", "0"}, getenv)
+	base, stdout, stderr, done := srv.base, srv.stdout, srv.stderr, srv.done
 	post := func(method, path string, body any) map[string]any {
 		t.Helper()
 		b, _ := json.Marshal(body)
