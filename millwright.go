@@ -139,6 +139,19 @@ func CheckSite(ctx context.Context, siteID string) error {
 	return nil
 }
 
+// CheckEverySite returns a Forbidden error when the principal in ctx is
+// scoped to a site: what spans every site and cannot be cut to one (why
+// says what it is) is for users of every site.
+func CheckEverySite(ctx context.Context, why string) error {
+	p := PrincipalFrom(ctx)
+	if p.SiteID == "" {
+		return nil
+	}
+	return Errorf(Forbidden, "site_forbidden",
+		"%s, and user %s is limited to one site; only a user of every site (made without --site) with the %s role may read it",
+		why, p.Username, p.Role)
+}
+
 // Page is one page of a list: {"items":[...],"next_cursor":"..."}.
 type Page[T any] struct {
 	Items      []T    `json:"items"`

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 
 	"github.com/millwright-cmms/millwright"
@@ -37,6 +38,9 @@ func (h *Handler) erpApplyMessage(w http.ResponseWriter, r *http.Request) error 
 }
 
 func (h *Handler) erpEvents(w http.ResponseWriter, r *http.Request) error {
+	if err := millwright.CheckEverySite(r.Context(), "the ERP's event log holds the documents of every site"); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	after := q.Get("after")
 	if after == "" {
@@ -575,7 +579,11 @@ func (h *Handler) erpListEntries(w http.ResponseWriter, r *http.Request) error {
 
 func (h *Handler) erpGetEntry(w http.ResponseWriter, r *http.Request) error {
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
-		return tx.ERPEntry(ctx, r.PathValue("id"))
+		e, err := tx.ERPEntry(ctx, r.PathValue("id"))
+		if err != nil {
+			return nil, err
+		}
+		return e, millwright.CheckSite(ctx, e.SiteID)
 	})
 }
 
@@ -586,6 +594,13 @@ func (h *Handler) erpPostEntry(w http.ResponseWriter, r *http.Request) error {
 		Lines  []ledger.Line `json:"lines"`
 	}
 	if err := decode(r, &b); err != nil {
+		return err
+	}
+	// A user limited to a site posts for that site only.
+	if own := scope(r); own != "" && b.SiteID == "" {
+		b.SiteID = own
+	}
+	if err := millwright.CheckSite(r.Context(), b.SiteID); err != nil {
 		return err
 	}
 	e := &ledger.Entry{Memo: b.Memo, SiteID: b.SiteID, Lines: b.Lines}
@@ -607,20 +622,39 @@ func (h *Handler) erpReverseEntry(w http.ResponseWriter, r *http.Request) error 
 		}
 	}
 	return h.change(w, r, http.StatusCreated, func(ctx context.Context, stx *store.Tx) (any, error) {
+		e, err := stx.ERPEntry(ctx, r.PathValue("id"))
+		if err != nil {
+			return nil, err
+		}
+		if err := millwright.CheckSite(ctx, e.SiteID); err != nil { // a site's user reverses its site's entries only
+			return nil, err
+		}
 		return erp.Reverse(ctx, erp.Wrap(stx), r.PathValue("id"), b.Memo)
 	})
 }
 
+// erpTrialBalance sums the lines of every entry, or of one site's
+// (?site_id=, and always the caller's own site when it has one).
 func (h *Handler) erpTrialBalance(w http.ResponseWriter, r *http.Request) error {
+	site, err := siteFilter(r)
+	if err != nil {
+		return err
+	}
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
-		return tx.ERPTrialBalance(ctx)
+		return tx.ERPSiteTrialBalance(ctx, site)
 	})
 }
 
+// erpListCostCenters lists the cost centers; a caller limited to a site
+// gets its site's only (see erp.CheckCostCenter).
 func (h *Handler) erpListCostCenters(w http.ResponseWriter, r *http.Request) error {
 	var cs []ledger.CostCenter
 	if err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		cs, err = tx.ERPCostCenters(r.Context())
+		if cs, err = tx.ERPCostCenters(r.Context()); err != nil || scope(r) == "" {
+			return err
+		}
+		own, err := tx.ERPSiteCostCenters(r.Context(), scope(r))
+		cs = slices.DeleteFunc(cs, func(c ledger.CostCenter) bool { return !own[c.Code] })
 		return err
 	}); err != nil {
 		return err
@@ -684,7 +718,13 @@ func (h *Handler) erpSaveBudget(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// budgetStatus is a cost center's budget and its use in period; for a
+// caller limited to a site, the cost center must be one of its site's and
+// the use counts that site's postings and orders only.
 func budgetStatus(r *http.Request, tx *store.Tx, costCenter, period string) (budget.Status, error) {
+	if err := erp.CheckCostCenter(r.Context(), tx, costCenter); err != nil {
+		return budget.Status{}, err
+	}
 	var amount millwright.Money
 	b, err := tx.ERPBudget(r.Context(), costCenter, period)
 	switch {
@@ -693,7 +733,7 @@ func budgetStatus(r *http.Request, tx *store.Tx, costCenter, period string) (bud
 	case millwright.ErrorKind(err) != millwright.NotFound:
 		return budget.Status{}, err
 	}
-	actual, committed, err := tx.ERPBudgetUse(r.Context(), costCenter, period)
+	actual, committed, err := tx.ERPSiteBudgetUse(r.Context(), scope(r), costCenter, period)
 	return budget.NewStatus(costCenter, period, amount, actual, committed), err
 }
 
@@ -703,8 +743,14 @@ func (h *Handler) erpListBudgets(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
+	cc := q.Get("cost_center")
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
-		return tx.ERPBudgets(ctx, q.Get("cost_center"), q.Get("period"), cursor, limit)
+		if cc != "" {
+			if err := erp.CheckCostCenter(ctx, tx, cc); err != nil {
+				return nil, err
+			}
+		}
+		return tx.ERPBudgets(ctx, scope(r), cc, q.Get("period"), cursor, limit)
 	})
 }
 

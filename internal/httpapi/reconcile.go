@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
@@ -26,6 +27,9 @@ func (h *Handler) connector() integration.Connector {
 }
 
 func (h *Handler) runReconciliation(w http.ResponseWriter, r *http.Request) error {
+	if err := millwright.CheckEverySite(r.Context(), "a reconciliation compares the stock and work-order costs of every site"); err != nil {
+		return err
+	}
 	rep, err := reconcile.Run(r.Context(), h.db, h.connector(), "manual")
 	if err != nil {
 		return err
@@ -48,6 +52,9 @@ func (h *Handler) resolveStock(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) listReconciliations(w http.ResponseWriter, r *http.Request) error {
+	if err := millwright.CheckEverySite(r.Context(), "a reconciliation compares the stock and work-order costs of every site"); err != nil {
+		return err
+	}
 	cursor, limit, err := listParams(r)
 	if err != nil {
 		return err

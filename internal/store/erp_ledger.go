@@ -245,6 +245,13 @@ func (tx *Tx) ERPEntries(ctx context.Context, f ERPEntryFilter) (millwright.Page
 // ERPTrialBalance sums every account's debits and credits. The sums are
 // made in Go: SQLite keeps decimals as text.
 func (tx *Tx) ERPTrialBalance(ctx context.Context) (ledger.TrialBalance, error) {
+	return tx.ERPSiteTrialBalance(ctx, "")
+}
+
+// ERPSiteTrialBalance sums the debits and credits of the lines of one
+// site's entries, or of every entry when siteID is "". Each entry
+// balances, so a site's trial balance does too.
+func (tx *Tx) ERPSiteTrialBalance(ctx context.Context, siteID string) (ledger.TrialBalance, error) {
 	accounts, err := tx.ERPAccounts(ctx)
 	if err != nil {
 		return ledger.TrialBalance{}, err
@@ -255,7 +262,9 @@ func (tx *Tx) ERPTrialBalance(ctx context.Context) (ledger.TrialBalance, error) 
 		bal[i] = ledger.Balance{Account: a.Code, Name: a.Name, Type: a.Type}
 		idx[a.Code] = i
 	}
-	rows, err := tx.query(ctx, `SELECT account, debit, credit FROM erp_entry_lines`)
+	rows, err := tx.query(ctx, `SELECT l.account, l.debit, l.credit FROM erp_entry_lines l
+		JOIN erp_entries e ON e.id = l.entry_id
+		WHERE ? = '' OR e.site_id = ?`, siteID, siteID)
 	if err != nil {
 		return ledger.TrialBalance{}, err
 	}
@@ -305,16 +314,24 @@ func (tx *Tx) erpSum(ctx context.Context, q string, args ...any) (millwright.Mon
 // and committed (unreceived value of open purchase-order lines for direct
 // items charged to it, placed in the period).
 func (tx *Tx) ERPBudgetUse(ctx context.Context, costCenter, period string) (actual, committed millwright.Money, err error) {
+	return tx.ERPSiteBudgetUse(ctx, "", costCenter, period)
+}
+
+// ERPSiteBudgetUse is ERPBudgetUse counting only the entries and purchase
+// orders of one site, or of every site when siteID is "".
+func (tx *Tx) ERPSiteBudgetUse(ctx context.Context, siteID, costCenter, period string) (actual, committed millwright.Money, err error) {
 	actual, err = tx.erpSum(ctx, `SELECT l.debit, l.credit FROM erp_entry_lines l
 		JOIN erp_accounts a ON a.code = l.account JOIN erp_entries e ON e.id = l.entry_id
-		WHERE a.type = 'expense' AND l.cost_center = ? AND e.period = ?`, costCenter, period)
+		WHERE a.type = 'expense' AND l.cost_center = ? AND e.period = ? AND (? = '' OR e.site_id = ?)`,
+		costCenter, period, siteID, siteID)
 	if err != nil {
 		return
 	}
 	rows, err := tx.query(ctx, `SELECT l.quantity, l.received_quantity, l.unit_price FROM erp_po_lines l
 		JOIN erp_purchase_orders p ON p.id = l.purchase_order_id
-		WHERE l.cost_center = ? AND p.period = ? AND l.direct = ? AND p.status IN ('open', 'partially_received')`,
-		costCenter, period, true)
+		WHERE l.cost_center = ? AND p.period = ? AND l.direct = ? AND p.status IN ('open', 'partially_received')
+		  AND (? = '' OR p.site_id = ?)`,
+		costCenter, period, true, siteID, siteID)
 	if err != nil {
 		return
 	}
@@ -367,12 +384,43 @@ func (tx *Tx) SaveERPBudget(ctx context.Context, b *budget.Budget) error {
 	return err
 }
 
-// ERPBudgets lists budgets, by cost center and period.
-func (tx *Tx) ERPBudgets(ctx context.Context, costCenter, period, cursor string, limit int) (millwright.Page[budget.Budget], error) {
+// siteCostCenters selects the cost centers of a site (three arguments,
+// the site's id): those its assets, its journal entries' lines and its
+// purchase orders' lines name.
+const siteCostCenters = `
+	SELECT cost_center FROM assets WHERE site_id = ? AND cost_center <> ''
+	UNION SELECT l.cost_center FROM erp_entry_lines l JOIN erp_entries e ON e.id = l.entry_id
+		WHERE e.site_id = ? AND l.cost_center <> ''
+	UNION SELECT l.cost_center FROM erp_po_lines l JOIN erp_purchase_orders p ON p.id = l.purchase_order_id
+		WHERE p.site_id = ? AND l.cost_center <> ''`
+
+// ERPSiteCostCenters returns the codes of the cost centers of a site: those
+// its assets name, or the lines of its journal entries or purchase orders.
+func (tx *Tx) ERPSiteCostCenters(ctx context.Context, siteID string) (map[string]bool, error) {
+	rows, err := tx.query(ctx, siteCostCenters, siteID, siteID, siteID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		out[c] = true
+	}
+	return out, rows.Err()
+}
+
+// ERPBudgets lists budgets, by cost center and period; with siteID, only
+// those of the site's cost centers (see ERPSiteCostCenters).
+func (tx *Tx) ERPBudgets(ctx context.Context, siteID, costCenter, period, cursor string, limit int) (millwright.Page[budget.Budget], error) {
 	n := page(limit)
 	rows, err := tx.query(ctx, `SELECT cost_center, period, amount, alerted, created_at, updated_at FROM erp_budgets
 		WHERE (cost_center || '/' || period) > ? AND (? = '' OR cost_center = ?) AND (? = '' OR period = ?)
-		ORDER BY cost_center, period LIMIT ?`, cursor, costCenter, costCenter, period, period, n)
+		  AND (? = '' OR cost_center IN (`+siteCostCenters+`))
+		ORDER BY cost_center, period LIMIT ?`, cursor, costCenter, costCenter, period, period, siteID, siteID, siteID, siteID, n)
 	if err != nil {
 		return millwright.Page[budget.Budget]{}, err
 	}

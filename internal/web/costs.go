@@ -3,11 +3,13 @@ package web
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/erp/budget"
 	"github.com/millwright-cmms/millwright/internal/erp/ledger"
 	"github.com/millwright-cmms/millwright/internal/store"
@@ -79,6 +81,20 @@ func (h *Handler) costs(w http.ResponseWriter, r *http.Request, s *session) erro
 		}
 		for _, c := range ccs {
 			codes[c.Code] = true
+		}
+		// A user limited to a site sees its site's cost centers only, each
+		// with its site's postings and orders (docs/authorization.md).
+		if s.User.SiteID != "" {
+			own, err := tx.ERPSiteCostCenters(ctx, s.User.SiteID)
+			if err != nil {
+				return err
+			}
+			maps.DeleteFunc(codes, func(c string, _ bool) bool { return !own[c] })
+			if selected != "" {
+				if err := erp.CheckCostCenter(ctx, tx, selected); err != nil {
+					return err
+				}
+			}
 		}
 		var sorted []string
 		for c := range codes {
@@ -152,7 +168,7 @@ func status(ctx context.Context, tx *store.Tx, cc, period string) (budget.Status
 	case millwright.ErrorKind(err) != millwright.NotFound:
 		return budget.Status{}, err
 	}
-	actual, committed, err := tx.ERPBudgetUse(ctx, cc, period)
+	actual, committed, err := tx.ERPSiteBudgetUse(ctx, millwright.PrincipalFrom(ctx).SiteID, cc, period)
 	return budget.NewStatus(cc, period, amount, actual, committed), err
 }
 

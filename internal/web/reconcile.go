@@ -56,6 +56,9 @@ type runSummary struct {
 // differences (?run=, the latest by default), each with the undelivered
 // messages that explain it.
 func (h *Handler) reconciliation(w http.ResponseWriter, r *http.Request, s *session) error {
+	if err := millwright.CheckEverySite(r.Context(), "a reconciliation compares the stock and work-order costs of every site"); err != nil {
+		return err
+	}
 	var (
 		runs []runSummary
 		cur  *reconcile.Report
@@ -127,6 +130,9 @@ func showTabs(rep *reconcile.Report, show string) []showTab {
 // runReconciliation compares the CMMS's books with the ERP's now
 // (reconcile.Run, as POST /api/v1/integration/reconciliation).
 func (h *Handler) runReconciliation(w http.ResponseWriter, r *http.Request, s *session) error {
+	if err := millwright.CheckEverySite(r.Context(), "a reconciliation compares the stock and work-order costs of every site"); err != nil {
+		return err
+	}
 	back := "/ui/integration/reconciliation"
 	rep, err := reconcile.Run(r.Context(), h.db, h.connector(), "manual")
 	if err != nil {
