@@ -407,7 +407,10 @@ func ParseAt(s string, now time.Time) (time.Time, error) {
 		return now.UTC().Truncate(time.Microsecond), nil
 	}
 	t, err := time.Parse(time.RFC3339Nano, s)
-	if err != nil {
+	// In UTC the time must still have a four-digit year, or it could not
+	// be written back as RFC 3339 (nor as JSON): 9999-12-31T23:59:59-01:00
+	// is in the year 10000.
+	if y := t.UTC().Year(); err != nil || y < 1 || y > 9999 {
 		return time.Time{}, millwright.Errorf(millwright.Invalid, "invalid_time",
 			"at %q is not an RFC 3339 time such as 2026-11-29T08:15:00Z; leave it out for the time of receipt", s)
 	}
