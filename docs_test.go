@@ -7,39 +7,9 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/millwright-cmms/millwright/internal/mdshell"
 )
-
-// shellBlock is a ```sh block of a Markdown file and the line it starts on.
-type shellBlock struct {
-	start int
-	lines []string
-}
-
-func shellBlocks(text string) []shellBlock {
-	var (
-		out  []shellBlock
-		cur  *shellBlock
-		open bool
-	)
-	for i, line := range strings.Split(text, "\n") {
-		lang, fence := strings.CutPrefix(strings.TrimSpace(line), "```")
-		switch {
-		case fence && !open:
-			open, cur = true, nil
-			if lang == "sh" {
-				cur = &shellBlock{start: i + 2}
-			}
-		case fence:
-			open = false
-			if cur != nil {
-				out = append(out, *cur)
-			}
-		case open && cur != nil:
-			cur.lines = append(cur.lines, line)
-		}
-	}
-	return out
-}
 
 var (
 	shellAssign = regexp.MustCompile(`(?:^|[\s;(&|])(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=`)
@@ -66,9 +36,9 @@ func TestDocsShellExamples(t *testing.T) {
 			t.Fatal(err)
 		}
 		set := map[string]bool{"HOME": true, "PATH": true, "PWD": true}
-		for _, block := range shellBlocks(string(b)) {
-			for j, line := range block.lines {
-				where := func() string { return f + ":" + strconv.Itoa(block.start+j) }
+		for _, block := range mdshell.Blocks(string(b)) {
+			for j, line := range block.Lines {
+				where := func() string { return f + ":" + strconv.Itoa(block.Start+j) }
 				code := line
 				if strings.HasPrefix(strings.TrimSpace(code), "#") {
 					continue

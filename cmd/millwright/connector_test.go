@@ -128,13 +128,20 @@ func TestServeWebhookConnectorKeepsSecret(t *testing.T) {
 			t.Errorf("%s holds the secret:\n%s", name, text)
 		}
 	}
-	files, _ := filepath.Glob(filepath.Join(dir, "cmms.db*"))
+	noSecretInFiles(t, filepath.Join(dir, "cmms.db*"), hookSecret)
+}
+
+// noSecretInFiles fails when a file matching pattern (the database and its
+// WAL) holds secret.
+func noSecretInFiles(t *testing.T, pattern, secret string) {
+	t.Helper()
+	files, _ := filepath.Glob(pattern)
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if bytes.Contains(b, []byte(hookSecret)) {
+		if bytes.Contains(b, []byte(secret)) {
 			t.Errorf("the database file %s holds the secret", filepath.Base(f))
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/mdshell"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/storetest"
 )
@@ -91,18 +92,18 @@ func parseWalkthrough(t *testing.T, doc string) walkthrough {
 	t.Helper()
 	var w walkthrough
 	var script []string
-	for _, block := range shellBlocks(doc) {
-		for j, line := range block.lines {
+	for _, block := range mdshell.Blocks(doc) {
+		for j, line := range block.Lines {
 			trimmed := strings.TrimSpace(line)
 			if rest, ok := strings.CutPrefix(trimmed, docServe); ok {
 				if w.serveArgs != nil {
-					t.Fatalf("docs/first-plant.md:%d: a second serve command; the test starts one", block.start+j)
+					t.Fatalf("docs/first-plant.md:%d: a second serve command; the test starts one", block.Start+j)
 				}
 				w.serveArgs = append([]string{"serve"}, strings.Fields(rest)...)
 				continue
 			}
 			if m := answerLine.FindStringSubmatch(trimmed); m != nil {
-				w.answers = append(w.answers, answer{block.start + j, m[1]})
+				w.answers = append(w.answers, answer{block.Start + j, m[1]})
 			}
 			script = append(script, line)
 		}
@@ -120,40 +121,6 @@ func parseWalkthrough(t *testing.T, doc string) walkthrough {
 		t.Fatalf("docs/first-plant.md calls %s: the walkthrough must not feed the ERP by hand", m)
 	}
 	return w
-}
-
-// shellBlock is a ```sh block of a Markdown file and the line it starts on.
-type shellBlock struct {
-	start int
-	lines []string
-}
-
-// shellBlocks returns the ```sh blocks of a Markdown text (read as the root
-// package's TestDocsShellExamples reads them).
-func shellBlocks(text string) []shellBlock {
-	var (
-		out  []shellBlock
-		cur  *shellBlock
-		open bool
-	)
-	for i, line := range strings.Split(text, "\n") {
-		lang, fence := strings.CutPrefix(strings.TrimSpace(line), "```")
-		switch {
-		case fence && !open:
-			open, cur = true, nil
-			if lang == "sh" {
-				cur = &shellBlock{start: i + 2}
-			}
-		case fence:
-			open = false
-			if cur != nil {
-				out = append(out, *cur)
-			}
-		case open && cur != nil:
-			cur.lines = append(cur.lines, line)
-		}
-	}
-	return out
 }
 
 var docDate = regexp.MustCompile(`\b\d{4}-\d{2}(-\d{2})?\b`)

@@ -128,6 +128,17 @@ func (a *api) do(method, path, token string, body any, headers ...string) resp {
 	return r
 }
 
+// post sends a POST as token's user and fails the test unless it answers
+// 200 or 201.
+func (a *api) post(token, path string, body any) resp {
+	a.t.Helper()
+	r := a.do("POST", path, token, body)
+	if r.Status != http.StatusCreated && r.Status != http.StatusOK {
+		a.t.Fatalf("POST %s = %d %s", path, r.Status, r.Raw)
+	}
+	return r
+}
+
 // must sends a request as admin and fails the test unless the status is want.
 func (a *api) must(want int, method, path string, body any) resp {
 	a.t.Helper()

@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"net/http"
 	"strings"
 	"testing"
 
@@ -20,14 +19,7 @@ func TestRequestMaterialByHand(t *testing.T) {
 		approver := a.token("alan", millwright.Approver, "")
 		storekeeper := a.token("sam", millwright.Storekeeper, "")
 		integ := a.token("ivan", millwright.Integration, "")
-		post := func(token, path string, body any) resp {
-			t.Helper()
-			r := a.do("POST", path, token, body)
-			if r.Status != http.StatusCreated && r.Status != http.StatusOK {
-				t.Fatalf("POST %s = %d %s", path, r.Status, r.Raw)
-			}
-			return r
-		}
+		post := a.post
 		site := post(a.admin, "/api/v1/sites", map[string]any{"code": "NORTH", "name": "North"}).str("id")
 		pump := post(planner, "/api/v1/assets", map[string]any{"tag": "P-1", "name": "Pump", "site_id": site, "cost_center": "CC-1"}).str("id")
 		imp := post(storekeeper, "/api/v1/items", map[string]any{"part_number": "IMP-1", "description": "Impeller", "unit": "EA",

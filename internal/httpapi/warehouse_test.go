@@ -1,7 +1,6 @@
 package httpapi_test
 
 import (
-	"net/http"
 	"testing"
 
 	"github.com/millwright-cmms/millwright"
@@ -19,14 +18,7 @@ func TestHandRequisitionReceivedIntoTheStoreroom(t *testing.T) {
 		integ := a.token("ivan", millwright.Integration, "")
 		buyer := a.token("bea", millwright.Buyer, "")
 		approver := a.token("alan", millwright.Approver, "")
-		post := func(token, path string, body any) resp {
-			t.Helper()
-			r := a.do("POST", path, token, body)
-			if r.Status != http.StatusCreated && r.Status != http.StatusOK {
-				t.Fatalf("POST %s = %d %s", path, r.Status, r.Raw)
-			}
-			return r
-		}
+		post := a.post
 		site := post(a.admin, "/api/v1/sites", map[string]any{"code": "NORTH", "name": "North"}).str("id")
 		flt := post(storekeeper, "/api/v1/items", map[string]any{"part_number": "FLT-1", "description": "Filter", "unit": "EA",
 			"stock_type": "stock", "unit_cost": "5.00", "vendor": "Mann"}).str("id")
