@@ -9,7 +9,9 @@ import (
 )
 
 // Money is an exact decimal amount. It reads and writes JSON as a string
-// with two decimals ("1234.50"); it also accepts a JSON number on input.
+// with two decimals ("1234.50"); it also reads a JSON number, for what
+// Millwright reads from itself and from ERPs. A client's body is checked
+// first (CheckJSON), which takes amounts only as strings within bounds.
 type Money struct{ decimal.Decimal }
 
 // Qty is an exact decimal quantity or number of hours. It reads and writes

@@ -2,6 +2,7 @@ package asset
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/millwright-cmms/millwright"
@@ -40,9 +41,13 @@ func checkBOM(ctx context.Context, tx Tx, lines []BOMLine) error {
 	if err := ValidateBOM(lines); err != nil {
 		return err
 	}
-	for _, l := range lines {
-		if _, err := tx.Item(ctx, l.ItemID); err != nil {
+	for i, l := range lines {
+		it, err := tx.Item(ctx, l.ItemID)
+		if err != nil {
 			return related(err, "unknown_item", "BOM item %s does not exist; create the item first or use an existing item's id", l.ItemID)
+		}
+		if err := it.CheckQuantity(fmt.Sprintf("lines[%d].quantity", i), l.Quantity); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -162,6 +163,44 @@ func HashPassword(password string) string {
 	key := argon2.IDKey([]byte(password), salt, argonTime, argonMemory, argonThreads, argonKeyLen)
 	return fmt.Sprintf("$argon2id$v=19$m=%d,t=%d,p=%d$%s$%s", argonMemory, argonTime, argonThreads,
 		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
+}
+
+// MaxPassword is the longest password worth hashing: a longer one is
+// wrong without costing the server a hash.
+const MaxPassword = 1024
+
+// hashSlots bounds how many password hashes run at once. Each takes 19 MiB
+// and a core for tens of milliseconds; a flood of sign-ins waits for a
+// slot, up to HashWait, instead of taking the server's memory and CPU.
+var hashSlots = make(chan struct{}, max(2, runtime.NumCPU()))
+
+// HashWait is how long a sign-in waits for a free hashing slot.
+const HashWait = 2 * time.Second
+
+// ErrBusy is the answer to a sign-in that found every hashing slot taken
+// for HashWait.
+var ErrBusy = millwright.Errorf(millwright.Conflict, "busy",
+	"the server is busy checking other sign-ins; try again in a few seconds")
+
+// VerifyPassword is CheckPassword within the server's hashing budget:
+// at most len(hashSlots) hashes at once, a password over MaxPassword
+// wrong at once, and ErrBusy after waiting HashWait (or until ctx ends)
+// for a slot.
+func VerifyPassword(ctx context.Context, hash, password string) (bool, error) {
+	if len(password) > MaxPassword {
+		return false, nil
+	}
+	wait := time.NewTimer(HashWait)
+	defer wait.Stop()
+	select {
+	case hashSlots <- struct{}{}:
+	case <-wait.C:
+		return false, ErrBusy
+	case <-ctx.Done():
+		return false, ErrBusy
+	}
+	defer func() { <-hashSlots }()
+	return CheckPassword(hash, password), nil
 }
 
 // CheckPassword reports whether password matches a hash from HashPassword.

@@ -446,7 +446,7 @@ func TestERPReceiptsInvoicesAndLedger(t *testing.T) {
 		wantError(t, entry(dr("6100", "10.00")), 422, "unbalanced")
 		wantError(t, entry(dr("9999", "10.00"), cr("2000", "10.00")), 422, "unknown_account")
 		wantError(t, entry(dr("1400", "10.00"), cr("2000", "10.00")), 422, "control_account")
-		wantError(t, entry(dr("6100", "10.005"), cr("2000", "10.005")), 422, "bad_amount")
+		wantError(t, entry(dr("6100", "10.005"), cr("2000", "10.005")), 400, "invalid_amount")
 		je := entry(dr("6100", "25.00"), cr("2000", "25.00"))
 		if je.Status != 201 || je.str("number") == "" {
 			t.Fatalf("manual entry = %d %s; want 201 with a number", je.Status, je.Raw)

@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -28,7 +29,7 @@ func mustStockedItem(t *testing.T, a *api, w *armWorld, pn, onHand, cost string)
 		"part_number": pn, "description": "Part " + pn, "unit": "EA", "stock_type": "stock", "unit_cost": cost, "vendor": "Filtra"})
 	w.mustMap(t, a, it.ID, it.Code, "") // the item master feed puts it in the ERP
 	if r := a.do("POST", "/api/v1/stock/adjustments", w.storekeeper, map[string]any{"storeroom_id": w.Store, "item_id": it.ID,
-		"quantity": onHand, "unit_cost": cost, "reason": "opening balance"}); r.Status != http.StatusCreated {
+		"quantity": json.Number(onHand), "unit_cost": cost, "reason": "opening balance"}); r.Status != http.StatusCreated {
 		t.Fatalf("opening balance of %s = %d %s", pn, r.Status, r.Raw)
 	}
 	eventually(t, "opening balance of "+pn+" in the ERP", func() string {

@@ -263,17 +263,30 @@ const maxBody = 1 << 20
 
 // decode reads a JSON body into v. Unknown fields are refused, so a typo
 // in a field name is an error rather than a silently ignored value.
+//
+// Before anything is read into v, the body is checked against the bounds
+// of v's fields (millwright.CheckJSON): amounts as decimal strings within
+// their decimals and magnitude, quantities as numbers, text without
+// control characters and within its length, timestamps within years
+// 1900–2099. The first field out of bounds is named in a 400.
 func decode(r *http.Request, v any) error {
-	body := &io.LimitedReader{R: r.Body, N: maxBody + 1}
-	dec := json.NewDecoder(body)
+	body, err := io.ReadAll(&io.LimitedReader{R: r.Body, N: maxBody + 1})
+	if len(body) > maxBody {
+		return millwright.Errorf(millwright.Invalid, "body_too_large",
+			"the request body is larger than %d bytes; send less", maxBody)
+	}
+	if err != nil {
+		return millwright.Errorf(millwright.Invalid, "bad_json", "cannot read the request body: %v", err)
+	}
+	if err := millwright.CheckJSON(body, v); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
 		var syn *json.SyntaxError
 		var typ *json.UnmarshalTypeError
 		switch {
-		case body.N <= 0: // cut at the limit, whatever the decoder made of it
-			return millwright.Errorf(millwright.Invalid, "body_too_large",
-				"the request body is larger than %d bytes; send less", maxBody)
 		case errors.Is(err, io.EOF):
 			return millwright.Errorf(millwright.Invalid, "bad_json", "the request body is empty; send a JSON object")
 		case errors.As(err, &syn):

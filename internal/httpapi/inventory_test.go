@@ -14,8 +14,14 @@ import (
 // mustItem creates an item with part number pn of stockType and returns its id.
 func mustItem(t *testing.T, a *api, pn, stockType string) string {
 	t.Helper()
+	return mustItemIn(t, a, pn, stockType, "EA")
+}
+
+// mustItemIn is mustItem for an item counted in unit.
+func mustItemIn(t *testing.T, a *api, pn, stockType, unit string) string {
+	t.Helper()
 	return mustCreate(t, a, "/api/v1/items", map[string]any{
-		"part_number": pn, "description": "Part " + pn, "unit": "EA", "stock_type": stockType, "unit_cost": "10.00"})
+		"part_number": pn, "description": "Part " + pn, "unit": unit, "stock_type": stockType, "unit_cost": "10.00"})
 }
 
 // mustStoreroom creates a storeroom with code in site and returns its id.
@@ -32,7 +38,7 @@ func TestItems(t *testing.T) {
 	runAPI(t, func(t *testing.T, a *api) {
 		r := a.must(http.StatusCreated, "POST", "/api/v1/items", map[string]any{
 			"part_number": "P-1002", "description": "Mechanical seal 40 mm", "unit": "EA", "stock_type": "stock",
-			"unit_cost": 12.5, "vendor": "ACME", "item_group": "SEALS", "expense_account": "6100",
+			"unit_cost": "12.50", "vendor": "ACME", "item_group": "SEALS", "expense_account": "6100",
 			"conversions": []any{map[string]any{"unit": "BOX", "factor": 10}}})
 		seal := r.str("id")
 		conv, _ := r.Body["conversions"].([]any)
@@ -86,7 +92,7 @@ func TestItems(t *testing.T) {
 			{"no stock type", "POST", "/api/v1/items", item(func(m map[string]any) { delete(m, "stock_type") }), 400, "missing_field"},
 			{"bad stock type", "POST", "/api/v1/items", item(func(m map[string]any) { m["stock_type"] = "nonstock" }), 400, "invalid_stock_type"},
 			{"negative cost", "POST", "/api/v1/items", item(func(m map[string]any) { m["unit_cost"] = "-1.00" }), 400, "invalid_unit_cost"},
-			{"cost not a number", "POST", "/api/v1/items", item(func(m map[string]any) { m["unit_cost"] = "ten" }), 400, "bad_json"},
+			{"cost not a number", "POST", "/api/v1/items", item(func(m map[string]any) { m["unit_cost"] = "ten" }), 400, "invalid_amount"},
 			{"zero factor", "POST", "/api/v1/items", item(conversions(map[string]any{"unit": "BOX", "factor": 0})), 400, "invalid_conversion"},
 			{"base unit converted", "POST", "/api/v1/items", item(conversions(map[string]any{"unit": "EA", "factor": 1})), 400, "invalid_conversion"},
 			{"unit twice", "POST", "/api/v1/items", item(conversions(map[string]any{"unit": "BOX", "factor": 10}, map[string]any{"unit": "BOX", "factor": 12})), 400, "invalid_conversion"},

@@ -256,7 +256,7 @@ func TestAssetClasses(t *testing.T) {
 		}
 
 		seal := mustItem(t, a, "P-100", "stock")
-		gasket := mustItem(t, a, "P-200", "direct")
+		gasket := mustItemIn(t, a, "P-200", "direct", "M") // cut to length
 		r = a.must(http.StatusOK, "PUT", "/api/v1/asset-classes/"+pump+"/bom", map[string]any{"lines": []any{
 			map[string]any{"item_id": seal, "quantity": 2},
 			map[string]any{"item_id": gasket, "quantity": 1.5, "auto_request_material": true},
@@ -398,7 +398,7 @@ func TestAssetBOM(t *testing.T) {
 	runAPI(t, func(t *testing.T, a *api) {
 		north := mustSite(t, a, "NORTH")
 		pump := mustAsset(t, a, north, "P-101", nil)
-		seal, bearing, gasket := mustItem(t, a, "P-1", "stock"), mustItem(t, a, "P-2", "direct"), mustItem(t, a, "P-3", "direct")
+		seal, bearing, gasket := mustItem(t, a, "P-1", "stock"), mustItem(t, a, "P-2", "direct"), mustItemIn(t, a, "P-3", "direct", "M")
 		wantBOM(t, a.must(http.StatusOK, "GET", "/api/v1/assets/"+pump+"/bom", nil))
 
 		put := func(lines ...any) resp {
@@ -410,7 +410,7 @@ func TestAssetBOM(t *testing.T) {
 		line := func(item string, q any, arm bool) map[string]any {
 			return map[string]any{"item_id": item, "quantity": q, "auto_request_material": arm}
 		}
-		r := put(line(seal, 2, false), line(bearing, 1, true), line(gasket, "0.25", true))
+		r := put(line(seal, 2, false), line(bearing, 1, true), line(gasket, 0.25, true))
 		if r.Status != http.StatusOK {
 			t.Fatalf("PUT bom = %d %s; want 200", r.Status, r.Raw)
 		}

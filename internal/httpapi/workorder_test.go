@@ -514,7 +514,10 @@ func TestLogLabor(t *testing.T) {
 			{"negative hours", tech, map[string]any{"technician": "tom", "hours": -1, "rate": "50"}, 400, "invalid_hours"},
 			{"more than 24 hours", tech, map[string]any{"technician": "tom", "hours": 24.5, "rate": "50"}, 400, "invalid_hours"},
 			{"negative rate", tech, map[string]any{"technician": "tom", "hours": 1, "rate": "-5"}, 400, "invalid_rate"},
-			{"rate not a number", tech, map[string]any{"technician": "tom", "hours": 1, "rate": "lots"}, 400, "bad_json"},
+			{"rate not a number", tech, map[string]any{"technician": "tom", "hours": 1, "rate": "lots"}, 400, "invalid_amount"},
+			{"rate as a JSON number", tech, map[string]any{"technician": "tom", "hours": 1, "rate": 50}, 400, "invalid_amount"},
+			{"rate of 401 digits", tech, map[string]any{"technician": "tom", "hours": 1, "rate": "1e400"}, 400, "invalid_amount"},
+			{"hours as a string", tech, map[string]any{"technician": "tom", "hours": "1", "rate": "50"}, 400, "invalid_quantity"},
 			{"planner", a.token("pat", millwright.Planner, ""), entry, 403, "forbidden"},
 			{"technician of another site", a.token("sam", millwright.Technician, p.OtherSite), entry, 403, "site_forbidden"},
 		} {
@@ -701,7 +704,7 @@ func TestCostsAndTrace(t *testing.T) {
 		tech := a.token("tom", millwright.Technician, "")
 		// BOM: 2 FLT-10 at 10.00 (parts 20.00), 1 BRG-SPC at 250.00 (direct 250.00).
 		w := mustWorkOrder(t, a, p, map[string]any{"type": "preventive", "estimated_labor": "300"}).str("id")
-		a.must(201, "POST", woPath(w, "materials"), map[string]any{"item_id": p.Seal, "quantity": 1.5, "storeroom_id": p.Store})
+		a.must(201, "POST", woPath(w, "materials"), map[string]any{"item_id": p.Seal, "quantity": 2, "storeroom_id": p.Store})
 		c := as[workorder.Costs](t, a.must(200, "GET", woPath(w, "costs"), nil))
 		for _, tc := range []struct {
 			what string
@@ -709,16 +712,16 @@ func TestCostsAndTrace(t *testing.T) {
 			want string
 		}{
 			{"estimated labor", c.Estimated.Labor, "300.00"},
-			{"estimated parts", c.Estimated.Parts, "83.00"}, // 2 × 10.00 + 1.5 × 42.00
+			{"estimated parts", c.Estimated.Parts, "104.00"}, // 2 × 10.00 + 2 × 42.00
 			{"estimated direct", c.Estimated.Direct, "250.00"},
 			{"estimated services", c.Estimated.Services, "0"},
-			{"estimated total", c.Estimated.Total, "633.00"},
+			{"estimated total", c.Estimated.Total, "654.00"},
 			{"committed total", c.Committed.Total, "0"},
 			{"actual total", c.Actual.Total, "0"},
 		} {
 			wantMoney(t, tc.what, tc.got, tc.want)
 		}
-		if !strings.Contains(string(a.must(200, "GET", woPath(w, "costs"), nil).Raw), `"total":"633.00"`) {
+		if !strings.Contains(string(a.must(200, "GET", woPath(w, "costs"), nil).Raw), `"total":"654.00"`) {
 			t.Errorf("costs do not show money as decimal strings")
 		}
 

@@ -234,7 +234,7 @@ func parsePayload(b []byte) (reading.Input, error) {
 			return in, badPayload(b, err)
 		}
 		in.Value = &q
-		return in, nil
+		return in, millwright.CheckQuantityText("value", q.String())
 	}
 	var p payload
 	if err := json.Unmarshal(b, &p); err != nil {
@@ -245,7 +245,7 @@ func parsePayload(b []byte) (reading.Input, error) {
 			`the payload has no value; send {"value":7.1,"at":"2026-11-29T08:15:00Z"}`)
 	}
 	in.Value, in.At, in.Replacement = p.Value, p.At, p.Replacement
-	return in, nil
+	return in, millwright.CheckQuantityText("value", p.Value.String())
 }
 
 func badPayload(b []byte, err error) error {

@@ -284,11 +284,13 @@ func TestMQTTUnmatchedReadings(t *testing.T) {
 			{"/NORTH/P-101/run_hours", `{"value":100,"at":"2026-11-01T00:00:00Z"}`, "", ""},
 			{"/NORTH/P-101/run_hours", `{"value":90,"at":"2026-11-02T00:00:00Z"}`, "counter_backwards", "north"},
 			{"/NORTH/P-101/vibration_mm_s", `{"value":666}`, "hook_refused", "north"},
+			{"/NORTH/P-101/vibration_mm_s", `{"value":1e300}`, "invalid_quantity", "north"},
+			{"/NORTH/P-101/vibration_mm_s", `{"value":1,"at":"9999-12-31T23:59:59Z"}`, "invalid_time", "north"},
 		}
 		for _, c := range cases {
 			pub.publish(t, f.root+c.topic, c.payload)
 		}
-		waitFor(t, "eight unmatched readings", func() (bool, error) { return len(f.unmatched(t, "")) >= 8, nil })
+		waitFor(t, "ten unmatched readings", func() (bool, error) { return len(f.unmatched(t, "")) >= 10, nil })
 		// One more, after which every earlier message has been handled.
 		pub.publish(t, f.root+"/NORTH/P-101/vibration_mm_s", `{"value":2,"at":"2026-11-01T00:00:00Z"}`)
 		waitFor(t, "the last reading", func() (bool, error) { return len(f.readings(t, "vibration_mm_s")) == 1, nil })
@@ -328,8 +330,8 @@ func TestMQTTUnmatchedReadings(t *testing.T) {
 			}
 			i++
 		}
-		if n := len(f.unmatched(t, f.north)); n != 7 {
-			t.Errorf("%d unmatched at NORTH; want 7", n)
+		if n := len(f.unmatched(t, f.north)); n != 9 {
+			t.Errorf("%d unmatched at NORTH; want 9", n)
 		}
 		// Only the first counter reading was stored; the refused 666 was not.
 		if n := len(f.readings(t, "run_hours")); n != 1 {

@@ -38,19 +38,30 @@ type Conversion struct {
 	Factor millwright.Qty `json:"factor"`
 }
 
-// ToBase converts q in unit u to the item's base unit.
+// ToBase converts q in unit u to the item's base unit. The quantity must
+// be one unit u can count (no half EA, see millwright.UnitDecimals), and
+// so must its conversion to the base unit.
 func (it *Item) ToBase(q millwright.Qty, u string) (millwright.Qty, error) {
 	if u == "" || u == it.Unit {
-		return q, nil
+		return q, it.CheckQuantity("quantity", q)
 	}
 	for _, c := range it.Conversions {
 		if c.Unit == u {
-			return millwright.Qty{Decimal: q.Mul(c.Factor.Decimal)}, nil
+			if err := millwright.CheckUnitQuantity("quantity", q, u); err != nil {
+				return q, err
+			}
+			base := millwright.Qty{Decimal: q.Mul(c.Factor.Decimal)}
+			return base, it.CheckQuantity("quantity in "+it.Unit, base)
 		}
 	}
 	return q, millwright.Errorf(millwright.Rule, "unknown_unit",
 		"part %s has no conversion from %s to its unit %s; add one to the item's conversions or use %s",
 		it.PartNumber, u, it.Unit, it.Unit)
+}
+
+// CheckQuantity checks that q can be counted in the item's base unit.
+func (it *Item) CheckQuantity(field string, q millwright.Qty) error {
+	return millwright.CheckUnitQuantity(field, q, it.Unit)
 }
 
 // Storeroom is a maintenance storeroom of a site.

@@ -62,6 +62,14 @@ func SetSettings(ctx context.Context, tx Tx, storeroomID, itemID string, set Set
 	if err := set.Validate(); err != nil {
 		return nil, err
 	}
+	for _, f := range []struct {
+		name string
+		q    millwright.Qty
+	}{{"reorder_point", set.ReorderPoint}, {"reorder_quantity", set.ReorderQuantity}, {"max_quantity", set.MaxQuantity}} {
+		if err := it.CheckQuantity(f.name, f.q); err != nil {
+			return nil, err
+		}
+	}
 	s, err := tx.StockForUpdate(ctx, storeroomID, itemID)
 	if err != nil {
 		return nil, err
@@ -157,6 +165,9 @@ func Adjust(ctx context.Context, tx Tx, a Adjustment) (*Adjusted, error) {
 		return nil, related(err, "unknown_item", "item %s does not exist; use the id of an existing item", a.ItemID)
 	}
 	if err := stocked(it); err != nil {
+		return nil, err
+	}
+	if err := it.CheckQuantity("quantity", a.Quantity); err != nil {
 		return nil, err
 	}
 	s, err := tx.StockForUpdate(ctx, st.ID, it.ID)

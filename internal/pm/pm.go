@@ -239,7 +239,7 @@ func (in *Input) validate() error {
 func ParseLocal(s string, loc *time.Location) (time.Time, error) {
 	for _, layout := range []string{"2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
+			return t, millwright.CheckTime("start", t)
 		}
 	}
 	return time.Time{}, invalid("invalid_start", "start %q is not a local date or date and time; send e.g. \"2026-01-31T06:00\" or \"2026-01-31\", in the site's time zone", s)

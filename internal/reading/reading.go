@@ -414,5 +414,8 @@ func ParseAt(s string, now time.Time) (time.Time, error) {
 		return time.Time{}, millwright.Errorf(millwright.Invalid, "invalid_time",
 			"at %q is not an RFC 3339 time such as 2026-11-29T08:15:00Z; leave it out for the time of receipt", s)
 	}
+	if err := millwright.CheckTime("at", t); err != nil {
+		return time.Time{}, err
+	}
 	return t.UTC().Truncate(time.Microsecond), nil
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"net/http"
@@ -12,27 +13,54 @@ import (
 	"github.com/millwright-cmms/millwright"
 )
 
-// formQty reads a decimal form field; empty is zero when optional.
+// formQty reads a decimal form field within the bounds of a quantity
+// (millwright.CheckQuantityText); empty is zero when optional.
 func formQty(r *http.Request, field, label string, required bool) (millwright.Qty, error) {
-	s := strings.TrimSpace(r.PostForm.Get(field))
+	s := strings.ReplaceAll(strings.TrimSpace(r.PostForm.Get(field)), ",", ".")
 	if s == "" && !required {
 		return millwright.Qty{}, nil
 	}
-	d, err := decimal.NewFromString(strings.ReplaceAll(s, ",", "."))
+	if err := millwright.CheckQuantityText(field, s); err != nil {
+		return millwright.Qty{}, relabel(err, field, label)
+	}
+	d, err := decimal.NewFromString(s)
 	if err != nil {
 		return millwright.Qty{}, millwright.Errorf(millwright.Invalid, "bad_number", "%s must be a number such as 1.5, not %q", label, s)
 	}
 	return millwright.Qty{Decimal: d}, nil
 }
 
-// formMoney reads an amount form field.
+// formMoney reads an amount form field within the bounds of an amount
+// (millwright.CheckAmountText).
 func formMoney(r *http.Request, field, label string) (millwright.Money, error) {
-	s := strings.TrimSpace(r.PostForm.Get(field))
-	m, err := millwright.ParseMoney(strings.ReplaceAll(s, ",", "."))
-	if err != nil {
-		return millwright.Money{}, millwright.Errorf(millwright.Invalid, "bad_amount", "%s must be an amount such as 48.00, not %q", label, s)
+	s := strings.ReplaceAll(strings.TrimSpace(r.PostForm.Get(field)), ",", ".")
+	if err := millwright.CheckAmountText(field, s); err != nil {
+		return millwright.Money{}, relabel(err, field, label)
 	}
-	return m, nil
+	return millwright.ParseMoney(s)
+}
+
+// checkForm checks every posted field against the bounds of text
+// (millwright.CheckText): its length, and no control characters but the
+// line breaks of a text area.
+func checkForm(r *http.Request) error {
+	for field, values := range r.PostForm {
+		for _, v := range values {
+			if err := millwright.CheckText(field, v); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// relabel names a field in an error by its label on the form.
+func relabel(err error, field, label string) error {
+	var e *millwright.Error
+	if errors.As(err, &e) {
+		return &millwright.Error{Kind: e.Kind, Code: e.Code, Message: label + strings.TrimPrefix(e.Message, field)}
+	}
+	return err
 }
 
 var statusLabels = map[string]string{

@@ -76,10 +76,23 @@ func (h *Handler) login(w http.ResponseWriter, r *http.Request) {
 			wait.Round(time.Second)))
 		return
 	}
+	if err != nil && millwright.ErrorKind(err) != millwright.NotFound {
+		h.renderError(w, r, nil, err)
+		return
+	}
+	hash := dummyHash // an unknown user costs the same hash as a known one
+	if err == nil && u.PasswordHash != "" {
+		hash = u.PasswordHash
+	}
+	ok, busy := auth.VerifyPassword(r.Context(), hash, password)
+	if busy != nil {
+		w.Header().Set("Retry-After", "5")
+		h.showLogin(w, r, http.StatusServiceUnavailable, name, "the server is busy checking other sign-ins; try again in a few seconds")
+		return
+	}
 	switch {
-	case err == nil && u.PasswordHash != "" && auth.CheckPassword(u.PasswordHash, password):
+	case err == nil && u.PasswordHash != "" && ok:
 	case err == nil || millwright.ErrorKind(err) == millwright.NotFound:
-		auth.CheckPassword(dummyHash, password)
 		if err := h.signInFailed(r, name, keys); err != nil {
 			h.renderError(w, r, nil, err)
 			return

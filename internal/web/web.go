@@ -202,6 +202,10 @@ func (h *Handler) wrap(p page) http.Handler {
 					"the form is out of date or did not come from this site; reload the page and try again"))
 				return
 			}
+			if err := checkForm(r); err != nil {
+				h.renderError(w, r, s, err)
+				return
+			}
 		}
 		if err := p.handle(w, r, s); err != nil {
 			h.renderError(w, r, s, err)

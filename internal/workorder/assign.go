@@ -46,6 +46,9 @@ func assign(ctx context.Context, tx Tx, w *WorkOrder, assignee, day *string) err
 				return millwright.Errorf(millwright.Invalid, "invalid_date",
 					"scheduled_on must be a date such as 2026-12-02, not %q; send \"\" to unschedule", d)
 			}
+			if err := millwright.CheckTime("scheduled_on", t); err != nil {
+				return err
+			}
 			d = t.Format(DateLayout)
 		}
 		w.ScheduledOn = d

@@ -55,6 +55,9 @@ func specialBuy(in NewMaterial, it *inventory.Item, m *Material) error {
 		return millwright.Errorf(millwright.Rule, "special_buy_is_direct",
 			"a special buy is bought for the work order and kept in no storeroom; leave storeroom_id and direct out")
 	}
+	if err := millwright.CheckUnitQuantity("quantity", in.Quantity, in.Unit); err != nil {
+		return err
+	}
 	m.ItemID, m.SpecialBuy, m.Description, m.Unit, m.Vendor = it.ID, true, in.Description, in.Unit, in.Vendor
 	m.Quantity, m.Direct, m.UnitCost = in.Quantity, true, *in.UnitCost
 	m.AutoRequestMaterial = in.AutoRequestMaterial == nil || *in.AutoRequestMaterial

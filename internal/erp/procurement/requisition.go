@@ -2,6 +2,7 @@ package procurement
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -139,8 +140,12 @@ func Create(ctx context.Context, tx Tx, in NewRequisition) (*Requisition, error)
 				"line %d (%s): unit %s is not the item's ERP unit %s; convert the quantity to %s before sending", i+1, it.Code, nl.Unit, it.Unit, it.Unit)
 		}
 		if nl.NeededBy != "" {
-			if _, err := time.Parse(time.DateOnly, nl.NeededBy); err != nil {
+			t, err := time.Parse(time.DateOnly, nl.NeededBy)
+			if err != nil {
 				return nil, millwright.Errorf(millwright.Invalid, "bad_date", "line %d (%s): needed_by %q is not a date such as 2026-03-31", i+1, it.Code, nl.NeededBy)
+			}
+			if err := millwright.CheckTime(fmt.Sprintf("lines[%d].needed_by", i), t); err != nil {
+				return nil, err
 			}
 		}
 		if nl.UnitPrice.IsNegative() {
