@@ -181,34 +181,29 @@ func (tx *Tx) OutboxMessages(ctx context.Context, f integration.MessageFilter) (
 	return millwright.NewPage(ms, n, func(m integration.OutboxMessage) string { return m.ID }), nil
 }
 
-// ClaimMessages takes up to limit pending messages that are due, oldest
-// first, the first undelivered one of each work order and of each order
-// key only, so the messages of a work order, or of a stock row, go out in
-// order; and nothing else while an item_master message is pending, so the
-// ERP knows an item before a requisition or a stock message names it, a
-// replayed one too. Each is leased until lease from now:
-// its next attempt moves there and its attempts count up, so another
-// dispatcher leaves it alone and a crash mid-send only delays it. On
-// PostgreSQL the rows are taken FOR UPDATE SKIP LOCKED.
+// ClaimMessages takes up to limit pending messages that are due, the
+// requisitions first (a release's request does not wait behind a backlog
+// of labor postings), then the others, oldest first; the first
+// undelivered one of each work order and of each order key only, so the
+// messages of a work order, or of a stock row, go out in order (and a
+// claim holds at most one of each, so they may be sent at once); and
+// nothing else while an item_master message is pending, so the ERP knows
+// an item before a requisition or a stock message names it, a replayed
+// one too. Each is leased until lease from now: its next attempt moves
+// there and its attempts count up, so another dispatcher leaves it alone
+// and a crash mid-send only delays it. On PostgreSQL the rows are taken
+// FOR UPDATE SKIP LOCKED, so several processes share the work.
 func (tx *Tx) ClaimMessages(ctx context.Context, limit int, lease time.Duration) ([]integration.OutboxMessage, error) {
-	lock := ""
-	if tx.engine == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
-	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages m
-		WHERE m.status = ? AND m.next_attempt_at <= ?
-			AND (m.work_order_id = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
-				WHERE e.work_order_id = m.work_order_id AND e.status = ? AND e.id < m.id))
-			AND (m.order_key = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
-				WHERE e.order_key = m.order_key AND e.status = ? AND e.id < m.id))
-			AND (m.kind = ? OR NOT EXISTS (SELECT 1 FROM integration_messages e
-				WHERE e.kind = ? AND e.status = ?))
-		ORDER BY m.id LIMIT ?`+lock,
-		integration.StatusPending, tx.now, integration.StatusPending, integration.StatusPending,
-		integration.KindItemMaster, integration.KindItemMaster, integration.StatusPending, limit)
-	ms, err := tx.scanMessages(ctx, rows, err)
+	ms, err := tx.claim(ctx, "m.kind = ?", limit)
 	if err != nil {
 		return nil, err
+	}
+	if len(ms) < limit {
+		rest, err := tx.claim(ctx, "m.kind <> ?", limit-len(ms))
+		if err != nil {
+			return nil, err
+		}
+		ms = append(ms, rest...)
 	}
 	until := tx.now.Add(lease)
 	for i := range ms {
@@ -219,6 +214,27 @@ func (tx *Tx) ClaimMessages(ctx context.Context, limit int, lease time.Duration)
 		}
 	}
 	return ms, nil
+}
+
+// claim selects up to limit claimable messages whose kind is (lane "m.kind
+// = ?") or is not ("m.kind <> ?") a requisition request.
+func (tx *Tx) claim(ctx context.Context, lane string, limit int) ([]integration.OutboxMessage, error) {
+	lock := ""
+	if tx.engine == Postgres {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages m
+		WHERE m.status = ? AND `+lane+` AND m.next_attempt_at <= ?
+			AND (m.work_order_id = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
+				WHERE e.work_order_id = m.work_order_id AND e.status = ? AND e.id < m.id))
+			AND (m.order_key = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
+				WHERE e.order_key = m.order_key AND e.status = ? AND e.id < m.id))
+			AND (m.kind = ? OR NOT EXISTS (SELECT 1 FROM integration_messages e
+				WHERE e.kind = ? AND e.status = ?))
+		ORDER BY m.id LIMIT ?`+lock,
+		integration.StatusPending, integration.KindRequisitionRequest, tx.now, integration.StatusPending, integration.StatusPending,
+		integration.KindItemMaster, integration.KindItemMaster, integration.StatusPending, limit)
+	return tx.scanMessages(ctx, rows, err)
 }
 
 // SaveOutboxMessage stores a message's status, attempts, error and times.

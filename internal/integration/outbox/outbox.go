@@ -3,8 +3,13 @@
 //
 // The Dispatcher claims due messages (leased, so a second dispatcher or a
 // restart after a crash does not send one twice at once; on PostgreSQL the
-// claim skips rows another process holds), sends each through the
-// Connector with its idempotency key, and records the outcome: delivered;
+// claim skips rows another process holds, so several processes share the
+// work), requisitions first. A claim holds at most one message per work
+// order and per order key, so its messages are sent at the same time, up
+// to Concurrency, and order per document holds. Each is sent through the
+// Connector with its idempotency key, and the outcomes of a claim are
+// recorded in one transaction (each in its own when that one fails):
+// delivered;
 // failed when the ERP refuses it as it is (kind Invalid, Rule or Conflict),
 // with the reason on the material lines it asked for; otherwise retried
 // with exponential backoff and jitter, and dead after MaxAttempts.
@@ -20,6 +25,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -34,6 +40,7 @@ const (
 	DefaultMaxAttempts = 8
 	DefaultBackoff     = time.Second
 	DefaultLease       = 2 * time.Minute
+	DefaultConcurrency = 8
 	batch              = 50
 	lastSeqKey         = "last_event_seq"
 )
@@ -48,6 +55,7 @@ type Dispatcher struct {
 	MaxAttempts int           // attempts before a message is dead
 	Backoff     time.Duration // the first retry's delay; each next one doubles, plus jitter
 	Lease       time.Duration // how long a claimed message is left alone
+	Concurrency int           // messages sent at once; DefaultConcurrency when zero
 	// PollInterval is how often the ERP's events are polled; zero polls at
 	// every step. With events pushed by webhook (Receive), polling is the
 	// fallback and may be slow.
@@ -59,6 +67,13 @@ type Dispatcher struct {
 func (d *Dispatcher) interval() time.Duration { return or(d.Interval, DefaultInterval) }
 func (d *Dispatcher) backoff() time.Duration  { return or(d.Backoff, DefaultBackoff) }
 func (d *Dispatcher) lease() time.Duration    { return or(d.Lease, DefaultLease) }
+
+func (d *Dispatcher) concurrency() int {
+	if d.Concurrency <= 0 {
+		return DefaultConcurrency
+	}
+	return d.Concurrency
+}
 
 func (d *Dispatcher) maxAttempts() int {
 	if d.MaxAttempts <= 0 {
@@ -130,113 +145,148 @@ func (d *Dispatcher) Step(ctx context.Context) error {
 	return pollErr
 }
 
-// deliverDue claims a batch of due messages and sends each; it returns how
-// many it claimed, or 0 when the connector said the ERP is unavailable:
-// the rest of the batch is then put back untried, for a later step.
+// deliverDue claims a batch of due messages, sends them at the same time
+// (up to Concurrency; a claim never holds two messages of one work order
+// or order key) and records their outcomes together. It returns how many
+// it claimed, or 0 when the connector said the ERP is unavailable, so
+// that the step waits for the next probe.
 func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 	var ms []integration.OutboxMessage
 	err := d.DB.InTx(ctx, func(tx *store.Tx) (err error) {
 		ms, err = tx.ClaimMessages(ctx, batch, d.lease())
 		return err
 	})
-	if err != nil {
+	if err != nil || len(ms) == 0 {
 		return 0, err
 	}
+	sent := make([]sent, len(ms))
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, d.concurrency())
 	for i := range ms {
-		unavailable, err := d.deliver(ctx, &ms[i])
-		if err != nil {
-			return len(ms), err
-		}
-		if unavailable {
-			return 0, d.putBack(ctx, ms[i+1:])
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			sent[i].events, sent[i].err = d.Connector.Send(ctx, ms[i].Message)
+		})
+	}
+	wg.Wait()
+	if ctx.Err() != nil {
+		return 0, ctx.Err() // the leases run out and the messages go again
+	}
+	if err := d.record(ctx, ms, sent); err != nil {
+		return len(ms), err
+	}
+	for i := range ms {
+		if errors.Is(sent[i].err, integration.ErrUnavailable) {
+			return 0, nil // the connector has said why; no log line per message
 		}
 	}
 	return len(ms), nil
 }
 
-// putBack returns claimed messages that were not tried: their attempt
-// does not count, and they are due again after the first backoff.
-func (d *Dispatcher) putBack(ctx context.Context, ms []integration.OutboxMessage) error {
-	if len(ms) == 0 {
-		return nil
-	}
-	return d.DB.InTx(ctx, func(tx *store.Tx) error {
-		for i := range ms {
-			ms[i].Attempts = max(ms[i].Attempts-1, 0)
-			ms[i].NextAttemptAt = tx.Now().Add(d.backoff())
-			if err := tx.SaveOutboxMessage(ctx, &ms[i]); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+// sent is what the connector answered to one message.
+type sent struct {
+	events []integration.Event
+	err    error
 }
 
-// deliver sends one claimed message and records the outcome. It reports
-// whether the connector refused it untried, the ERP being unavailable.
-func (d *Dispatcher) deliver(ctx context.Context, m *integration.OutboxMessage) (bool, error) {
-	events, sendErr := d.Connector.Send(ctx, m.Message)
-	if ctx.Err() != nil {
-		return false, ctx.Err() // the lease runs out and the message goes again
-	}
-	unavailable := errors.Is(sendErr, integration.ErrUnavailable)
+// record records the outcomes of a claim in one transaction; when that
+// fails (applying one answer's events, say), each in its own, so that one
+// message's trouble holds up no other. It returns the first error.
+func (d *Dispatcher) record(ctx context.Context, ms []integration.OutboxMessage, sent []sent) error {
 	err := d.DB.InTx(ctx, func(tx *store.Tx) error {
-		now := tx.Now()
-		switch kind := millwright.ErrorKind(sendErr); {
-		case sendErr == nil:
-			m.Status, m.LastError, m.DeliveredAt = integration.StatusDelivered, "", &now
-		case kind == millwright.Invalid || kind == millwright.Rule || kind == millwright.Conflict:
-			m.Status, m.LastError = integration.StatusFailed, sendErr.Error()+"; "+fix(m.ID, sendErr)
-			if err := blockLines(ctx, tx, m, sendErr); err != nil {
+		for i := range ms {
+			m := ms[i] // a copy: a rolled-back outcome leaves ms as claimed
+			if err := d.outcome(ctx, tx, &m, sent[i]); err != nil {
 				return err
-			}
-		case unavailable:
-			// Not tried: the connector knows the ERP is down. The attempt
-			// does not count, and the message waits for the next probe.
-			m.Attempts = max(m.Attempts-1, 0)
-			m.LastError, m.NextAttemptAt = sendErr.Error(), now.Add(d.backoff())
-		case m.Attempts >= d.maxAttempts():
-			m.Status, m.LastError = integration.StatusDead, sendErr.Error()
-		default:
-			m.LastError, m.NextAttemptAt = sendErr.Error(), now.Add(d.retryDelay(m.Attempts))
-		}
-		if err := tx.SaveOutboxMessage(ctx, m); err != nil {
-			return err
-		}
-		if err := tx.Audit(ctx, "integration_message", m.ID, "deliver", nil, map[string]any{
-			"status": m.Status, "attempts": m.Attempts, "last_error": m.LastError}); err != nil {
-			return err
-		}
-		// The events the ERP answered are recorded and applied with the
-		// delivery, in one transaction: one commit fewer per event on the
-		// dispatcher's path (they do not move the polling position: ERP
-		// users' events before them may not have been polled yet).
-		for _, ev := range events {
-			if sendErr != nil {
-				break
-			}
-			if fresh, err := tx.RecordEvent(ctx, ev); err != nil {
-				return err
-			} else if fresh {
-				if err := applyOne(ctx, tx, ev); err != nil {
-					return err
-				}
 			}
 		}
 		return nil
 	})
-	if err != nil {
-		return false, err
+	if err == nil || len(ms) == 1 {
+		d.logFailures(ms, sent, err)
+		return err
 	}
-	if unavailable {
-		return true, nil // the connector has said why; no log line per message
+	var first error
+	for i := range ms {
+		m := ms[i]
+		if err := d.DB.InTx(ctx, func(tx *store.Tx) error { return d.outcome(ctx, tx, &m, sent[i]) }); err != nil && first == nil {
+			first = err
+		}
+	}
+	d.logFailures(ms, sent, first)
+	return first
+}
+
+// logFailures logs each message the ERP did not take, once recorded, and
+// one line for those the connector held back, the ERP being unavailable.
+func (d *Dispatcher) logFailures(ms []integration.OutboxMessage, sent []sent, err error) {
+	if err != nil {
+		return
+	}
+	var held int
+	var why error
+	for i := range ms {
+		switch e := sent[i].err; {
+		case e == nil:
+		case errors.Is(e, integration.ErrUnavailable):
+			held, why = held+1, e
+		default:
+			d.log().Warn("integration message not delivered", "id", ms[i].ID, "kind", ms[i].Kind, "attempts", ms[i].Attempts, "err", e)
+		}
+	}
+	if held > 0 {
+		d.log().Warn("integration messages not delivered: the ERP is unavailable; they wait for its next probe", "messages", held, "err", why)
+	}
+}
+
+// outcome records what the connector answered to one claimed message: its
+// status, its audit entry, and the events of the answer, applied.
+func (d *Dispatcher) outcome(ctx context.Context, tx *store.Tx, m *integration.OutboxMessage, s sent) error {
+	now := tx.Now()
+	sendErr := s.err
+	switch kind := millwright.ErrorKind(sendErr); {
+	case sendErr == nil:
+		m.Status, m.LastError, m.DeliveredAt = integration.StatusDelivered, "", &now
+	case kind == millwright.Invalid || kind == millwright.Rule || kind == millwright.Conflict:
+		m.Status, m.LastError = integration.StatusFailed, sendErr.Error()+"; "+fix(m.ID, sendErr)
+		if err := blockLines(ctx, tx, m, sendErr); err != nil {
+			return err
+		}
+	case errors.Is(sendErr, integration.ErrUnavailable):
+		// Not tried: the connector knows the ERP is down. The attempt
+		// does not count, and the message waits for the next probe.
+		m.Attempts = max(m.Attempts-1, 0)
+		m.LastError, m.NextAttemptAt = sendErr.Error(), now.Add(d.backoff())
+	case m.Attempts >= d.maxAttempts():
+		m.Status, m.LastError = integration.StatusDead, sendErr.Error()
+	default:
+		m.LastError, m.NextAttemptAt = sendErr.Error(), now.Add(d.retryDelay(m.Attempts))
+	}
+	if err := tx.SaveOutboxMessage(ctx, m); err != nil {
+		return err
+	}
+	if err := tx.Audit(ctx, "integration_message", m.ID, "deliver", nil, map[string]any{
+		"status": m.Status, "attempts": m.Attempts, "last_error": m.LastError}); err != nil {
+		return err
 	}
 	if sendErr != nil {
-		d.log().Warn("integration message not delivered", "id", m.ID, "kind", m.Kind, "attempts", m.Attempts,
-			"status", m.Status, "err", sendErr)
-		return false, nil
+		return nil
 	}
-	return false, nil
+	// The events the ERP answered are recorded and applied with the
+	// delivery, in one transaction: one commit fewer per event on the
+	// dispatcher's path (they do not move the polling position: ERP
+	// users' events before them may not have been polled yet).
+	for _, ev := range s.events {
+		if fresh, err := tx.RecordEvent(ctx, ev); err != nil {
+			return err
+		} else if fresh {
+			if err := applyOne(ctx, tx, ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // retryDelay is the wait before attempt n+1: Backoff doubled per attempt,

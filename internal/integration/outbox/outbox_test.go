@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -115,8 +117,8 @@ func TestDispatcherOrderPerWorkOrder(t *testing.T) {
 		if err := d.Step(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		if got := erp.sent; len(got) != 2 || got[0] != "a1" || got[1] != "b1" {
-			t.Fatalf("sent = %v; want [a1 b1]: a2 waits behind a1", got)
+		if got := slices.Sorted(slices.Values(erp.sent)); !slices.Equal(got, []string{"a1", "b1"}) {
+			t.Fatalf("sent = %v; want a1 and b1: a2 waits behind a1", got)
 		}
 		erp.err = nil
 		if err := d.Step(t.Context()); err != nil { // a1 is not due for an hour
@@ -314,6 +316,112 @@ func TestDispatcherWakesOnCommit(t *testing.T) {
 				t.Fatal("message not delivered 10 s after its commit (the ticker is hourly); want at once")
 			}
 			time.Sleep(5 * time.Millisecond)
+		}
+	})
+}
+
+// gateERP holds every Send until want are in flight at once (or a second
+// has passed), and notes the most in flight and any work order with two.
+type gateERP struct {
+	want    int
+	mu      sync.Mutex
+	cond    *sync.Cond
+	now     int
+	most    int
+	byWO    map[string]int
+	overlap []string
+	order   []string
+}
+
+func newGateERP(want int) *gateERP {
+	g := &gateERP{want: want, byWO: map[string]int{}}
+	g.cond = sync.NewCond(&g.mu)
+	return g
+}
+
+func (g *gateERP) Send(_ context.Context, m integration.Message) ([]integration.Event, error) {
+	var p integration.WorkOrderStatus
+	m.Decode(&p)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.now++
+	g.most = max(g.most, g.now)
+	g.order = append(g.order, m.IdempotencyKey)
+	if g.byWO[p.WorkOrderID]++; g.byWO[p.WorkOrderID] > 1 {
+		g.overlap = append(g.overlap, p.WorkOrderID)
+	}
+	g.cond.Broadcast()
+	deadline := time.Now().Add(time.Second)
+	for g.now < g.want && time.Now().Before(deadline) {
+		go func() { time.Sleep(10 * time.Millisecond); g.cond.Broadcast() }()
+		g.cond.Wait()
+	}
+	g.now--
+	g.byWO[p.WorkOrderID]--
+	return nil, nil
+}
+
+func (g *gateERP) Events(context.Context, int64, int) ([]integration.Event, error) { return nil, nil }
+
+// The messages of different work orders are sent at the same time, up to
+// Concurrency and no more; two of one work order never, and in order.
+func TestDispatcherSendsAtOnce(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		for i := range 24 {
+			mustEnqueue(t, db, fmt.Sprintf("k%02d", i), "wo_"+strconv.Itoa(i%12)) // two per work order
+		}
+		erp := newGateERP(6)
+		d := &outbox.Dispatcher{DB: db, Connector: erp, Concurrency: 6}
+		for range 4 {
+			if err := d.Step(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if got := len(mustMessages(t, db, integration.StatusDelivered)); got != 24 {
+			t.Fatalf("delivered = %d; want 24", got)
+		}
+		if erp.most != 6 {
+			t.Errorf("at most %d messages in flight; want 6, the Concurrency", erp.most)
+		}
+		if len(erp.overlap) > 0 {
+			t.Errorf("two messages of one work order in flight at once: %v", erp.overlap)
+		}
+		for i := range 12 { // k(i) before k(i+12), its work order's second
+			a, b := slices.Index(erp.order, fmt.Sprintf("k%02d", i)), slices.Index(erp.order, fmt.Sprintf("k%02d", i+12))
+			if a < 0 || b < 0 || a > b {
+				t.Errorf("wo_%d's messages sent in the order %d, %d; want the first first", i, a, b)
+			}
+		}
+	})
+}
+
+// A requisition has its own lane: queued behind 200 labor postings of
+// other work orders, it goes out in the first claim.
+func TestDispatcherRequisitionLane(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		for i := range 200 {
+			mustEnqueue(t, db, "labor"+strconv.Itoa(i), "wo_busy"+strconv.Itoa(i))
+		}
+		m, err := integration.NewMessage("req-1", "site_1", "NORTH", "pat", time.Now(), integration.RequisitionRequest{Priority: 2, WorkOrderID: "wo_new"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InTx(t.Context(), func(tx *store.Tx) error { return tx.Enqueue(t.Context(), m, "wo_new") }); err != nil {
+			t.Fatal(err)
+		}
+		var claimed []integration.OutboxMessage
+		if err := db.InTx(t.Context(), func(tx *store.Tx) (err error) {
+			claimed, err = tx.ClaimMessages(t.Context(), 50, time.Minute)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(claimed) != 50 || claimed[0].IdempotencyKey != "req-1" {
+			first := ""
+			if len(claimed) > 0 {
+				first = claimed[0].IdempotencyKey
+			}
+			t.Fatalf("first claim = %d messages starting with %q; want 50 starting with the requisition req-1", len(claimed), first)
 		}
 	})
 }
