@@ -453,3 +453,43 @@ func TestConcurrentDeliveriesApplyOnce(t *testing.T) {
 		}
 	})
 }
+
+// A batch answers what Send would, message by message: a refused message
+// is undone alone (its requisition and its key are not kept), the others
+// commit together, and sending the batch again changes nothing.
+func TestSendBatch(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		e := erp.New(db)
+		mustItem(t, e, "BRG-6205", procurement.DirectItem, "SKF", "40.00")
+		req := func(key, wo, code string) integration.Message {
+			return message(t, key, "pat", integration.RequisitionRequest{Priority: 3, WorkOrderID: wo,
+				Lines: []integration.RequisitionLine{{ERPItemCode: code, Quantity: millwright.NewQty(1), Unit: "EA"}}})
+		}
+		batch := []integration.Message{req("b1", "wo_1", "BRG-6205"), req("b2", "wo_2", "NOPE-1"), req("b3", "wo_3", "BRG-6205")}
+		events, errs := e.SendBatch(context.Background(), batch, nil)
+		if errs[0] != nil || errs[2] != nil || millwright.ErrorCode(errs[1]) != "unknown_item" {
+			t.Fatalf("SendBatch errors = %v; want nil, unknown_item, nil", errs)
+		}
+		if len(events[0]) == 0 || len(events[2]) == 0 || len(events[1]) != 0 {
+			t.Fatalf("SendBatch events = %d, %d, %d; want the accepted messages' events only", len(events[0]), len(events[1]), len(events[2]))
+		}
+		for wo, want := range map[string]int{"wo_1": 1, "wo_2": 0, "wo_3": 1} {
+			if got := len(mustRequisitions(t, db, store.ERPRequisitionFilter{WorkOrderID: wo})); got != want {
+				t.Errorf("requisitions of %s = %d; want %d", wo, got, want)
+			}
+		}
+		mustItem(t, e, "NOPE-1", procurement.DirectItem, "SKF", "1.00")
+		again, errs := e.SendBatch(context.Background(), batch, nil)
+		if errs[0] != nil || errs[1] != nil || errs[2] != nil {
+			t.Fatalf("SendBatch again = %v; want no error (the refused one goes through now)", errs)
+		}
+		if again[0][0].Seq != events[0][0].Seq || again[2][0].Seq != events[2][0].Seq {
+			t.Errorf("the batch sent again answered new events; want the first answers")
+		}
+		for _, wo := range []string{"wo_1", "wo_2", "wo_3"} {
+			if got := len(mustRequisitions(t, db, store.ERPRequisitionFilter{WorkOrderID: wo})); got != 1 {
+				t.Errorf("requisitions of %s after the batch again = %d; want 1", wo, got)
+			}
+		}
+	})
+}

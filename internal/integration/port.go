@@ -40,6 +40,17 @@ type Connector interface {
 	Events(ctx context.Context, after int64, limit int) ([]Event, error)
 }
 
+// BatchSender is a Connector that takes several messages in one call, as
+// the embedded ERP does: it applies a dispatcher's claim in one
+// transaction, in order, one commit for all. It answers, for each message,
+// what Send would have: its events, or its error. Before message i it asks
+// skip(i, errs), errs holding the answers so far; when skip says so, i is
+// not tried and answers ErrNotTried (the messages of a work order stop at
+// the first one refused).
+type BatchSender interface {
+	SendBatch(ctx context.Context, ms []Message, skip func(i int, errs []error) bool) ([][]Event, []error)
+}
+
 // MessageKind names what a Message asks of the ERP.
 type MessageKind string
 

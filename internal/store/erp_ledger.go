@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/shopspring/decimal"
 	"strconv"
 	"time"
 
@@ -289,25 +290,26 @@ func (tx *Tx) ERPSiteTrialBalance(ctx context.Context, siteID string) (ledger.Tr
 // ERPWorkOrderCost is a work order's cost in the ledger: debits minus
 // credits of its lines on expense accounts.
 func (tx *Tx) ERPWorkOrderCost(ctx context.Context, workOrderID string) (millwright.Money, error) {
-	return tx.erpSum(ctx, `SELECT l.debit, l.credit FROM erp_entry_lines l JOIN erp_accounts a ON a.code = l.account
+	return tx.erpSum(ctx, `FROM erp_entry_lines l JOIN erp_accounts a ON a.code = l.account
 		WHERE a.type = 'expense' AND l.work_order_id = ?`, workOrderID)
 }
 
-func (tx *Tx) erpSum(ctx context.Context, q string, args ...any) (millwright.Money, error) {
-	rows, err := tx.query(ctx, q, args...)
-	if err != nil {
-		return millwright.Money{}, err
+// erpSum is the sum of debits minus credits of the entry lines "from"
+// selects (a FROM clause with its joins and WHERE, lines as l), summed by
+// the database: exactly on PostgreSQL's NUMERIC; on SQLite, whose numbers
+// are binary floating point, as whole cents, each line's amount rounded
+// to its cents first, which is exact because the ledger takes no
+// fractions of a cent and amounts below 10^12.
+func (tx *Tx) erpSum(ctx context.Context, from string, args ...any) (millwright.Money, error) {
+	if tx.engine == Postgres {
+		var sum millwright.Money
+		err := tx.queryRow(ctx, `SELECT COALESCE(SUM(l.debit), 0) - COALESCE(SUM(l.credit), 0) `+from, args...).Scan(&sum)
+		return sum, err
 	}
-	defer rows.Close()
-	var sum millwright.Money
-	for rows.Next() {
-		var a, b millwright.Money
-		if err := rows.Scan(&a, &b); err != nil {
-			return millwright.Money{}, err
-		}
-		sum = sum.Add(a).Sub(b)
-	}
-	return sum, rows.Err()
+	var cents int64
+	err := tx.queryRow(ctx, `SELECT COALESCE(SUM(CAST(ROUND(CAST(l.debit AS REAL) * 100) AS INTEGER)
+		- CAST(ROUND(CAST(l.credit AS REAL) * 100) AS INTEGER)), 0) `+from, args...).Scan(&cents)
+	return millwright.Money{Decimal: decimal.New(cents, -2)}, err
 }
 
 // ERPBudgetUse is a cost center's actual (expense postings of the period)
@@ -320,7 +322,7 @@ func (tx *Tx) ERPBudgetUse(ctx context.Context, costCenter, period string) (actu
 // ERPSiteBudgetUse is ERPBudgetUse counting only the entries and purchase
 // orders of one site, or of every site when siteID is "".
 func (tx *Tx) ERPSiteBudgetUse(ctx context.Context, siteID, costCenter, period string) (actual, committed millwright.Money, err error) {
-	actual, err = tx.erpSum(ctx, `SELECT l.debit, l.credit FROM erp_entry_lines l
+	actual, err = tx.erpSum(ctx, `FROM erp_entry_lines l
 		JOIN erp_accounts a ON a.code = l.account JOIN erp_entries e ON e.id = l.entry_id
 		WHERE a.type = 'expense' AND l.cost_center = ? AND e.period = ? AND (? = '' OR e.site_id = ?)`,
 		costCenter, period, siteID, siteID)

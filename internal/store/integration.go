@@ -194,16 +194,49 @@ func (tx *Tx) OutboxMessages(ctx context.Context, f integration.MessageFilter) (
 // and a crash mid-send only delays it. On PostgreSQL the rows are taken
 // FOR UPDATE SKIP LOCKED, so several processes share the work.
 func (tx *Tx) ClaimMessages(ctx context.Context, limit int, lease time.Duration) ([]integration.OutboxMessage, error) {
-	ms, err := tx.claim(ctx, "m.kind = ?", limit)
+	return tx.claimMessages(ctx, limit, lease, false)
+}
+
+// ClaimRuns is ClaimMessages for a sender that applies a claim in order
+// (integration.BatchSender): after the requisitions, it takes several
+// messages of a work order or order key at once, in order, as long as no
+// earlier one of theirs is out of the claim (leased elsewhere, or waiting
+// for a retry), and a message other than an item master only when every
+// pending item master is in the claim before it. On PostgreSQL claims
+// take turns (a transaction-scoped advisory lock), so that no claim
+// skips a row another is taking and runs ahead of it.
+func (tx *Tx) ClaimRuns(ctx context.Context, limit int, lease time.Duration) ([]integration.OutboxMessage, error) {
+	return tx.claimMessages(ctx, limit, lease, true)
+}
+
+func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration, runs bool) ([]integration.OutboxMessage, error) {
+	if runs && tx.engine == Postgres {
+		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(7300501)`); err != nil {
+			return nil, err
+		}
+	}
+	ms, err := tx.claim(ctx, "m.kind = ?", integration.KindRequisitionRequest, limit, false)
 	if err != nil {
 		return nil, err
 	}
 	if len(ms) < limit {
-		rest, err := tx.claim(ctx, "m.kind <> ?", limit-len(ms))
+		lane, kind := "m.kind <> ?", integration.KindRequisitionRequest
+		if runs {
+			lane, kind = "m.kind <> ?", "" // every kind: a requisition behind its work order's postings
+		}
+		rest, err := tx.claim(ctx, lane, kind, limit, runs)
 		if err != nil {
 			return nil, err
 		}
-		ms = append(ms, rest...)
+		taken := map[string]bool{}
+		for _, m := range ms {
+			taken[m.ID] = true
+		}
+		for _, m := range rest {
+			if !taken[m.ID] && len(ms) < limit {
+				ms = append(ms, m)
+			}
+		}
 	}
 	until := tx.now.Add(lease)
 	for i := range ms {
@@ -216,24 +249,36 @@ func (tx *Tx) ClaimMessages(ctx context.Context, limit int, lease time.Duration)
 	return ms, nil
 }
 
-// claim selects up to limit claimable messages whose kind is (lane "m.kind
-// = ?") or is not ("m.kind <> ?") a requisition request.
-func (tx *Tx) claim(ctx context.Context, lane string, limit int) ([]integration.OutboxMessage, error) {
+// claim selects up to limit claimable messages in lane ("m.kind = ?" or
+// "m.kind <> ?" with kind), oldest first. An earlier pending message of
+// the same work order or order key, or any pending item master, holds a
+// message back; with runs, only one that is not due (leased, or waiting
+// for a retry) or, for an item master, not before it.
+func (tx *Tx) claim(ctx context.Context, lane string, kind integration.MessageKind, limit int, runs bool) ([]integration.OutboxMessage, error) {
 	lock := ""
 	if tx.engine == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
+	held, imHeld := "", ""
+	args := []any{integration.StatusPending, kind, tx.now, integration.StatusPending}
+	if runs {
+		held = " AND e.next_attempt_at > ?"
+		imHeld = " AND (e.next_attempt_at > ? OR e.id > m.id)"
+		args = append(args, tx.now, integration.StatusPending, tx.now,
+			integration.KindItemMaster, integration.KindItemMaster, integration.StatusPending, tx.now, limit)
+	} else {
+		args = append(args, integration.StatusPending,
+			integration.KindItemMaster, integration.KindItemMaster, integration.StatusPending, limit)
+	}
 	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages m
 		WHERE m.status = ? AND `+lane+` AND m.next_attempt_at <= ?
 			AND (m.work_order_id = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
-				WHERE e.work_order_id = m.work_order_id AND e.status = ? AND e.id < m.id))
+				WHERE e.work_order_id = m.work_order_id AND e.status = ? AND e.id < m.id`+held+`))
 			AND (m.order_key = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
-				WHERE e.order_key = m.order_key AND e.status = ? AND e.id < m.id))
+				WHERE e.order_key = m.order_key AND e.status = ? AND e.id < m.id`+held+`))
 			AND (m.kind = ? OR NOT EXISTS (SELECT 1 FROM integration_messages e
-				WHERE e.kind = ? AND e.status = ?))
-		ORDER BY m.id LIMIT ?`+lock,
-		integration.StatusPending, integration.KindRequisitionRequest, tx.now, integration.StatusPending, integration.StatusPending,
-		integration.KindItemMaster, integration.KindItemMaster, integration.StatusPending, limit)
+				WHERE e.kind = ? AND e.status = ?`+imHeld+`))
+		ORDER BY m.id LIMIT ?`+lock, args...)
 	return tx.scanMessages(ctx, rows, err)
 }
 

@@ -213,6 +213,7 @@ type Tx struct {
 	ctx         context.Context
 	afterCommit []func()
 	wake        chan struct{}
+	savepoints  int // savepoints taken, for their names
 }
 
 // Now is the time of the transaction, fixed when it began.
@@ -226,6 +227,27 @@ func (tx *Tx) AfterCommit(f func()) { tx.afterCommit = append(tx.afterCommit, f)
 
 // Engine is the engine the transaction runs on.
 func (tx *Tx) Engine() Engine { return tx.engine }
+
+// Savepoint runs fn within a savepoint of tx: when fn fails, what it wrote
+// is undone and the rest of the transaction goes on.
+func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	tx.savepoints++
+	name := fmt.Sprintf("sp%d", tx.savepoints)
+	if _, err := tx.exec(ctx, "SAVEPOINT "+name); err != nil {
+		return err
+	}
+	if err := fn(); err != nil {
+		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		if _, rerr := tx.exec(ctx, "RELEASE SAVEPOINT "+name); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+		return err
+	}
+	_, err := tx.exec(ctx, "RELEASE SAVEPOINT "+name)
+	return err
+}
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	res, err := tx.tx.ExecContext(ctx, tx.rebind(q), tx.args(args)...)

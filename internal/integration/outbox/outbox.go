@@ -6,8 +6,10 @@
 // claim skips rows another process holds, so several processes share the
 // work), requisitions first. A claim holds at most one message per work
 // order and per order key, so its messages are sent at the same time, up
-// to Concurrency, and order per document holds. Each is sent through the
-// Connector with its idempotency key, and the outcomes of a claim are
+// to Concurrency (or in one call to a connector that takes a batch: the
+// embedded ERP applies a claim in one transaction), and order per
+// document holds. Each is sent through the Connector with its idempotency
+// key, and the outcomes of a claim are
 // recorded in one transaction (each in its own when that one fails):
 // delivered;
 // failed when the ERP refuses it as it is (kind Invalid, Rule or Conflict),
@@ -61,7 +63,8 @@ type Dispatcher struct {
 	// fallback and may be slow.
 	PollInterval time.Duration
 
-	lastPoll time.Time // when poll last ran; Run's goroutine only
+	lastPoll   time.Time // when poll last ran; Run's goroutine only
+	heldLogged bool      // whether messages held back by an unavailable ERP were logged since the last delivery
 }
 
 func (d *Dispatcher) interval() time.Duration { return or(d.Interval, DefaultInterval) }
@@ -152,24 +155,19 @@ func (d *Dispatcher) Step(ctx context.Context) error {
 // that the step waits for the next probe.
 func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 	var ms []integration.OutboxMessage
+	_, runs := d.Connector.(integration.BatchSender)
 	err := d.DB.InTx(ctx, func(tx *store.Tx) (err error) {
-		ms, err = tx.ClaimMessages(ctx, batch, d.lease())
+		if runs {
+			ms, err = tx.ClaimRuns(ctx, batch, d.lease())
+		} else {
+			ms, err = tx.ClaimMessages(ctx, batch, d.lease())
+		}
 		return err
 	})
 	if err != nil || len(ms) == 0 {
 		return 0, err
 	}
-	sent := make([]sent, len(ms))
-	var wg sync.WaitGroup
-	slots := make(chan struct{}, d.concurrency())
-	for i := range ms {
-		slots <- struct{}{}
-		wg.Go(func() {
-			defer func() { <-slots }()
-			sent[i].events, sent[i].err = d.Connector.Send(ctx, ms[i].Message)
-		})
-	}
-	wg.Wait()
+	sent := d.send(ctx, ms)
 	if ctx.Err() != nil {
 		return 0, ctx.Err() // the leases run out and the messages go again
 	}
@@ -182,6 +180,57 @@ func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 		}
 	}
 	return len(ms), nil
+}
+
+// send sends a claim's messages: in one call to a connector that takes a
+// batch (the embedded ERP applies them in one transaction), else at the
+// same time, up to Concurrency.
+func (d *Dispatcher) send(ctx context.Context, ms []integration.OutboxMessage) []sent {
+	out := make([]sent, len(ms))
+	if b, ok := d.Connector.(integration.BatchSender); ok {
+		msgs := make([]integration.Message, len(ms))
+		for i := range ms {
+			msgs[i] = ms[i].Message
+		}
+		events, errs := b.SendBatch(ctx, msgs, func(i int, errs []error) bool { return follows(ms, i, errs) })
+		for i := range out {
+			out[i] = sent{events[i], errs[i]}
+		}
+		return out
+	}
+	var wg sync.WaitGroup
+	slots := make(chan struct{}, d.concurrency())
+	for i := range ms {
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			out[i].events, out[i].err = d.Connector.Send(ctx, ms[i].Message)
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+// follows reports whether message i of a claim must not be tried, given
+// the answers to the ones before it: one of its work order or order key
+// was not applied, or, for a message other than an item master, an item
+// master was not (as ClaimMessages holds everything back while one is
+// pending).
+func follows(ms []integration.OutboxMessage, i int, errs []error) bool {
+	m := &ms[i]
+	for j, err := range errs {
+		if err == nil {
+			continue
+		}
+		e := &ms[j]
+		switch {
+		case m.WorkOrderID != "" && e.WorkOrderID == m.WorkOrderID,
+			m.OrderKey != "" && e.OrderKey == m.OrderKey,
+			m.Kind != string(integration.KindItemMaster) && e.Kind == string(integration.KindItemMaster):
+			return true
+		}
+	}
+	return false
 }
 
 // sent is what the connector answered to one message.
@@ -229,13 +278,16 @@ func (d *Dispatcher) logFailures(ms []integration.OutboxMessage, sent []sent, er
 	for i := range ms {
 		switch e := sent[i].err; {
 		case e == nil:
+			d.heldLogged = false
+		case errors.Is(e, integration.ErrNotTried):
 		case errors.Is(e, integration.ErrUnavailable):
 			held, why = held+1, e
 		default:
 			d.log().Warn("integration message not delivered", "id", ms[i].ID, "kind", ms[i].Kind, "attempts", ms[i].Attempts, "err", e)
 		}
 	}
-	if held > 0 {
+	if held > 0 && !d.heldLogged {
+		d.heldLogged = true // once per outage, not once per step
 		d.log().Warn("integration messages not delivered: the ERP is unavailable; they wait for its next probe", "messages", held, "err", why)
 	}
 }
@@ -253,6 +305,11 @@ func (d *Dispatcher) outcome(ctx context.Context, tx *store.Tx, m *integration.O
 		if err := blockLines(ctx, tx, m, sendErr); err != nil {
 			return err
 		}
+	case errors.Is(sendErr, integration.ErrNotTried):
+		// One it follows was not applied: it goes again with that one,
+		// and the attempt does not count.
+		m.Attempts = max(m.Attempts-1, 0)
+		m.NextAttemptAt = now
 	case errors.Is(sendErr, integration.ErrUnavailable):
 		// Not tried: the connector knows the ERP is down. The attempt
 		// does not count, and the message waits for the next probe.

@@ -195,18 +195,55 @@ func (s *slowERP) Send(_ context.Context, m integration.Message) ([]integration.
 
 func (s *slowERP) Events(context.Context, int64, int) ([]integration.Event, error) { return nil, nil }
 
+// slowBatchERP is slowERP taking a claim in one call, in order, and
+// noting the order each work order's messages were applied in.
+type slowBatchERP struct {
+	*slowERP
+	order map[string][]int
+}
+
+func (s *slowBatchERP) SendBatch(ctx context.Context, ms []integration.Message, skip func(int, []error) bool) ([][]integration.Event, []error) {
+	errs := make([]error, len(ms))
+	for i, m := range ms {
+		if skip(i, errs[:i]) {
+			errs[i] = integration.ErrNotTried
+			continue
+		}
+		s.Send(ctx, m)
+		var p integration.WorkOrderStatus
+		m.Decode(&p)
+		n, _ := strconv.Atoi(m.IdempotencyKey[1:])
+		s.mu.Lock()
+		s.order[p.WorkOrderID] = append(s.order[p.WorkOrderID], n)
+		s.mu.Unlock()
+	}
+	return make([][]integration.Event, len(ms)), errs
+}
+
 // Two dispatchers over one database share the work: every message is
-// delivered, none is sent twice, and none by both at once.
+// delivered, none is sent twice, and none by both at once; with a sender
+// that takes runs of a work order, each work order's go in order.
 func TestDispatchersShareTheWork(t *testing.T) {
+	for _, batch := range []bool{false, true} {
+		t.Run(map[bool]string{false: "one by one", true: "in batches"}[batch], func(t *testing.T) { shareTheWork(t, batch) })
+	}
+}
+
+func shareTheWork(t *testing.T, batch bool) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
 		const n = 40
 		for i := range n {
 			mustEnqueue(t, db, "k"+strconv.Itoa(i), "wo_"+strconv.Itoa(i%7))
 		}
 		erp := &slowERP{inFlight: map[string]bool{}, sends: map[string]int{}}
+		var conn integration.Connector = erp
+		batched := &slowBatchERP{slowERP: erp, order: map[string][]int{}}
+		if batch {
+			conn = batched
+		}
 		var wg sync.WaitGroup
 		for range 2 {
-			d := &outbox.Dispatcher{DB: db, Connector: erp}
+			d := &outbox.Dispatcher{DB: db, Connector: conn}
 			wg.Go(func() {
 				for range 30 {
 					if err := d.Step(t.Context()); err != nil {
@@ -227,6 +264,11 @@ func TestDispatchersShareTheWork(t *testing.T) {
 		}
 		if len(erp.overlap) > 0 {
 			t.Fatalf("sent twice at once: %v", erp.overlap)
+		}
+		for wo, got := range batched.order {
+			if !slices.IsSorted(got) {
+				t.Errorf("%s's messages applied in the order %v; want the order they were written in", wo, got)
+			}
 		}
 	})
 }
@@ -422,6 +464,74 @@ func TestDispatcherRequisitionLane(t *testing.T) {
 				first = claimed[0].IdempotencyKey
 			}
 			t.Fatalf("first claim = %d messages starting with %q; want 50 starting with the requisition req-1", len(claimed), first)
+		}
+	})
+}
+
+// batchERP applies a claim in one call, in order, asking skip before each
+// message as the embedded ERP does; it refuses the keys in refuse with a
+// passing fault.
+type batchERP struct {
+	fakeERP
+	calls   int
+	refuse  map[string]bool
+	applied []string
+}
+
+func (b *batchERP) SendBatch(_ context.Context, ms []integration.Message, skip func(int, []error) bool) ([][]integration.Event, []error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.calls++
+	events, errs := make([][]integration.Event, len(ms)), make([]error, len(ms))
+	for i, m := range ms {
+		switch {
+		case skip(i, errs[:i]):
+			errs[i] = integration.ErrNotTried
+		case b.refuse[m.IdempotencyKey]:
+			errs[i] = errors.New("connection reset")
+		default:
+			b.applied = append(b.applied, m.IdempotencyKey)
+		}
+	}
+	return events, errs
+}
+
+// A sender that takes a claim in one call gets several messages of a work
+// order at once, in order; when one of them fails, the later ones are not
+// tried (and their attempt does not count), and the other work orders'
+// go through. The failed one and its followers go later, in order.
+func TestDispatcherBatchRuns(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		for _, k := range []string{"a1", "b1", "a2", "b2", "a3"} {
+			mustEnqueue(t, db, k, "wo_"+k[:1])
+		}
+		erp := &batchERP{refuse: map[string]bool{"a2": true}}
+		d := &outbox.Dispatcher{DB: db, Connector: erp, Backoff: 200 * time.Millisecond}
+		if err := d.Step(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if erp.calls != 1 || !slices.Equal(erp.applied, []string{"a1", "b1", "b2"}) {
+			t.Fatalf("after one step: %d calls applying %v; want one call applying a1, b1, b2", erp.calls, erp.applied)
+		}
+		pending := map[string]int{}
+		for _, m := range mustMessages(t, db, integration.StatusPending) {
+			pending[m.IdempotencyKey] = m.Attempts
+		}
+		if len(pending) != 2 || pending["a2"] != 1 || pending["a3"] != 0 {
+			t.Fatalf("pending after the step = %v; want a2 after 1 attempt and a3 not tried", pending)
+		}
+		erp.mu.Lock()
+		erp.refuse = nil
+		erp.mu.Unlock()
+		time.Sleep(400 * time.Millisecond) // a2's backoff, with its jitter
+		if err := d.Step(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(erp.applied, []string{"a1", "b1", "b2", "a2", "a3"}) {
+			t.Fatalf("applied = %v; want a2 then a3 after the others", erp.applied)
+		}
+		if got := len(mustMessages(t, db, integration.StatusDelivered)); got != 5 {
+			t.Fatalf("delivered = %d; want 5", got)
 		}
 	})
 }
