@@ -109,6 +109,7 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	defer startSealer(db)() // as serve runs it: its cost is in every figure
 	res, err := demo.Load(ctx, db)
 	if err != nil {
 		return err
