@@ -109,6 +109,7 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 	if err := db.Migrate(ctx); err != nil {
 		return err
 	}
+	defer startSealer(db)() // as serve runs it: its cost is in every figure
 	res, err := demo.Load(ctx, db)
 	if err != nil {
 		return err
@@ -125,6 +126,24 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 		})
 	})
 	raw.print(e, "store commit (1 writer)")
+
+	// The same from many writers at once, each on a counter of its own:
+	// only what every write shares (the audit trail) can serialise them.
+	counters := make(chan string, clients)
+	for i := range clients {
+		counters <- fmt.Sprintf("bench-%d", i)
+	}
+	par := run(d, clients, func() error {
+		name := <-counters
+		defer func() { counters <- name }()
+		return db.InTx(ctx, func(tx *store.Tx) error {
+			if _, err := tx.NextNumber(ctx, name); err != nil {
+				return err
+			}
+			return tx.Audit(ctx, "bench", name, "commit", nil, nil)
+		})
+	})
+	par.print(e, fmt.Sprintf("store commit (%d writers)", clients))
 
 	// The API: a work order under way, labor logged by many clients.
 	// Reads go to a completed work order, so they do not grow with the

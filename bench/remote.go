@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/audit"
 	"github.com/millwright-cmms/millwright/internal/auth"
 	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/erp"
@@ -98,7 +99,17 @@ func freshStore(ctx context.Context, e store.Engine, pg string) (db *store.DB, c
 		cleanup()
 		return nil, nil, err
 	}
-	return db, func() { db.Close(); cleanup() }, nil
+	stopSealer := startSealer(db)
+	return db, func() { stopSealer(); db.Close(); cleanup() }, nil
+}
+
+// startSealer runs the audit sealer on db, as serve does, until stop.
+func startSealer(db *store.DB) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	s := &audit.Sealer{Store: db, Wake: db.SealWake(), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	go func() { s.Run(ctx); close(done) }()
+	return func() { cancel(); <-done }
 }
 
 // delivered waits until db's outbox holds no pending message: the demo's

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/audit"
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 	"github.com/millwright-cmms/millwright/internal/integration"
@@ -102,6 +103,8 @@ func erpServe(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return nil
 	})
+	sealer := &audit.Sealer{Store: db, Wake: db.SealWake(), Log: log}
+	g.Go(func() error { return sealer.Run(ctx) })
 	if *webhook != "" {
 		fmt.Fprintf(stdout, "millwright erp: pushing events to %s\n", *webhook)
 		p := &remote.Pusher{Log: embedded, DB: db, URL: *webhook, Secret: *secret, Logger: log, Wake: db.Wake()}

@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/audit"
 	"github.com/millwright-cmms/millwright/internal/auth"
 	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/erp"
@@ -266,6 +267,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return nil
 	})
 	g.Go(func() error { return dispatcher.Run(ctx) })
+	// The audit sealer: every write's entry joins the hash chain within
+	// a moment of its commit. Several serve processes on one database
+	// take turns at the chain's head.
+	sealer := &audit.Sealer{Store: db, Wake: db.SealWake(), Log: log}
+	g.Go(func() error { return sealer.Run(ctx) })
 	if *reconcileEvery > 0 {
 		g.Go(func() error { return reconcile.Schedule(ctx, db, dispatcher.Connector, *reconcileEvery, log) })
 	}

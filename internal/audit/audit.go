@@ -1,5 +1,9 @@
 // Package audit is the append-only, hash-chained record of every change:
 // who did what to which record, when, with the record before and after.
+//
+// A change writes its entry unsealed, with no place in the chain; the
+// sealer later gives committed entries, in the order it finds them, their
+// sequence numbers and hashes (Sealer, store.DB.SealAudit).
 package audit
 
 import (
@@ -10,7 +14,8 @@ import (
 	"time"
 )
 
-// Entry is one change in the audit trail.
+// Entry is one change in the audit trail. Seq, PrevHash and Hash are its
+// place in the chain, zero until it is sealed.
 type Entry struct {
 	Seq        int64           `json:"seq"`
 	At         time.Time       `json:"at"`
@@ -48,6 +53,9 @@ type Verification struct {
 	Entries int64  `json:"entries"`
 	BadSeq  int64  `json:"bad_seq,omitempty"`
 	Reason  string `json:"reason,omitempty"`
+	// Unsealed counts the entries committed but not yet sealed: the
+	// chain, and so the verification, does not cover them yet.
+	Unsealed int64 `json:"unsealed,omitempty"`
 }
 
 // Verifier checks entries in sequence order, one at a time.
@@ -82,12 +90,20 @@ func (c *Verifier) fail(seq int64, format string, args ...any) {
 }
 
 // Result returns the verification; head is the hash the chain must end
-// with, as recorded when the last entry was written.
+// with, as recorded when the last entry was sealed.
 func (c *Verifier) Result(headSeq int64, headHash string) Verification {
 	v := c.v
-	if v.Reason == "" && (headSeq != v.Entries || headHash != c.prev) {
+	switch {
+	case v.Reason != "":
+	case headSeq > v.Entries:
 		v.BadSeq = v.Entries + 1
-		v.Reason = sprintf("the chain ends at entry %d but %d entries were written: entries were removed from the end", v.Entries, headSeq)
+		v.Reason = sprintf("the chain ends at entry %d but %d entries were sealed: entries were removed from the end", v.Entries, headSeq)
+	case headSeq < v.Entries:
+		v.BadSeq = headSeq + 1
+		v.Reason = sprintf("the chain goes on to entry %d but only %d entries were sealed: entries were added after the last", v.Entries, headSeq)
+	case headHash != c.prev:
+		v.BadSeq = v.Entries
+		v.Reason = sprintf("entry %d is not the one sealed last: its hash differs from the chain's head", v.Entries)
 	}
 	v.OK = v.Reason == ""
 	return v

@@ -152,6 +152,11 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request) error {
 		return millwright.Errorf(millwright.Forbidden, "site_forbidden",
 			"user %s is limited to one site, and the audit trail spans every site; ask a user with no site", p.Username)
 	}
+	// Seal first, so that the list is the chain up to now (AuditEntries
+	// lists what commits meanwhile after it, unsealed).
+	if _, err := h.db.SealAudit(r.Context()); err != nil {
+		return err
+	}
 	q := r.URL.Query()
 	var page millwright.Page[audit.Entry]
 	err = h.db.View(r.Context(), func(tx *store.Tx) (err error) {
@@ -167,11 +172,7 @@ func (h *Handler) listAudit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (h *Handler) verifyAudit(w http.ResponseWriter, r *http.Request) error {
-	var v audit.Verification
-	err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
-		v, err = tx.VerifyAudit(r.Context())
-		return err
-	})
+	v, err := h.db.VerifyAudit(r.Context())
 	if err != nil {
 		return err
 	}

@@ -18,11 +18,13 @@ import (
 
 // ERPNextNumber returns the next value of one of the ERP's own counters.
 func (tx *Tx) ERPNextNumber(ctx context.Context, name string) (int64, error) {
-	// Every write takes the audit chain's head; taking it before the
-	// counter keeps one lock order on PostgreSQL, where a transaction that
-	// audits first and one that numbers first would otherwise deadlock
-	// (found only after deadlock_timeout, a second).
-	if err := tx.lockAuditHead(ctx); err != nil {
+	// An ERP transaction may number several documents (a receipt, its
+	// journal entry, its event); one lock taken before the first keeps
+	// them in one order on PostgreSQL, where two transactions taking two
+	// counters in opposite orders would deadlock (found only after
+	// deadlock_timeout, a second). The audit chain's head served as that
+	// lock while every write took it; writes no longer do (audit.go).
+	if err := tx.lockERPNumbering(ctx); err != nil {
 		return 0, err
 	}
 	var n int64
@@ -31,6 +33,20 @@ func (tx *Tx) ERPNextNumber(ctx context.Context, name string) (int64, error) {
 		ON CONFLICT (name) DO UPDATE SET value = erp_counters.value + 1
 		RETURNING value`, name).Scan(&n)
 	return n, err
+}
+
+// lockERPNumbering takes the ERP's numbering lock until the transaction
+// ends: a transaction-scoped advisory lock, keyed by the schema so that
+// databases sharing a server do not share it (a no-op on SQLite, whose
+// single writer holds every lock at once).
+func (tx *Tx) lockERPNumbering(ctx context.Context) error {
+	if tx.engine != Postgres {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.erp_numbering'))`); err != nil {
+		return fmt.Errorf("ERP numbering lock: %w", err)
+	}
+	return nil
 }
 
 // SaveERPSite records a site the ERP has heard of and its time zone.

@@ -1,6 +1,10 @@
 package store
 
-import "context"
+import (
+	"context"
+
+	"github.com/millwright-cmms/millwright/internal/audit"
+)
 
 // TamperAuditForTest rewrites an entry's after-image behind the chain's back,
 // as someone with database access might.
@@ -17,5 +21,32 @@ func (db *DB) MigrateToForTest(ctx context.Context, version int64) error {
 		return err
 	}
 	_, err = p.UpTo(ctx, version)
+	return err
+}
+
+// ExecForTest runs a statement behind every rule, as someone with database
+// access might (? placeholders, as everywhere).
+func (tx *Tx) ExecForTest(ctx context.Context, q string, args ...any) error {
+	_, err := tx.exec(ctx, q, args...)
+	return err
+}
+
+// AuditAsBeforeForTest appends a sealed entry the way releases before the
+// sealer did: in the writing transaction, at the chain's head.
+func (tx *Tx) AuditAsBeforeForTest(ctx context.Context, entityID string) error {
+	e := audit.Entry{At: tx.now, Actor: "old", EntityType: "work_order", EntityID: entityID, Action: "update",
+		Before: mustJSON(nil), After: mustJSON(map[string]string{"id": entityID})}
+	if err := tx.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`+tx.forUpdate()).Scan(&e.Seq, &e.PrevHash); err != nil {
+		return err
+	}
+	e.Seq++
+	e.Hash = e.Sum()
+	if _, err := tx.exec(ctx, `
+		INSERT INTO audit_log (seq, at, actor, entity_type, entity_id, action, before_json, after_json, prev_hash, hash)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.Seq, e.At, e.Actor, e.EntityType, e.EntityID, e.Action, string(e.Before), string(e.After), e.PrevHash, e.Hash); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, e.Seq, e.Hash)
 	return err
 }

@@ -211,7 +211,7 @@ func (tx *Tx) ClaimRuns(ctx context.Context, limit int, lease time.Duration) ([]
 
 func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration, runs bool) ([]integration.OutboxMessage, error) {
 	if runs && tx.engine == Postgres {
-		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(7300501)`); err != nil {
+		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.outbox_claim'))`); err != nil {
 			return nil, err
 		}
 	}

@@ -47,6 +47,8 @@ type DB struct {
 
 	// wake is signalled after a commit that wrote an outbox message.
 	wake chan struct{}
+	// sealWake is signalled after a commit that wrote an audit entry.
+	sealWake chan struct{}
 
 	retried atomic.Int64 // transactions run again after a deadlock or serialization failure
 }
@@ -63,7 +65,7 @@ const DefaultDSN = "sqlite:./millwright.db"
 // Open opens the database named by dsn: "sqlite:PATH" or "postgres://...".
 // It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string) (*DB, error) {
-	db := &DB{dsn: dsn, Clock: time.Now, wake: make(chan struct{}, 1)}
+	db := &DB{dsn: dsn, Clock: time.Now, wake: make(chan struct{}, 1), sealWake: make(chan struct{}, 1)}
 	switch {
 	case strings.HasPrefix(dsn, "sqlite:"):
 		path := strings.TrimPrefix(dsn, "sqlite:")
@@ -162,7 +164,7 @@ func (db *DB) migrations() (*goose.Provider, error) {
 // not at all. On PostgreSQL a serialization failure or deadlock is retried.
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 	for attempt := 0; ; attempt++ {
-		err := db.inTx(ctx, db.write, false, fn)
+		err := db.inTx(ctx, db.write, &sql.TxOptions{}, fn)
 		if attempt < 5 && retryable(err) {
 			db.retried.Add(1)
 			continue
@@ -173,16 +175,27 @@ func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
 
 // View runs fn in a read-only transaction.
 func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
-	return db.inTx(ctx, db.read, true, fn)
+	return db.inTx(ctx, db.read, &sql.TxOptions{ReadOnly: db.Engine == Postgres}, fn)
 }
 
-func (db *DB) inTx(ctx context.Context, pool *sql.DB, readOnly bool, fn func(tx *Tx) error) error {
-	opts := &sql.TxOptions{ReadOnly: readOnly && db.Engine == Postgres}
+// snapshot runs fn in a read-only transaction whose every statement sees
+// the same committed state: REPEATABLE READ on PostgreSQL, where View's
+// READ COMMITTED gives each statement a snapshot of its own. A SQLite read
+// transaction is a snapshot already (WAL).
+func (db *DB) snapshot(ctx context.Context, fn func(tx *Tx) error) error {
+	opts := &sql.TxOptions{}
+	if db.Engine == Postgres {
+		opts = &sql.TxOptions{ReadOnly: true, Isolation: sql.LevelRepeatableRead}
+	}
+	return db.inTx(ctx, db.read, opts, fn)
+}
+
+func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn func(tx *Tx) error) error {
 	stx, err := pool.BeginTx(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, wake: db.wake}
+	tx := &Tx{tx: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, wake: db.wake, sealWake: db.sealWake}
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return err
@@ -214,6 +227,8 @@ type Tx struct {
 	afterCommit []func()
 	wake        chan struct{}
 	savepoints  int // savepoints taken, for their names
+	sealWake    chan struct{}
+	audited     bool // an audit entry was written: wake the sealer after the commit
 }
 
 // Now is the time of the transaction, fixed when it began.
