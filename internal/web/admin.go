@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"github.com/millwright-cmms/millwright/internal/auth"
 	"net/http"
 	"strings"
 
@@ -215,6 +216,7 @@ func (h *Handler) assetPage(w http.ResponseWriter, r *http.Request, s *session) 
 		return err
 	}
 	h.render(w, r, s, http.StatusOK, "asset.html", a.Tag+" "+a.Name, map[string]any{
-		"Asset": a, "Parents": parents, "Children": children, "History": history, "Cost": cost, "Meters": meters})
+		"Asset": a, "Parents": parents, "Children": children, "History": history, "Cost": cost, "Meters": meters,
+		"CanCreate": auth.Allowed(s.User.Role, auth.PlanWork)})
 	return nil
 }

@@ -80,6 +80,7 @@ var funcs = template.FuncMap{
 		}
 		return strings.ReplaceAll(k, "_", " ")
 	},
+	"list": func(xs ...int) []int { return xs },
 	"priority": func(p int) string {
 		return map[int]string{1: "1 Emergency", 2: "2 Urgent", 3: "3 Normal", 4: "4 Low"}[p]
 	},

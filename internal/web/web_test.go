@@ -315,7 +315,8 @@ func TestPagesHaveTitlesAndLabels(t *testing.T) {
 		pages := map[string][]string{
 			"tom": {"/ui/my-work", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + pump.ID},
 			"paula": append([]string{"/ui/work-orders", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + wo.ID + "/trace", "/ui/assets",
-				"/ui/assets/" + wo.AssetID, "/ui/assets/" + pump.AssetID, "/ui/pm-plans", "/ui/kpis"}, plans...),
+				"/ui/assets/" + wo.AssetID, "/ui/assets/" + pump.AssetID, "/ui/pm-plans", "/ui/kpis",
+				"/ui/work-orders/new", "/ui/work-orders/new?asset_id=" + pump.AssetID}, plans...),
 			"alan":  {"/ui/approvals"},
 			"fiona": {"/ui/costs", "/ui/costs/ledger?work_order_id=" + wo.ID, "/ui/kpis"},
 			"ivan":  {"/ui/integration", "/ui/integration?status=delivered", "/ui/integration/reconciliation"},

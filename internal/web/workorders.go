@@ -80,7 +80,8 @@ func (h *Handler) workOrders(w http.ResponseWriter, r *http.Request, s *session)
 	if err != nil {
 		return err
 	}
-	h.render(w, r, s, http.StatusOK, "workorders.html", "Work orders", map[string]any{"Board": board, "Backlog": backlog})
+	h.render(w, r, s, http.StatusOK, "workorders.html", "Work orders", map[string]any{"Board": board, "Backlog": backlog,
+		"CanCreate": auth.Allowed(s.User.Role, auth.PlanWork)})
 	return nil
 }
 
