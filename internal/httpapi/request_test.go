@@ -59,6 +59,14 @@ func TestRequestMaterialByHand(t *testing.T) {
 			t.Fatalf("requested_by = %v; want paula, who requested it", req["requested_by"])
 		}
 
+		// A rejection needs its reason: without one it is refused and
+		// the requisition still waits.
+		for _, body := range []any{nil, map[string]any{"comment": "  "}} {
+			wantError(t, a.do("POST", "/api/v1/erp/requisitions/"+str(req["id"])+"/reject", approver, body), 400, "reason_required")
+		}
+		if got := a.must(200, "GET", "/api/v1/erp/requisitions/"+str(req["id"]), nil); got.str("status") != "submitted" {
+			t.Fatalf("after refused rejections the requisition is %s; want submitted", got.str("status"))
+		}
 		// Rejected: the line is blocked, and the planner asks again.
 		if r := a.do("POST", "/api/v1/erp/requisitions/"+str(req["id"])+"/reject", approver, map[string]any{"comment": "use the spare"}); r.Status != 200 {
 			t.Fatalf("reject = %d %s", r.Status, r.Raw)

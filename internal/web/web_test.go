@@ -398,6 +398,10 @@ func TestApprovalsAndAdjustment(t *testing.T) {
 		if _, body, _ := alan.get("/ui/approvals"); strings.Contains(body, `role="alert"`) {
 			t.Errorf("the refusal is shown again on the next page; want it once")
 		}
+		code, _, h = alan.post("/ui/approvals/"+byBea.ID+"/reject", url.Values{"csrf": {alan.csrf}})
+		if _, body, _ := alan.get("/ui/approvals"); code != http.StatusSeeOther || flashOf(h) != "error" || !strings.Contains(body, "say why requisition") {
+			t.Errorf("reject without a reason: %d to %q; want the inbox asking for the reason", code, h.Get("Location"))
+		}
 		code, _, h = alan.post("/ui/approvals/"+byBea.ID+"/reject", url.Values{"csrf": {alan.csrf}, "comment": {"order it with the next PO"}})
 		if code != http.StatusSeeOther || flashOf(h) != "notice" {
 			t.Fatalf("reject: %d to %q", code, h.Get("Location"))

@@ -270,6 +270,11 @@ func Decide(ctx context.Context, tx Tx, id string, accept bool, comment string) 
 	if err := approval.CheckDecider(p, r.RequestedBy, r.Steps, r.Step, r.Decisions); err != nil {
 		return nil, err
 	}
+	comment = strings.TrimSpace(comment)
+	if !accept && comment == "" {
+		return nil, millwright.Errorf(millwright.Invalid, "reason_required",
+			"comment: say why requisition %s is rejected; the requester sees it on the work order's material lines", r.Number)
+	}
 	before := *r
 	d := &approval.Decision{RequisitionID: r.ID, Step: r.Step, Role: string(r.Steps[r.Step-1]), Decision: approval.Approved,
 		Actor: p.Username, Comment: comment, At: tx.Now()}
