@@ -65,7 +65,7 @@ func TestOdooProcessFaults(t *testing.T) {
 		t.Run(string(e), func(t *testing.T) {
 			faults := &odooFaults{}
 			fake := odoofake.New(odooAPIKey)
-			fake.Intercept = faults.intercept
+			fake.SetIntercept(faults.intercept)
 			odooSrv := httptest.NewServer(fake)
 			t.Cleanup(odooSrv.Close)
 			settings := writeSettings(t, `{"url":"`+odooSrv.URL+`","api_key_env":"ODOO_API_KEY","storerooms":{"MAIN":{"location":"WH/Stock"}},

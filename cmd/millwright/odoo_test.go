@@ -29,7 +29,7 @@ func TestServeOdooConnector(t *testing.T) {
 	fake := odoofake.New(odooAPIKey)
 	var mu sync.Mutex
 	failures := 2
-	fake.Intercept = func(model, method string) odoofake.Fault {
+	fake.SetIntercept(func(model, method string) odoofake.Fault {
 		mu.Lock()
 		defer mu.Unlock()
 		if model == "purchase.requisition" && method == "create" && failures > 0 {
@@ -37,7 +37,7 @@ func TestServeOdooConnector(t *testing.T) {
 			return odoofake.Fault{Status: http.StatusInternalServerError}
 		}
 		return odoofake.Fault{}
-	}
+	})
 	odooSrv := httptest.NewServer(fake)
 	defer odooSrv.Close()
 	settings := writeSettings(t, `{"url":"`+odooSrv.URL+`","api_key_env":"ODOO_API_KEY","storerooms":{"MAIN":{"location":"WH/Stock"}},

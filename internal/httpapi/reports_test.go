@@ -193,7 +193,7 @@ func TestMaintenanceCostReport(t *testing.T) {
 			t.Fatal(err)
 		}
 		c.set("2026-01-31T23:30:00Z")
-		a.must(200, "POST", "/api/v1/work-orders/"+wo+"/complete", map[string]any{"downtime_hours": 1})
+		a.must(200, "POST", "/api/v1/work-orders/"+wo+"/complete", map[string]any{"downtime_hours": 1, "override_materials": "the bearing was not needed"})
 		// P-102: 1 h × 40.00 in February; P-201 at SOUTH: 3 h × 50.00 in January.
 		for _, l := range []struct{ asset, at, rate string }{{p.BareAsset, "2026-02-10T08:00:00Z", "40.00"}, {p.SouthAsset, "2026-01-15T08:00:00Z", "50.00"}} {
 			c.set(l.at)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -729,7 +730,20 @@ func TestCostsAndTrace(t *testing.T) {
 		a.do("POST", woPath(w, "labor"), tech, map[string]any{"technician": "tom", "craft": "fitter", "hours": 1.5, "rate": "40"})
 		a.do("POST", woPath(w, "issues"), tech, map[string]any{"item_id": p.Filter, "storeroom_id": p.Store, "quantity": 2})
 		a.do("POST", woPath(w, "returns"), tech, map[string]any{"item_id": p.Filter, "storeroom_id": p.Store, "quantity": 1})
-		mustDrive(t, a, w, "complete")
+		// The direct bearing is not received: completing needs a reason,
+		// which the audit trail keeps.
+		r := a.do("POST", woPath(w, "complete"), tech, map[string]any{"problem": "noise"})
+		wantError(t, r, 422, "materials_not_received")
+		if msg := fmt.Sprint(field(r.Body, "error", "message")); !strings.Contains(msg, "1 BRG-SPC (") {
+			t.Errorf("refused completion says %q; want it to name the bearing not received", msg)
+		}
+		if got := a.must(200, "GET", woPath(w), nil); got.str("status") != "in_progress" {
+			t.Fatalf("after the refused completion the work order is %s; want in_progress", got.str("status"))
+		}
+		a.must(200, "POST", woPath(w, "complete"), map[string]any{"problem": "noise", "override_materials": "fitted the spare pump's bearing"})
+		if got := auditActions(t, a, "work_order", w); !slices.Contains(got, "complete_without_materials") {
+			t.Errorf("audit of the work order = %v; want the override recorded", got)
+		}
 		c = as[workorder.Costs](t, a.must(200, "GET", woPath(w, "costs"), nil))
 		wantMoney(t, "actual labor", c.Actual.Labor, "60.00")
 		wantMoney(t, "actual parts", c.Actual.Parts, "10.00")

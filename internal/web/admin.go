@@ -129,14 +129,14 @@ func (h *Handler) stock(w http.ResponseWriter, r *http.Request, s *session) erro
 func (h *Handler) adjust(w http.ResponseWriter, r *http.Request, s *session) error {
 	qty, err := formQty(r, "quantity", "Quantity", true)
 	if err != nil {
-		redirect(w, r, "/ui/stock", "error", err.Error())
+		redirect(w, r, "/ui/stock", "error", errText(err))
 		return nil
 	}
 	a := inventory.Adjustment{StoreroomID: r.PostForm.Get("storeroom"), Quantity: qty, Reason: r.PostForm.Get("reason")}
 	if strings.TrimSpace(r.PostForm.Get("unit_cost")) != "" {
 		c, err := formMoney(r, "unit_cost", "Unit cost")
 		if err != nil {
-			redirect(w, r, "/ui/stock", "error", err.Error())
+			redirect(w, r, "/ui/stock", "error", errText(err))
 			return nil
 		}
 		a.UnitCost = &c

@@ -90,14 +90,30 @@ func TestBrowserTechnicianCompletesWorkOrderOnPhone(t *testing.T) {
 	)
 	e.run(ctx, "scroll to the completion form", chromedp.ScrollIntoView(chromedp.CSS("#complete-form")))
 	e.shot(ctx, "technician-work-order")
-	e.run(ctx, "complete with problem, cause, remedy and downtime",
-		chromedp.SendKeys(chromedp.CSS("#complete-problem"), "seal leaking"),
-		chromedp.SendKeys(chromedp.CSS("#complete-cause"), "worn faces"),
-		chromedp.SendKeys(chromedp.CSS("#complete-remedy"), "replaced seal"),
-		chromedp.SetValue(chromedp.CSS("#complete-downtime"), "3.5"),
-		submit("#complete-submit"),
-		chromedp.WaitVisible(chromedp.CSS(`#wo-status[data-status="completed"]`)),
-	)
+	// The direct item is not received: completing needs a reason.
+	if w, _ := textOf(ctx, "#complete-waiting"); !contains(w, "CMP-VALVE-MIN") {
+		t.Errorf("the completion form says %q; want it to name the direct item not received", w)
+	}
+	fill := func(override string, then ...chromedp.Action[chromedp.Void]) []chromedp.Action[chromedp.Void] {
+		acts := []chromedp.Action[chromedp.Void]{
+			chromedp.ScrollIntoView(chromedp.CSS("#complete-form")),
+			chromedp.SendKeys(chromedp.CSS("#complete-problem"), "seal leaking"),
+			chromedp.SendKeys(chromedp.CSS("#complete-cause"), "worn faces"),
+			chromedp.SendKeys(chromedp.CSS("#complete-remedy"), "replaced seal"),
+			chromedp.SetValue(chromedp.CSS("#complete-downtime"), "3.5")}
+		if override != "" {
+			acts = append(acts, chromedp.SendKeys(chromedp.CSS("#complete-override"), override))
+		}
+		return append(acts, then...)
+	}
+	e.run(ctx, "complete without a reason for the missing valve",
+		fill("", submit("#complete-submit"), chromedp.WaitVisible(chromedp.CSS("p.error")))...)
+	if msg, _ := textOf(ctx, "p.error"); !contains(msg, "still waits for") || !contains(msg, "1 CMP-VALVE-MIN (requested)") {
+		t.Errorf("completion without a reason: the page says %q; want it to name the valve not received", msg)
+	}
+	e.run(ctx, "complete with problem, cause, remedy, downtime and the reason",
+		fill("valve not needed after all", submit("#complete-submit"),
+			chromedp.WaitVisible(chromedp.CSS(`#wo-status[data-status="completed"]`)))...)
 	width = e.pageWidth(ctx)
 	if width > 375 {
 		t.Errorf("the work order page is %d px wide on a 375 px screen; want no horizontal scrolling", width)

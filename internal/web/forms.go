@@ -128,3 +128,13 @@ var funcs = template.FuncMap{
 }
 
 func toString(v any) string { return fmt.Sprint(v) }
+
+// errText is what a form's refusal says to a person: an error's message
+// without its code.
+func errText(err error) string {
+	var e *millwright.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return err.Error()
+}

@@ -143,7 +143,7 @@ func assetMeters(ctx context.Context, tx *store.Tx, assetID string) ([]meterRow,
 func (h *Handler) recordReading(w http.ResponseWriter, r *http.Request, s *session) error {
 	value, err := formQty(r, "value", "Value", true)
 	if err != nil {
-		redirect(w, r, woURL(r), "error", err.Error())
+		redirect(w, r, woURL(r), "error", errText(err))
 		return nil
 	}
 	var wo *workorder.WorkOrder

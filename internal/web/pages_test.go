@@ -145,7 +145,7 @@ func TestBrowserTechnicianRecordsReadingOnPhone(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#reading-value"), "lots"),
 		submit("#reading-submit"),
 		chromedp.WaitVisible(chromedp.CSS("p.error")))
-	if msg, _ := textOf(ctx, "p.error"); !contains(msg, "Value must be a number") {
+	if msg, _ := textOf(ctx, "p.error"); !contains(msg, `Value: "lots" is not a number`) || contains(msg, "invalid_quantity") {
 		t.Errorf("error = %q; want it to ask for a number", msg)
 	}
 

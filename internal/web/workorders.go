@@ -90,6 +90,7 @@ type woPage struct {
 	WO         *workorder.WorkOrder
 	Asset      *asset.Asset
 	Materials  []materialRow
+	Waiting    []materialRow // direct lines not received: completing needs an override
 	Labor      []workorder.Labor
 	Costs      *workorder.Costs
 	Storerooms []inventory.Storeroom
@@ -155,6 +156,9 @@ func (h *Handler) workOrder(w http.ResponseWriter, r *http.Request, s *session) 
 			}
 			if m.Direct {
 				row.Steps = steps(m.ProcurementStatus)
+				if m.Quantity.IsPositive() && m.ProcurementStatus != workorder.ProcurementReceived && m.ProcurementStatus != workorder.ProcurementInvoiced {
+					p.Waiting = append(p.Waiting, row)
+				}
 			}
 			p.Materials = append(p.Materials, row)
 		}
@@ -246,7 +250,7 @@ func (h *Handler) logLabor(w http.ResponseWriter, r *http.Request, s *session) e
 			})
 		}
 	}
-	redirect(w, r, woURL(r), "error", err.Error())
+	redirect(w, r, woURL(r), "error", errText(err))
 	return nil
 }
 
@@ -268,7 +272,7 @@ func (h *Handler) moveParts(back bool) func(w http.ResponseWriter, r *http.Reque
 	return func(w http.ResponseWriter, r *http.Request, s *session) error {
 		qty, err := formQty(r, "quantity", "Quantity", true)
 		if err != nil {
-			redirect(w, r, woURL(r), "error", err.Error())
+			redirect(w, r, woURL(r), "error", errText(err))
 			return nil
 		}
 		pn := strings.TrimSpace(r.PostForm.Get("part"))
@@ -295,7 +299,7 @@ func (h *Handler) moveParts(back bool) func(w http.ResponseWriter, r *http.Reque
 func (h *Handler) addDirect(w http.ResponseWriter, r *http.Request, s *session) error {
 	qty, err := formQty(r, "quantity", "Quantity", true)
 	if err != nil {
-		redirect(w, r, woURL(r), "error", err.Error())
+		redirect(w, r, woURL(r), "error", errText(err))
 		return nil
 	}
 	pn := r.PostForm.Get("part")
@@ -313,11 +317,12 @@ func (h *Handler) addDirect(w http.ResponseWriter, r *http.Request, s *session) 
 func (h *Handler) complete(w http.ResponseWriter, r *http.Request, s *session) error {
 	down, err := formQty(r, "downtime", "Downtime", false)
 	if err != nil {
-		redirect(w, r, woURL(r), "error", err.Error())
+		redirect(w, r, woURL(r), "error", errText(err))
 		return nil
 	}
 	in := workorder.Completion{Problem: strings.TrimSpace(r.PostForm.Get("problem")), Cause: strings.TrimSpace(r.PostForm.Get("cause")),
-		Remedy: strings.TrimSpace(r.PostForm.Get("remedy")), DowntimeHours: down, Notes: strings.TrimSpace(r.PostForm.Get("notes"))}
+		Remedy: strings.TrimSpace(r.PostForm.Get("remedy")), DowntimeHours: down, Notes: strings.TrimSpace(r.PostForm.Get("notes")),
+		OverrideMaterials: strings.TrimSpace(r.PostForm.Get("override_materials"))}
 	return h.change(w, r, woURL(r), woURL(r), "work order completed", func(ctx context.Context, tx *store.Tx) error {
 		_, err := workorder.Complete(ctx, tx, r.PathValue("id"), in)
 		return err

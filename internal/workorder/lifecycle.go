@@ -52,6 +52,10 @@ type Completion struct {
 	Remedy        string         `json:"remedy"`
 	DowntimeHours millwright.Qty `json:"downtime_hours"`
 	Notes         string         `json:"notes"`
+	// OverrideMaterials is why the work order is completed although some
+	// of its direct materials were not received; without it, such a
+	// completion is refused. It is recorded in the audit trail.
+	OverrideMaterials string `json:"override_materials,omitempty"`
 }
 
 func checkPriority(p int) error {
@@ -328,6 +332,9 @@ func Complete(ctx context.Context, tx Tx, id string, c Completion) (*WorkOrder, 
 	if err := w.check(Completed); err != nil {
 		return nil, err
 	}
+	if err := checkReceived(ctx, tx, w, strings.TrimSpace(c.OverrideMaterials)); err != nil {
+		return nil, err
+	}
 	w.Problem, w.Cause, w.Remedy, w.Notes = c.Problem, c.Cause, c.Remedy, c.Notes
 	w.DowntimeHours = c.DowntimeHours
 	return w, move(ctx, tx, w, Completed, "complete")
@@ -445,4 +452,34 @@ func siteAndAsset(ctx context.Context, tx Tx, w *WorkOrder) (*asset.Site, *asset
 		return nil, nil, err
 	}
 	return site, a, nil
+}
+
+// checkReceived refuses to complete a work order whose direct materials
+// are not all received, unless override says why; an override is recorded
+// in the audit trail with the lines it passed over.
+func checkReceived(ctx context.Context, tx Tx, w *WorkOrder, override string) error {
+	mats, err := tx.Materials(ctx, w.ID)
+	if err != nil {
+		return err
+	}
+	var open []string
+	for _, m := range mats {
+		if m.Direct && m.Quantity.IsPositive() && m.ProcurementStatus != ProcurementReceived && m.ProcurementStatus != ProcurementInvoiced {
+			name := m.PartNumber
+			if m.SpecialBuy {
+				name = m.Description
+			}
+			open = append(open, fmt.Sprintf("%s %s (%s)", m.Quantity, name, m.ProcurementStatus))
+		}
+	}
+	switch {
+	case len(open) == 0:
+		return nil
+	case override == "":
+		return millwright.Errorf(millwright.Rule, "materials_not_received",
+			"work order %s still waits for %s; receive them first, or give the reason it is completed without them (override_materials)",
+			w.Number, strings.Join(open, ", "))
+	}
+	return tx.Audit(ctx, "work_order", w.ID, "complete_without_materials", nil,
+		map[string]any{"reason": override, "not_received": open})
 }

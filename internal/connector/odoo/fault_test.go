@@ -118,7 +118,7 @@ func TestFaults(t *testing.T) {
 	creates, failed, lost, killed := 0, 0, 0, false
 	var kill func()
 	var killOnce sync.Once
-	r.fake.Intercept = func(model, method string) odoofake.Fault {
+	r.fake.SetIntercept(func(model, method string) odoofake.Fault {
 		mu.Lock()
 		defer mu.Unlock()
 		if down {
@@ -141,7 +141,7 @@ func TestFaults(t *testing.T) {
 			return odoofake.Fault{DropAfterApply: true}
 		}
 		return odoofake.Fault{}
-	}
+	})
 	kill = stop
 	for i := range n {
 		enqueue(fmt.Sprintf("req:%d", i), integration.RequisitionRequest{Priority: 3, CostCenter: "CC-100", WorkOrderID: fmt.Sprintf("wo_%d", i),

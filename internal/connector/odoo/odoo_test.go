@@ -257,13 +257,13 @@ func TestExactlyOnceLostAnswer(t *testing.T) {
 			mustItems(t, c)
 			var dropped sync.Once
 			model := map[string]string{ModeRequisition: "purchase.requisition", ModeDraftOrder: "purchase.order"}[mode]
-			r.fake.Intercept = func(m, method string) odoofake.Fault {
+			r.fake.SetIntercept(func(m, method string) odoofake.Fault {
 				f := odoofake.Fault{}
 				if m == model && method == "create" {
 					dropped.Do(func() { f.DropAfterApply = true })
 				}
 				return f
-			}
+			})
 			msg := mustMessage(t, "req:lost", requisition())
 			_, err := c.Send(t.Context(), msg)
 			if err == nil {
@@ -449,18 +449,18 @@ func TestErrors(t *testing.T) {
 	}
 	// 429 with Retry-After, then through.
 	calls := 0
-	r.fake.Intercept = func(string, string) odoofake.Fault {
+	r.fake.SetIntercept(func(string, string) odoofake.Fault {
 		calls++
 		if calls <= 2 {
 			return odoofake.Fault{Status: http.StatusTooManyRequests, RetryAfter: "1"}
 		}
 		return odoofake.Fault{}
-	}
+	})
 	if err := c.Health(ctx); err != nil {
 		t.Errorf("after two 429s: %v; want through", err)
 	}
 	// 503 for ever: a retryable error, the breaker opens.
-	r.fake.Intercept = func(string, string) odoofake.Fault { return odoofake.Fault{Status: http.StatusServiceUnavailable} }
+	r.fake.SetIntercept(func(string, string) odoofake.Fault { return odoofake.Fault{Status: http.StatusServiceUnavailable} })
 	err = c.Health(ctx)
 	if err == nil || millwright.ErrorKind(err) != 0 {
 		t.Errorf("Odoo down: %v; want a retryable error", err)

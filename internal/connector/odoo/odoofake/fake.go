@@ -80,16 +80,23 @@ type Server struct {
 	Now func() time.Time
 	// TaxRate is the purchase tax on order and bill lines (Odoo's generic
 	// chart has 15 %).
-	TaxRate float64
-	// Intercept, when set, is asked before each call; see Fault.
-	Intercept func(model, method string) Fault
+	TaxRate   float64
+	mu        sync.Mutex
+	intercept func(model, method string) Fault // see SetIntercept
+	fields    map[string]map[string]Field
+	recs      map[string]map[int]Record
+	next      map[string]int
+	calls     []Call
+	action    json.RawMessage // the Bills window action action_create_invoice answers
+}
 
-	mu     sync.Mutex
-	fields map[string]map[string]Field
-	recs   map[string]map[int]Record
-	next   map[string]int
-	calls  []Call
-	action json.RawMessage // the Bills window action action_create_invoice answers
+// SetIntercept makes f be asked before each call (nil: no more): the
+// fault it answers is played instead of the call; see Fault. It may be
+// changed while the server serves.
+func (s *Server) SetIntercept(f func(model, method string) Fault) {
+	s.mu.Lock()
+	s.intercept = f
+	s.mu.Unlock()
 }
 
 // New returns a fake Odoo with the models of testdata/, the records a new
@@ -224,8 +231,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var fault Fault
-	if s.Intercept != nil {
-		fault = s.Intercept(model, method)
+	s.mu.Lock()
+	intercept := s.intercept
+	s.mu.Unlock()
+	if intercept != nil {
+		fault = intercept(model, method)
 	}
 	if fault.Status != 0 {
 		if fault.RetryAfter != "" {
