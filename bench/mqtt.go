@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -59,13 +60,20 @@ func loadSeries(path string) ([]string, string) {
 	return out, "a synthetic series (C-MAPSS not found)"
 }
 
+// mqttWindow is how far the publishers may run ahead of the store: below
+// the Subscriber's receive maximum (4096), so the broker holds nothing in
+// its queue for the session (1000 messages by default), which it would
+// drop messages from when full.
+const mqttWindow = 1000
+
 // measureMQTT measures readings end to end: published with QoS 1 to the
-// broker, received by the Subscriber, stored with their audit entry and
-// committed. It reports the sustained rate with publishers kept at most
-// window readings ahead of the store, then the latency (publish to
-// commit) at half that rate.
-func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, broker, series string, d time.Duration, publishers int) error {
-	values, source := loadSeries(series)
+// broker, received by the Subscriber, stored in batches with their audit
+// entry and committed. It reports the sustained rate with publishers kept
+// at most mqttWindow readings ahead of the store, then the latency
+// (publish to commit) at half that rate.
+func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, mq mqttOptions, d time.Duration) error {
+	broker, publishers := mq.broker, mq.publishers
+	values, source := loadSeries(mq.series)
 	u, _, err := ingest.ParseBroker(broker)
 	if err != nil {
 		return err
@@ -129,6 +137,7 @@ func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, broker, seri
 	sub := &ingest.Subscriber{
 		Broker: broker + "?client_id=" + root, Root: root, Recorder: rec,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), OnSubscribed: func() { subReady <- struct{}{} },
+		BatchSize: mq.batch, Linger: mq.linger,
 	}
 	done := make(chan error, 1)
 	go func() { done <- sub.Run(sctx) }()
@@ -199,21 +208,22 @@ func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, broker, seri
 		return nil
 	}
 
-	// Sustained rate: publishers at most 200 readings ahead of the store.
+	// Sustained rate: publishers at most mqttWindow readings ahead of the store.
 	start, before := time.Now(), stored.Load()
-	if err := publish(start.Add(d), 0, 200); err != nil {
+	if err := publish(start.Add(d), 0, mqttWindow); err != nil {
 		return err
 	}
 	if err := drain(); err != nil {
 		return err
 	}
 	rate := float64(stored.Load()-before) / time.Since(start).Seconds()
-	fmt.Printf("%-17s %-28s %10.0f\n", e, fmt.Sprintf("MQTT readings (%d publishers)", publishers), rate)
+	batch := cmp.Or(mq.batch, ingest.DefaultBatchSize)
+	fmt.Printf("%-17s %-28s %10.0f   (batches of up to %d)\n", e, fmt.Sprintf("MQTT readings (%d publishers)", publishers), rate, batch)
 
 	// Latency at half that rate.
 	measure.Store(true)
 	pace := time.Duration(float64(time.Second) * float64(len(clients)) / (rate / 2))
-	if err := publish(time.Now().Add(d), pace, 1<<30); err != nil {
+	if err := publish(time.Now().Add(d), pace, mqttWindow); err != nil {
 		return err
 	}
 	if err := drain(); err != nil {

@@ -213,6 +213,7 @@ type Tx struct {
 	ctx         context.Context
 	afterCommit []func()
 	wake        chan struct{}
+	stmts       map[string]*sql.Stmt // execPrepared's, closed with the transaction
 }
 
 // Now is the time of the transaction, fixed when it began.
@@ -229,6 +230,29 @@ func (tx *Tx) Engine() Engine { return tx.engine }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	res, err := tx.tx.ExecContext(ctx, tx.rebind(q), tx.args(args)...)
+	return res, tx.translate(err)
+}
+
+// execPrepared is exec for a statement run many times in one transaction,
+// such as the insert of a batch of readings: SQLite parses it once per
+// transaction instead of once per call. (The PostgreSQL driver caches
+// the statements of each connection already.)
+func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if tx.engine != SQLite {
+		return tx.exec(ctx, q, args...)
+	}
+	st, ok := tx.stmts[q]
+	if !ok {
+		var err error
+		if st, err = tx.tx.PrepareContext(ctx, q); err != nil {
+			return nil, tx.translate(err)
+		}
+		if tx.stmts == nil {
+			tx.stmts = map[string]*sql.Stmt{}
+		}
+		tx.stmts[q] = st
+	}
+	res, err := st.ExecContext(ctx, tx.args(args)...)
 	return res, tx.translate(err)
 }
 
