@@ -22,6 +22,7 @@ type message struct {
 	// received is when the subscriber received the message: the time of
 	// its reading when the payload has no at.
 	received time.Time
+	arrived  time.Time // received, on the monotonic clock: when its batch's linger ends
 	// pub and client acknowledge the message (nil in tests that store
 	// messages without a broker).
 	pub    *paho.Publish

@@ -161,7 +161,8 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			SendAcksInterval:           time.Millisecond,
 			OnPublishReceived: []func(paho.PublishReceived) (bool, error){
 				func(pr paho.PublishReceived) (bool, error) {
-					m := message{topic: pr.Packet.Topic, payload: pr.Packet.Payload, received: received(), pub: pr.Packet, client: pr.Client}
+					m := message{topic: pr.Packet.Topic, payload: pr.Packet.Payload, received: received(), arrived: time.Now(),
+						pub: pr.Packet, client: pr.Client}
 					select {
 					case in <- m:
 					case <-ctx.Done(): // not acknowledged: the broker sends it again
@@ -183,9 +184,11 @@ func (s *Subscriber) Run(ctx context.Context) error {
 	return nil
 }
 
-// batches stores the messages of in, in batches of up to size gathered for
-// at most linger after the first, until ctx ends. Messages not stored by
-// then are not acknowledged: the broker sends them again.
+// batches stores the messages of in, in batches of up to size gathered
+// until linger after the first arrived, until ctx ends. A message that
+// arrived while the batch before was being stored has waited already: its
+// batch takes what has come since and is stored at once. Messages not
+// stored when ctx ends are not acknowledged: the broker sends them again.
 func (s *Subscriber) batches(ctx context.Context, log *slog.Logger, root string, in <-chan message, size int, linger time.Duration) {
 	ctx = millwright.WithPrincipal(ctx, Principal)
 	timer := time.NewTimer(linger)
@@ -199,10 +202,18 @@ func (s *Subscriber) batches(ctx context.Context, log *slog.Logger, root string,
 		case m := <-in:
 			b = append(b, m)
 		}
-		timer.Reset(linger)
+		timer.Reset(time.Until(b[0].arrived.Add(linger)))
 	fill:
 		for len(b) < size {
 			select {
+			case m := <-in:
+				b = append(b, m)
+				continue
+			case <-ctx.Done():
+				return
+			default:
+			}
+			select { // nothing waiting: until more come or the time is up
 			case m := <-in:
 				b = append(b, m)
 			case <-timer.C:
