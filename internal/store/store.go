@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/pm"
 	"github.com/millwright-cmms/millwright/internal/store/postgres"
 	sqlitemig "github.com/millwright-cmms/millwright/internal/store/sqlite"
 )
@@ -213,7 +214,8 @@ type Tx struct {
 	ctx         context.Context
 	afterCommit []func()
 	wake        chan struct{}
-	stmts       map[string]*sql.Stmt // execPrepared's, closed with the transaction
+	stmts       map[string]*sql.Stmt    // execPrepared's, closed with the transaction
+	meterPlans  map[[2]string][]pm.Plan // PlansForMeter's, by asset and meter
 }
 
 // Now is the time of the transaction, fixed when it began.
