@@ -34,8 +34,8 @@ var Principal = millwright.Principal{UserID: "system", Username: "mqtt", Role: m
 // of unmatched readings with the reason. Nothing is dropped silently.
 //
 // Messages are stored in batches: up to BatchSize in one transaction,
-// gathered for at most Linger after the first, in the order they arrive,
-// each acknowledged once its batch has committed. A message that fails
+// gathered until Linger after the first arrived, in the order they
+// arrive, each acknowledged once its batch has committed. A message that fails
 // its batch (its reading's hook or insert fails) is stored on its own,
 // and the messages before and after it as batches again, so each message
 // gets the outcome it would have had on its own.
@@ -62,8 +62,8 @@ type Subscriber struct {
 	// BatchSize is the most messages stored in one transaction (default
 	// 256); 1 stores each message on its own.
 	BatchSize int
-	// Linger is how long a batch waits for more messages after its first
-	// before it is stored (default 5 ms).
+	// Linger is how long after its first message arrived a batch that is
+	// not full waits for more before it is stored (default 5 ms).
 	Linger time.Duration
 }
 

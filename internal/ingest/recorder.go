@@ -1,6 +1,7 @@
 // Package ingest brings readings in: one Recorder that stores a reading,
 // and runs the hook that evaluates it, in one transaction, used alike by
-// the HTTP API and by the MQTT Subscriber.
+// the HTTP API and by the MQTT Subscriber (which stores its messages in
+// batches, many readings to a transaction, each one as on its own).
 package ingest
 
 import (
