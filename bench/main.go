@@ -7,6 +7,7 @@
 // ratio of API writes to raw commits.
 //
 //	go run ./bench [-duration 5s] [-clients 8] [-engines sqlite,postgres] [-mqtt tcp://127.0.0.1:1883] [-connectors=false] [-odoo 10s/5s,1s/200ms]
+//	go run ./bench -mqtt-only [-mqtt-batch 256] [-mqtt-linger 5ms]
 package main
 
 import (
@@ -43,6 +44,7 @@ var (
 	flowClients int
 	loadRate    int
 	pmPlans     int
+	mqttOnly    bool
 )
 
 func main() {
@@ -58,6 +60,9 @@ func main() {
 	pg := flag.String("postgres", "postgres://postgres@127.0.0.1:5432/test?sslmode=disable", "PostgreSQL server for the postgres runs")
 	mqtt := flag.String("mqtt", "tcp://127.0.0.1:1883", "MQTT broker for the reading-ingestion measurement (\"\" skips it)")
 	publishers := flag.Int("publishers", 4, "concurrent MQTT publishers")
+	mqttBatch := flag.Int("mqtt-batch", 0, "readings per MQTT batch transaction (0: the subscriber's default, 256; 1: one transaction per reading)")
+	mqttLinger := flag.Duration("mqtt-linger", 0, "how long an MQTT batch waits to fill (0: the subscriber's default, 5ms)")
+	flag.BoolVar(&mqttOnly, "mqtt-only", false, "measure the store commit and the MQTT rows only")
 	series := flag.String("series", "", "C-MAPSS file whose sensor values are published (default: ../shared/data/cmapss/train_FD001.txt)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
@@ -80,7 +85,7 @@ func main() {
 	}
 	fmt.Printf("%-17s %-28s %10s %9s %9s %9s\n", "engine", "measurement", "per sec", "p50", "p95", "p99")
 	for _, e := range strings.Split(*engines, ",") {
-		if err := measure(store.Engine(e), *pg, *duration, *clients, mqttOptions{*mqtt, *series, *publishers}); err != nil {
+		if err := measure(store.Engine(e), *pg, *duration, *clients, mqttOptions{*mqtt, *series, *publishers, *mqttBatch, *mqttLinger}); err != nil {
 			fmt.Fprintf(os.Stderr, "bench %s: %v\n", e, err)
 			pprof.StopCPUProfile()
 			os.Exit(1)
@@ -92,6 +97,8 @@ func main() {
 type mqttOptions struct {
 	broker, series string
 	publishers     int
+	batch          int
+	linger         time.Duration
 }
 
 func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOptions) error {
@@ -126,6 +133,12 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 		})
 	})
 	raw.print(e, "store commit (1 writer)")
+	if mqttOnly {
+		if mq.broker == "" {
+			return nil
+		}
+		return measureMQTT(ctx, e, db, mq, d)
+	}
 
 	// The same from many writers at once, each on a counter of its own:
 	// only what every write shares (the audit trail) can serialise them.
@@ -215,7 +228,7 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 		}
 	}
 	if mq.broker != "" {
-		return measureMQTT(ctx, e, db, mq.broker, mq.series, d, mq.publishers)
+		return measureMQTT(ctx, e, db, mq, d)
 	}
 	return nil
 }

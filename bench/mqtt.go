@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -59,13 +60,20 @@ func loadSeries(path string) ([]string, string) {
 	return out, "a synthetic series (C-MAPSS not found)"
 }
 
+// mqttWindow is how far the publishers may run ahead of the store: below
+// the Subscriber's receive maximum (4096), so the broker holds nothing in
+// its queue for the session (1000 messages by default), which it would
+// drop messages from when full.
+const mqttWindow = 1000
+
 // measureMQTT measures readings end to end: published with QoS 1 to the
-// broker, received by the Subscriber, stored with their audit entry and
-// committed. It reports the sustained rate with publishers kept at most
-// window readings ahead of the store, then the latency (publish to
-// commit) at half that rate.
-func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, broker, series string, d time.Duration, publishers int) error {
-	values, source := loadSeries(series)
+// broker, received by the Subscriber, stored in batches with their audit
+// entry and committed. It reports the sustained rate with publishers kept
+// at most mqttWindow readings ahead of the store, then the latency
+// (publish to commit) at half that rate.
+func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, mq mqttOptions, d time.Duration) error {
+	broker, publishers := mq.broker, mq.publishers
+	values, source := loadSeries(mq.series)
 	u, _, err := ingest.ParseBroker(broker)
 	if err != nil {
 		return err
@@ -110,9 +118,17 @@ func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, broker, seri
 		lats     []time.Duration
 		stored   atomic.Int64
 		measure  atomic.Bool
+		withPM   atomic.Bool
 		subReady = make(chan struct{}, 4)
 	)
 	rec := &ingest.Recorder{DB: db, Hook: func(ctx context.Context, tx *store.Tx, r reading.Reading) error {
+		if withPM.Load() {
+			// What serve's hook does for a meter no PM plan watches: look
+			// for the plans.
+			if err := ingest.PMHook(ctx, tx, r); err != nil {
+				return err
+			}
+		}
 		at := r.At
 		tx.AfterCommit(func() {
 			stored.Add(1)
@@ -129,6 +145,7 @@ func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, broker, seri
 	sub := &ingest.Subscriber{
 		Broker: broker + "?client_id=" + root, Root: root, Recorder: rec,
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)), OnSubscribed: func() { subReady <- struct{}{} },
+		BatchSize: mq.batch, Linger: mq.linger,
 	}
 	done := make(chan error, 1)
 	go func() { done <- sub.Run(sctx) }()
@@ -199,21 +216,22 @@ func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, broker, seri
 		return nil
 	}
 
-	// Sustained rate: publishers at most 200 readings ahead of the store.
+	// Sustained rate: publishers at most mqttWindow readings ahead of the store.
 	start, before := time.Now(), stored.Load()
-	if err := publish(start.Add(d), 0, 200); err != nil {
+	if err := publish(start.Add(d), 0, mqttWindow); err != nil {
 		return err
 	}
 	if err := drain(); err != nil {
 		return err
 	}
 	rate := float64(stored.Load()-before) / time.Since(start).Seconds()
-	fmt.Printf("%-17s %-28s %10.0f\n", e, fmt.Sprintf("MQTT readings (%d publishers)", publishers), rate)
+	batch := cmp.Or(mq.batch, ingest.DefaultBatchSize)
+	fmt.Printf("%-17s %-28s %10.0f   (batches of up to %d)\n", e, fmt.Sprintf("MQTT readings (%d publishers)", publishers), rate, batch)
 
 	// Latency at half that rate.
 	measure.Store(true)
 	pace := time.Duration(float64(time.Second) * float64(len(clients)) / (rate / 2))
-	if err := publish(time.Now().Add(d), pace, 1<<30); err != nil {
+	if err := publish(time.Now().Add(d), pace, mqttWindow); err != nil {
 		return err
 	}
 	if err := drain(); err != nil {
@@ -221,13 +239,26 @@ func measureMQTT(ctx context.Context, e store.Engine, db *store.DB, broker, seri
 	}
 	measure.Store(false)
 	mu.Lock()
-	defer mu.Unlock()
-	slices.Sort(lats)
-	if len(lats) == 0 {
+	got := slices.Clone(lats)
+	mu.Unlock()
+	slices.Sort(got)
+	if len(got) == 0 {
 		return fmt.Errorf("no latency measured")
 	}
-	pct := func(p float64) time.Duration { return lats[int(float64(len(lats)-1)*p)] }
-	result{rate: float64(len(lats)) / d.Seconds(), p50: pct(0.50), p95: pct(0.95), p99: pct(0.99)}.print(e, "MQTT publish→commit (½ rate)")
+	pct := func(p float64) time.Duration { return got[int(float64(len(got)-1)*p)] }
+	result{rate: float64(len(got)) / d.Seconds(), p50: pct(0.50), p95: pct(0.95), p99: pct(0.99)}.print(e, "MQTT publish→commit (½ rate)")
+
+	// Sustained again, with serve's hook (ingest.PMHook) on meters no
+	// PM plan watches: what every reading of such a meter costs more.
+	withPM.Store(true)
+	start, before = time.Now(), stored.Load()
+	if err := publish(start.Add(d), 0, mqttWindow); err != nil {
+		return err
+	}
+	if err := drain(); err != nil {
+		return err
+	}
+	fmt.Printf("%-17s %-28s %10.0f\n", e, "MQTT readings + PM hook", float64(stored.Load()-before)/time.Since(start).Seconds())
 	fmt.Fprintf(os.Stderr, "bench: MQTT values from %s\n", source)
 	return nil
 }

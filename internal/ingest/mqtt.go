@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/eclipse/paho.golang/autopaho"
@@ -32,6 +33,13 @@ var Principal = millwright.Principal{UserID: "system", Username: "mqtt", Role: m
 // site, asset or meter, malformed payload, refused by a rule), in the list
 // of unmatched readings with the reason. Nothing is dropped silently.
 //
+// Messages are stored in batches: up to BatchSize in one transaction,
+// gathered until Linger after the first arrived, in the order they
+// arrive, each acknowledged once its batch has committed. A message that fails
+// its batch (its reading's hook or insert fails) is stored on its own,
+// and the messages before and after it as batches again, so each message
+// gets the outcome it would have had on its own.
+//
 // It keeps a persistent session (clean start off, a day's expiry), so the
 // broker holds QoS 1 messages published while Millwright is down, and it
 // reconnects by itself when the broker restarts.
@@ -51,7 +59,19 @@ type Subscriber struct {
 	// Attempts is how many times a message the store fails on is tried
 	// before it is kept as unmatched (default 8: about 20 s).
 	Attempts int
+	// BatchSize is the most messages stored in one transaction (default
+	// 256); 1 stores each message on its own.
+	BatchSize int
+	// Linger is how long after its first message arrived a batch that is
+	// not full waits for more before it is stored (default 5 ms).
+	Linger time.Duration
 }
+
+// Defaults of a Subscriber's batches.
+const (
+	DefaultBatchSize = 256
+	DefaultLinger    = 5 * time.Millisecond
+)
 
 // sessionExpiry is how long the broker keeps the subscription and its
 // queued messages while Millwright is disconnected, in seconds.
@@ -76,6 +96,34 @@ func (s *Subscriber) Run(ctx context.Context) error {
 		log = slog.New(slog.DiscardHandler)
 	}
 	filter := root + "/+/+/+"
+	size := cmp.Or(max(s.BatchSize, 0), DefaultBatchSize)
+	linger := cmp.Or(max(s.Linger, 0), DefaultLinger)
+	// The broker sends at most this many messages not yet acknowledged
+	// (the receive maximum; Mosquitto's default for a client that does not
+	// say is 20, too few to fill a batch) and keeps the rest in its queue
+	// for the session, up to its max_queued_messages (1000 by default),
+	// dropping what comes beyond. Sixteen batches in flight let batches
+	// fill while one commits and take a burst without drops.
+	inflight := uint16(min(max(16*size, 4096), 65535))
+	in := make(chan message, inflight)
+	clock := s.Recorder.DB.Clock
+	var (
+		mu   sync.Mutex
+		last time.Time
+	)
+	// received is the time a message is received, later than the one
+	// before it: the time of a reading that has none of its own, so two
+	// readings of one meter received together are two, not a duplicate.
+	received := func() time.Time {
+		mu.Lock()
+		defer mu.Unlock()
+		t := clock().UTC().Truncate(time.Microsecond)
+		if !t.After(last) {
+			t = last.Add(time.Microsecond)
+		}
+		last = t
+		return t
+	}
 	cfg := autopaho.ClientConfig{
 		ServerUrls:                    []*url.URL{u},
 		KeepAlive:                     30,
@@ -100,16 +148,24 @@ func (s *Subscriber) Run(ctx context.Context) error {
 			}()
 		},
 		OnConnectError: func(err error) { log.Warn("mqtt: cannot connect; retrying", "broker", u.Host, "err", err) },
+		ConnectPacketBuilder: func(cp *paho.Connect, _ *url.URL) (*paho.Connect, error) {
+			if cp.Properties == nil {
+				cp.Properties = &paho.ConnectProperties{}
+			}
+			cp.Properties.ReceiveMaximum = &inflight
+			return cp, nil
+		},
 		ClientConfig: paho.ClientConfig{
 			ClientID:                   clientID,
 			EnableManualAcknowledgment: true,
-			SendAcksInterval:           10 * time.Millisecond,
+			SendAcksInterval:           time.Millisecond,
 			OnPublishReceived: []func(paho.PublishReceived) (bool, error){
 				func(pr paho.PublishReceived) (bool, error) {
-					if s.handle(ctx, log, root, pr.Packet) {
-						if err := pr.Client.Ack(pr.Packet); err != nil {
-							log.Warn("mqtt: acknowledge", "topic", pr.Packet.Topic, "err", err)
-						}
+					m := message{topic: pr.Packet.Topic, payload: pr.Packet.Payload, received: received(), arrived: time.Now(),
+						pub: pr.Packet, client: pr.Client}
+					select {
+					case in <- m:
+					case <-ctx.Done(): // not acknowledged: the broker sends it again
 					}
 					return true, nil
 				},
@@ -121,11 +177,112 @@ func (s *Subscriber) Run(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("mqtt: %w", err)
 	}
-	<-ctx.Done()
+	s.batches(ctx, log, root, in, size, linger)
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
 	defer cancel()
 	cm.Disconnect(dctx)
 	return nil
+}
+
+// batches stores the messages of in, in batches of up to size gathered
+// until linger after the first arrived, until ctx ends. A message that
+// arrived while the batch before was being stored has waited already: its
+// batch takes what has come since and is stored at once. Messages not
+// stored when ctx ends are not acknowledged: the broker sends them again.
+func (s *Subscriber) batches(ctx context.Context, log *slog.Logger, root string, in <-chan message, size int, linger time.Duration) {
+	ctx = millwright.WithPrincipal(ctx, Principal)
+	timer := time.NewTimer(linger)
+	timer.Stop()
+	b := make([]message, 0, size)
+	for {
+		b = b[:0]
+		select {
+		case <-ctx.Done():
+			return
+		case m := <-in:
+			b = append(b, m)
+		}
+		timer.Reset(time.Until(b[0].arrived.Add(linger)))
+	fill:
+		for len(b) < size {
+			select {
+			case m := <-in:
+				b = append(b, m)
+				continue
+			case <-ctx.Done():
+				return
+			default:
+			}
+			select { // nothing waiting: until more come or the time is up
+			case m := <-in:
+				b = append(b, m)
+			case <-timer.C:
+				break fill
+			case <-ctx.Done():
+				return
+			}
+		}
+		timer.Stop()
+		if !s.storeBatch(ctx, log, root, b) {
+			return
+		}
+	}
+}
+
+// storeBatch stores b and acknowledges its messages; it reports false when
+// ctx ended first. When the batch's transaction fails, the message that
+// failed it is stored on its own (handle: retried, else kept as
+// unmatched), and the messages before and after it as batches again; when
+// no one message failed it (the database), each is stored on its own.
+func (s *Subscriber) storeBatch(ctx context.Context, log *slog.Logger, root string, b []message) bool {
+	for len(b) > 0 {
+		var (
+			failed = -1
+			err    error
+		)
+		if len(b) > 1 {
+			failed, err = s.Recorder.recordBatch(ctx, root, b)
+			if err == nil {
+				s.ack(log, b)
+				return true
+			}
+			if ctx.Err() != nil {
+				return false
+			}
+			log.Warn("mqtt: a batch of readings failed; storing its messages apart", "messages", len(b), "failed", failed, "err", err)
+		}
+		if failed < 0 {
+			for i := range b {
+				if !s.handle(ctx, log, root, b[i], 0) {
+					return false
+				}
+				s.ack(log, b[i:i+1])
+			}
+			return true
+		}
+		if failed > 0 && !s.storeBatch(ctx, log, root, b[:failed]) {
+			return false
+		}
+		if !s.handle(ctx, log, root, b[failed], 1) {
+			return false
+		}
+		s.ack(log, b[failed:failed+1])
+		b = b[failed+1:]
+	}
+	return true
+}
+
+// ack acknowledges committed messages to the broker. The client sends the
+// acknowledgements in the order the messages arrived.
+func (s *Subscriber) ack(log *slog.Logger, b []message) {
+	for _, m := range b {
+		if m.client == nil {
+			continue
+		}
+		if err := m.client.Ack(m.pub); err != nil {
+			log.Warn("mqtt: acknowledge", "topic", m.topic, "err", err)
+		}
+	}
 }
 
 // ParseBroker reads a broker URL: tcp://host:port (mqtt://, tls:// and
@@ -157,27 +314,27 @@ type payload struct {
 	Replacement bool            `json:"replacement"`
 }
 
-// handle stores one message and reports whether it may be acknowledged:
-// it is committed, as a reading or as an unmatched reading. While the
+// handle stores one message on its own and reports whether it may be
+// acknowledged: it is committed, as a reading or as an unmatched reading.
+// tried is how many times it was tried already (in a batch). While the
 // database fails it retries, backing off; after Attempts failures it
 // keeps the message as unmatched (code store_failed), so that one message
 // the store cannot take does not hold up the others. It gives up without
 // acknowledging, so that the broker sends the message again, only when
 // ctx ends.
-func (s *Subscriber) handle(ctx context.Context, log *slog.Logger, root string, p *paho.Publish) bool {
-	ctx = millwright.WithPrincipal(ctx, Principal)
+func (s *Subscriber) handle(ctx context.Context, log *slog.Logger, root string, m message, tried int) bool {
 	wait := 50 * time.Millisecond
-	for attempt := 1; ; attempt++ {
-		err := s.store(ctx, root, p)
+	for attempt := tried + 1; ; attempt++ {
+		err := s.store(ctx, root, m)
 		if err == nil {
 			return true
 		}
-		log.Error("mqtt: cannot store a reading; retrying", "topic", p.Topic, "attempt", attempt, "err", err)
+		log.Error("mqtt: cannot store a reading; retrying", "topic", m.topic, "attempt", attempt, "err", err)
 		if attempt >= cmp.Or(s.Attempts, defaultAttempts) {
-			site, _, _, _ := parseTopic(root, p.Topic)
+			site, _, _, _ := parseTopic(root, m.topic)
 			failed := millwright.Errorf(millwright.Rule, "store_failed",
 				"the reading could not be stored after %d attempts; the server log has the details", attempt)
-			if s.Recorder.Unmatched(ctx, p.Topic, site, p.Payload, failed) == nil {
+			if s.Recorder.Unmatched(ctx, m.topic, site, m.payload, failed) == nil {
 				return true
 			}
 		}
@@ -194,16 +351,12 @@ func (s *Subscriber) handle(ctx context.Context, log *slog.Logger, root string, 
 // as unmatched: with the backoff, about 20 s.
 const defaultAttempts = 8
 
-// store records the message as a reading or as unmatched; an error means
-// neither is committed.
-func (s *Subscriber) store(ctx context.Context, root string, p *paho.Publish) error {
-	site, tag, meter, err := parseTopic(root, p.Topic)
+// store records the message as a reading or as unmatched, in a
+// transaction of its own; an error means neither is committed.
+func (s *Subscriber) store(ctx context.Context, root string, m message) error {
+	site, tag, in, err := parseMessage(root, m)
 	if err == nil {
-		var in reading.Input
-		if in, err = parsePayload(p.Payload); err == nil {
-			in.Meter = meter
-			_, err = s.Recorder.RecordByTag(ctx, site, tag, reading.SourceMQTT, in)
-		}
+		_, err = s.Recorder.RecordByTag(ctx, site, tag, reading.SourceMQTT, in)
 	}
 	if err == nil {
 		return nil
@@ -211,7 +364,25 @@ func (s *Subscriber) store(ctx context.Context, root string, p *paho.Publish) er
 	if millwright.ErrorKind(err) == 0 {
 		return err // the database, not the message: try again
 	}
-	return s.Recorder.Unmatched(ctx, p.Topic, site, p.Payload, err)
+	return s.Recorder.Unmatched(ctx, m.topic, site, m.payload, err)
+}
+
+// parseMessage reads a message's topic and payload. A payload without at
+// takes the time the message was received. site is the topic's site code
+// whenever the topic can be read.
+func parseMessage(root string, m message) (site, tag string, in reading.Input, err error) {
+	site, tag, meter, err := parseTopic(root, m.topic)
+	if err != nil {
+		return "", "", in, err
+	}
+	if in, err = parsePayload(m.payload); err != nil {
+		return site, tag, in, err
+	}
+	in.Meter = meter
+	if strings.TrimSpace(in.At) == "" && !m.received.IsZero() {
+		in.At = m.received.UTC().Format(time.RFC3339Nano)
+	}
+	return site, tag, in, nil
 }
 
 func parseTopic(root, topic string) (site, tag, meter string, err error) {

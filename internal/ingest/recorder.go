@@ -1,6 +1,7 @@
 // Package ingest brings readings in: one Recorder that stores a reading,
 // and runs the hook that evaluates it, in one transaction, used alike by
-// the HTTP API and by the MQTT Subscriber.
+// the HTTP API and by the MQTT Subscriber (which stores its messages in
+// batches, many readings to a transaction, each one as on its own).
 package ingest
 
 import (
@@ -64,6 +65,20 @@ const maxPayload = 4096
 // error that says why, in a transaction of its own. siteCode names the
 // site the topic names, when it is known.
 func (rc *Recorder) Unmatched(ctx context.Context, topic, siteCode string, payload []byte, cause error) error {
+	u := newUnmatched(topic, payload, cause)
+	return rc.DB.InTx(ctx, func(tx *store.Tx) error {
+		if siteCode != "" {
+			if s, err := tx.SiteByCode(ctx, siteCode); err == nil {
+				u.SiteID = s.ID
+			}
+		}
+		return tx.AddUnmatched(ctx, u)
+	})
+}
+
+// newUnmatched is the unmatched reading of a message, with the code and
+// reason of cause (internal when cause is not a millwright.Error).
+func newUnmatched(topic string, payload []byte, cause error) *reading.Unmatched {
 	u := &reading.Unmatched{Topic: topic, Code: "internal", Reason: "internal error; the server log has the details"}
 	var e *millwright.Error
 	if errors.As(cause, &e) {
@@ -76,14 +91,7 @@ func (rc *Recorder) Unmatched(ctx context.Context, topic, siteCode string, paylo
 	// Kept as text that both engines store: invalid UTF-8 and NUL bytes
 	// become U+FFFD.
 	u.Payload = strings.ReplaceAll(strings.ToValidUTF8(string(p), "\uFFFD"), "\x00", "\uFFFD")
-	return rc.DB.InTx(ctx, func(tx *store.Tx) error {
-		if siteCode != "" {
-			if s, err := tx.SiteByCode(ctx, siteCode); err == nil {
-				u.SiteID = s.ID
-			}
-		}
-		return tx.AddUnmatched(ctx, u)
-	})
+	return u
 }
 
 // Replay stores an unmatched reading again, now that its cause is fixed

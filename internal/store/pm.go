@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -41,6 +42,7 @@ func planJSON(p *pm.Plan) (trig, tpl string, err error) {
 
 // CreatePlan stores a new PM plan; it sets its id.
 func (tx *Tx) CreatePlan(ctx context.Context, p *pm.Plan) error {
+	tx.meterPlans = nil
 	p.ID = millwright.NewID("pm")
 	trig, tpl, err := planJSON(p)
 	if err != nil {
@@ -74,6 +76,7 @@ func (tx *Tx) PlanForUpdate(ctx context.Context, id string) (*pm.Plan, error) {
 
 // SavePlan stores changes to a PM plan.
 func (tx *Tx) SavePlan(ctx context.Context, p *pm.Plan) error {
+	tx.meterPlans = nil
 	trig, tpl, err := planJSON(p)
 	if err != nil {
 		return err
@@ -121,15 +124,31 @@ func scanPlans(rows *sql.Rows) ([]pm.Plan, error) {
 	return out, rows.Err()
 }
 
-// PlansForMeter lists the active meter and condition plans of an asset's meter.
+// PlansForMeter lists the active meter and condition plans of an asset's
+// meter. The list is kept for the rest of the transaction, until it
+// writes a plan: a batch of readings asks for it at every reading, and
+// most meters have no plan. (Whoever acts on a plan reads it again,
+// locked: PlanForUpdate.)
 func (tx *Tx) PlansForMeter(ctx context.Context, assetID, meter string) ([]pm.Plan, error) {
+	k := [2]string{assetID, meter}
+	if ps, ok := tx.meterPlans[k]; ok {
+		return slices.Clone(ps), nil
+	}
 	rows, err := tx.query(ctx, `SELECT `+planCols+` FROM pm_plans
 		WHERE asset_id = ? AND meter = ? AND active = ? AND kind IN ('meter', 'condition')
 		ORDER BY id`, assetID, meter, true)
 	if err != nil {
 		return nil, err
 	}
-	return scanPlans(rows)
+	ps, err := scanPlans(rows)
+	if err != nil {
+		return nil, err
+	}
+	if tx.meterPlans == nil {
+		tx.meterPlans = map[[2]string][]pm.Plan{}
+	}
+	tx.meterPlans[k] = ps
+	return slices.Clone(ps), nil
 }
 
 // ActivePlans lists the active plans of a trigger kind with their latest

@@ -131,10 +131,24 @@ func (tx *Tx) ReadingAfter(ctx context.Context, meterID string, at time.Time) (r
 	return tx.oneReading(ctx, ">", "ASC", meterID, at)
 }
 
+// ReadingsBetween returns the readings of a meter with from <= at <= to,
+// by time: what a batch of readings of the meter could duplicate, in one
+// query instead of one per reading.
+func (tx *Tx) ReadingsBetween(ctx context.Context, meterID string, from, to time.Time) ([]reading.Reading, error) {
+	rows, err := tx.query(ctx, `SELECT `+readingCols+`
+		FROM readings r JOIN meters m ON m.id = r.meter_id
+		WHERE r.meter_id = ? AND r.at >= ? AND r.at <= ?
+		ORDER BY r.at`, meterID, from, to)
+	if err != nil {
+		return nil, err
+	}
+	return scanAll(rows, scanReading)
+}
+
 // InsertReading stores a new reading; it sets its id.
 func (tx *Tx) InsertReading(ctx context.Context, r *reading.Reading) error {
 	r.ID = millwright.NewID("rdg")
-	_, err := tx.exec(ctx, `
+	_, err := tx.execPrepared(ctx, `
 		INSERT INTO readings (id, meter_id, asset_id, at, value, total, replacement, source, recorded_by, received_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.MeterID, r.AssetID, r.At, r.Value, r.Total, r.Replacement, r.Source, r.RecordedBy, r.ReceivedAt)

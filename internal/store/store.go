@@ -22,6 +22,7 @@ import (
 	_ "modernc.org/sqlite" // registers the "sqlite" driver
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/pm"
 	"github.com/millwright-cmms/millwright/internal/store/postgres"
 	sqlitemig "github.com/millwright-cmms/millwright/internal/store/sqlite"
 )
@@ -228,7 +229,9 @@ type Tx struct {
 	wake        chan struct{}
 	savepoints  int // savepoints taken, for their names
 	sealWake    chan struct{}
-	audited     bool // an audit entry was written: wake the sealer after the commit
+	audited     bool                    // an audit entry was written: wake the sealer after the commit
+	stmts       map[string]*sql.Stmt    // execPrepared's, closed with the transaction
+	meterPlans  map[[2]string][]pm.Plan // PlansForMeter's, by asset and meter
 }
 
 // Now is the time of the transaction, fixed when it began.
@@ -266,6 +269,29 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	res, err := tx.tx.ExecContext(ctx, tx.rebind(q), tx.args(args)...)
+	return res, tx.translate(err)
+}
+
+// execPrepared is exec for a statement run many times in one transaction,
+// such as the insert of a batch of readings: SQLite parses it once per
+// transaction instead of once per call. (The PostgreSQL driver caches
+// the statements of each connection already.)
+func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if tx.engine != SQLite {
+		return tx.exec(ctx, q, args...)
+	}
+	st, ok := tx.stmts[q]
+	if !ok {
+		var err error
+		if st, err = tx.tx.PrepareContext(ctx, q); err != nil {
+			return nil, tx.translate(err)
+		}
+		if tx.stmts == nil {
+			tx.stmts = map[string]*sql.Stmt{}
+		}
+		tx.stmts[q] = st
+	}
+	res, err := st.ExecContext(ctx, tx.args(args)...)
 	return res, tx.translate(err)
 }
 
