@@ -37,3 +37,32 @@ func (tx *Tx) InsertRows(ctx context.Context, table string, cols []string, rows 
 	}
 	return nil
 }
+
+// conds gathers the conditions of a list's WHERE clause. A list puts
+// only the filters it was given into its statement: a condition such as
+// (? = ” OR status = ?) keeps a planner from using the index on status.
+type conds struct {
+	terms []string
+	args  []any
+}
+
+// add appends a condition with its arguments.
+func (c *conds) add(term string, args ...any) {
+	c.terms = append(c.terms, term)
+	c.args = append(c.args, args...)
+}
+
+// eq appends col = v when v is not "".
+func (c *conds) eq(col, v string) {
+	if v != "" {
+		c.add(col+" = ?", v)
+	}
+}
+
+// where is the conditions joined by AND (TRUE with none).
+func (c *conds) where() string {
+	if len(c.terms) == 0 {
+		return "1 = 1"
+	}
+	return strings.Join(c.terms, " AND ")
+}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -143,8 +144,15 @@ func (tx *Tx) ActivePlans(ctx context.Context, kind string) ([]pm.PlanState, err
 	if err != nil {
 		return nil, err
 	}
-	rows, err = tx.query(ctx, `SELECT `+occurrenceCols+occurrenceFrom+`
-		WHERE p.kind = ? AND p.active = ? ORDER BY o.plan_id, o.due_at, o.due_value`, kind, true)
+	// The latest occurrence of each plan: for each plan, one seek into the
+	// index on (plan_id, due_at, due_value), not a read of its history.
+	// Descending on each engine is the reverse of its ascending order, so
+	// this is the occurrence an ascending read of the plan's would end on.
+	rows, err = tx.query(ctx, `SELECT `+occurrenceCols+` FROM pm_plans p
+		JOIN pm_occurrences o ON o.plan_id = p.id AND o.occ_key = (SELECT o2.occ_key FROM pm_occurrences o2
+			WHERE o2.plan_id = p.id ORDER BY o2.due_at DESC, o2.due_value DESC LIMIT 1)
+		LEFT JOIN work_orders w ON w.id = o.work_order_id
+		WHERE p.kind = ? AND p.active = ?`, kind, true)
 	if err != nil {
 		return nil, err
 	}
@@ -153,12 +161,15 @@ func (tx *Tx) ActivePlans(ctx context.Context, kind string) ([]pm.PlanState, err
 		return nil, err
 	}
 	last := make(map[string]pm.Occurrence, len(occs))
-	for _, o := range occs { // in due order: the last one of each plan stays
+	for _, o := range occs {
 		last[o.PlanID] = o
 	}
-	rows, err = tx.query(ctx, `SELECT DISTINCT o.plan_id FROM pm_occurrences o JOIN work_orders w ON w.id = o.work_order_id
+	// The plans with an open work order, from the open work orders (the
+	// partial index work_orders_open), not from every occurrence.
+	rows, err = tx.query(ctx, `SELECT DISTINCT o.plan_id FROM work_orders w
+		JOIN pm_occurrences o ON o.work_order_id = w.id
 		JOIN pm_plans p ON p.id = o.plan_id
-		WHERE p.kind = ? AND w.status NOT IN ('completed', 'closed', 'cancelled')`, kind)
+		WHERE p.kind = ? AND w.`+openStatuses, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -256,9 +267,13 @@ func (tx *Tx) AddOccurrence(ctx context.Context, o *pm.Occurrence) error {
 // Occurrences lists the occurrences of calendar and meter plans due in
 // [from, to), of a site when siteID is set, oldest first.
 func (tx *Tx) Occurrences(ctx context.Context, siteID string, from, to time.Time) ([]pm.Occurrence, error) {
+	site, args := "", []any{from, to}
+	if siteID != "" {
+		site, args = " AND p.site_id = ?", append(args, siteID)
+	}
 	rows, err := tx.query(ctx, `SELECT `+occurrenceCols+occurrenceFrom+`
-		WHERE o.due_at >= ? AND o.due_at < ? AND (? = '' OR p.site_id = ?) AND p.kind IN ('calendar', 'meter')
-		ORDER BY o.due_at, o.plan_id`, from, to, siteID, siteID)
+		WHERE o.due_at >= ? AND o.due_at < ?`+site+` AND p.kind IN ('calendar', 'meter')
+		ORDER BY o.due_at, o.plan_id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -281,4 +296,34 @@ func (tx *Tx) ActAs(p millwright.Principal) (restore func()) {
 	prev := tx.ctx
 	tx.ctx = millwright.WithPrincipal(tx.ctx, p)
 	return func() { tx.ctx = prev }
+}
+
+// PlanNames returns the name of each plan of ids that exists, by id, in
+// one query a few hundred ids at a time.
+func (tx *Tx) PlanNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := tx.query(ctx, `SELECT id, name FROM pm_plans WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		names, err := scanAll(rows, func(r interface{ Scan(...any) error }) ([2]string, error) {
+			var v [2]string
+			err := r.Scan(&v[0], &v[1])
+			return v, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range names {
+			out[v[0]] = v[1]
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }

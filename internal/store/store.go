@@ -228,7 +228,8 @@ type Tx struct {
 	wake        chan struct{}
 	savepoints  int // savepoints taken, for their names
 	sealWake    chan struct{}
-	audited     bool // an audit entry was written: wake the sealer after the commit
+	audited     bool                       // an audit entry was written: wake the sealer after the commit
+	trace       func(q string, args []any) // tests: sees each query (TraceForTest)
 }
 
 // Now is the time of the transaction, fixed when it began.
@@ -270,6 +271,9 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if tx.trace != nil {
+		tx.trace(q, args)
+	}
 	rows, err := tx.tx.QueryContext(ctx, tx.rebind(q), tx.args(args)...)
 	return rows, tx.translate(err)
 }
