@@ -264,8 +264,18 @@ func (tx *Tx) Assets(ctx context.Context, f asset.Filter) (millwright.Page[asset
 	if f.Query != "" {
 		like := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
 		if tx.engine == SQLite && utf8.RuneCountInString(f.Query) >= 3 {
-			c.add(`rowid IN (SELECT rowid FROM assets_search WHERE assets_search MATCH ?)`,
-				`"`+strings.ReplaceAll(f.Query, `"`, `""`)+`"`)
+			// A rare text is looked up in the trigram index; a common one
+			// (searchCommon matches or more) is found sooner by reading the
+			// assets in id order until the page is full.
+			match := `"` + strings.ReplaceAll(f.Query, `"`, `""`) + `"`
+			var hits int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT rowid FROM assets_search WHERE assets_search MATCH ? LIMIT ?)`,
+				match, searchCommon).Scan(&hits); err != nil {
+				return millwright.Page[asset.Asset]{}, err
+			}
+			if hits < searchCommon {
+				c.add(`rowid IN (SELECT rowid FROM assets_search WHERE assets_search MATCH ?)`, match)
+			}
 		}
 		c.add(`(LOWER(tag) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`, like, like)
 	}
@@ -278,6 +288,9 @@ func (tx *Tx) Assets(ctx context.Context, f asset.Filter) (millwright.Page[asset
 	out, err := scanAll(rows, scanAsset)
 	return millwright.NewPage(out, n, func(a asset.Asset) string { return a.ID }), err
 }
+
+// searchCommon is how many trigram matches make a search text common.
+const searchCommon = 2000
 
 // rowLock is the suffix of a SELECT of a record that the transaction goes
 // on to change. Unlike forUpdate it does not block rows that merely refer

@@ -17,6 +17,7 @@ CREATE INDEX work_orders_failures ON work_orders (completed_at, site_id, asset_i
     WHERE type IN ('corrective', 'emergency') AND status IN ('completed', 'closed');
 CREATE INDEX work_orders_open ON work_orders (site_id, created_at, priority, id)
     WHERE status NOT IN ('completed', 'closed', 'cancelled');
+CREATE INDEX assets_site ON assets (site_id, id);
 DROP INDEX wo_labor_wo;
 CREATE INDEX wo_labor_wo ON wo_labor (work_order_id, id);
 CREATE INDEX wo_labor_at ON wo_labor (at);
@@ -48,6 +49,7 @@ DROP INDEX pm_occurrences_last;
 DROP INDEX stock_movements_cost;
 DROP INDEX wo_materials_direct;
 DROP INDEX wo_labor_at;
+DROP INDEX assets_site;
 DROP INDEX wo_labor_wo;
 CREATE INDEX wo_labor_wo ON wo_labor (work_order_id);
 DROP INDEX work_orders_open;
