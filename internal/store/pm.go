@@ -166,10 +166,10 @@ func (tx *Tx) ActivePlans(ctx context.Context, kind string) ([]pm.PlanState, err
 	}
 	// The plans with an open work order, from the open work orders (the
 	// partial index work_orders_open), not from every occurrence.
+	// (CROSS JOIN keeps SQLite to that order; PostgreSQL orders by its statistics.)
 	rows, err = tx.query(ctx, `SELECT DISTINCT o.plan_id FROM work_orders w
-		JOIN pm_occurrences o ON o.work_order_id = w.id
-		JOIN pm_plans p ON p.id = o.plan_id
-		WHERE p.kind = ? AND w.`+openStatuses, kind)
+		CROSS JOIN pm_occurrences o CROSS JOIN pm_plans p
+		WHERE o.work_order_id = w.id AND p.id = o.plan_id AND p.kind = ? AND w.`+openStatuses, kind)
 	if err != nil {
 		return nil, err
 	}

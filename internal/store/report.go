@@ -117,27 +117,39 @@ func (tx *Tx) CostEntries(ctx context.Context, w report.Window) ([]report.CostEn
 		return rows.Err()
 	}
 	q, args := window(`
-		SELECT w.asset_id, l.amount, l.at FROM wo_labor l JOIN work_orders w ON w.id = l.work_order_id
-		WHERE 1 = 1`, nil, "w.site_id", "l.at", w)
+		SELECT w.asset_id, l.amount, l.at FROM `+costJoin(w, "wo_labor l")+`
+		WHERE 1 = 1 AND w.id = l.work_order_id`, nil, "w.site_id", "l.at", w)
 	if err := scan(report.Labor, false, q, args); err != nil {
 		return nil, err
 	}
 	// A movement's value is the signed change to stock: an issue's is
 	// negative, so the cost is its negation.
 	q, args = window(`
-		SELECT w.asset_id, m.value, m.at FROM stock_movements m JOIN work_orders w ON w.id = m.work_order_id
-		WHERE m.kind IN ('issue', 'return')`, nil, "w.site_id", "m.at", w)
+		SELECT w.asset_id, m.value, m.at FROM `+costJoin(w, "stock_movements m")+`
+		WHERE m.kind IN ('issue', 'return') AND w.id = m.work_order_id`, nil, "w.site_id", "m.at", w)
 	if err := scan(report.Parts, true, q, args); err != nil {
 		return nil, err
 	}
 	q, args = window(`
 		SELECT w.asset_id, mt.actual_cost, COALESCE(w.completed_at, w.created_at)
-		FROM wo_materials mt JOIN work_orders w ON w.id = mt.work_order_id
-		WHERE mt.direct`, nil, "w.site_id", "COALESCE(w.completed_at, w.created_at)", w)
+		FROM `+costJoin(w, "wo_materials mt")+`
+		WHERE mt.direct AND w.id = mt.work_order_id`, nil, "w.site_id", "COALESCE(w.completed_at, w.created_at)", w)
 	if err := scan(report.Direct, false, q, args); err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// costJoin is the FROM of a cost query over a child table of work orders,
+// in the order SQLite is to join them (CROSS JOIN keeps SQLite's order;
+// PostgreSQL orders them by its statistics): for one asset, its work orders
+// first (index work_orders_asset); otherwise the child's rows in the
+// window first (its index on time), not every work order of the site.
+func costJoin(w report.Window, child string) string {
+	if w.AssetID != "" {
+		return "work_orders w CROSS JOIN " + child
+	}
+	return child + " CROSS JOIN work_orders w"
 }
 
 // openStatuses is the condition of open work, written as the partial
@@ -229,22 +241,22 @@ func (tx *Tx) CostByAsset(ctx context.Context, w report.Window) ([]report.CostEn
 	}
 	sum, over2 := tx.costSum("l.amount")
 	q, args := window(`SELECT w.asset_id, `+sum+`, `+over2+`
-		FROM wo_labor l JOIN work_orders w ON w.id = l.work_order_id
-		WHERE 1 = 1`, nil, "w.site_id", "l.at", w)
+		FROM `+costJoin(w, "wo_labor l")+`
+		WHERE 1 = 1 AND w.id = l.work_order_id`, nil, "w.site_id", "l.at", w)
 	if err := scan(report.Labor, false, q, args); err != nil {
 		return nil, err
 	}
 	sum, over2 = tx.costSum("m.value")
 	q, args = window(`SELECT w.asset_id, `+sum+`, `+over2+`
-		FROM stock_movements m JOIN work_orders w ON w.id = m.work_order_id
-		WHERE m.kind IN ('issue', 'return')`, nil, "w.site_id", "m.at", w)
+		FROM `+costJoin(w, "stock_movements m")+`
+		WHERE m.kind IN ('issue', 'return') AND w.id = m.work_order_id`, nil, "w.site_id", "m.at", w)
 	if err := scan(report.Parts, true, q, args); err != nil {
 		return nil, err
 	}
 	sum, over2 = tx.costSum("mt.actual_cost")
 	q, args = window(`SELECT w.asset_id, `+sum+`, `+over2+`
-		FROM wo_materials mt JOIN work_orders w ON w.id = mt.work_order_id
-		WHERE mt.direct`, nil, "w.site_id", "COALESCE(w.completed_at, w.created_at)", w)
+		FROM `+costJoin(w, "wo_materials mt")+`
+		WHERE mt.direct AND w.id = mt.work_order_id`, nil, "w.site_id", "COALESCE(w.completed_at, w.created_at)", w)
 	if err := scan(report.Direct, false, q, args); err != nil {
 		return nil, err
 	}

@@ -256,6 +256,9 @@ func TestHotQueriesUseAnIndex(t *testing.T) {
 					if err != nil {
 						return err
 					}
+					if testing.Verbose() {
+						t.Logf("%s:\n%s", c.name, plan)
+					}
 					if bad := fullScan(db.Engine, plan); bad != "" {
 						t.Errorf("%s: %s in the plan of\n%s\nplan:\n%s", c.name, bad, qa[0], plan)
 					}

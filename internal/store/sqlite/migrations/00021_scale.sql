@@ -13,7 +13,9 @@ CREATE INDEX work_orders_assignee ON work_orders (assigned_to, id);
 -- The reports: failures (completed corrective and emergency work) by
 -- completion time, and the open work (the backlog, and the PM plans with
 -- an open work order), each a partial index holding what its query reads.
-CREATE INDEX work_orders_failures ON work_orders (completed_at, site_id, asset_id, downtime_hours)
+CREATE INDEX work_orders_failures ON work_orders (completed_at, asset_id, downtime_hours)
+    WHERE type IN ('corrective', 'emergency') AND status IN ('completed', 'closed');
+CREATE INDEX work_orders_site_failures ON work_orders (site_id, completed_at, asset_id, downtime_hours)
     WHERE type IN ('corrective', 'emergency') AND status IN ('completed', 'closed');
 CREATE INDEX work_orders_open ON work_orders (site_id, created_at, priority, id)
     WHERE status NOT IN ('completed', 'closed', 'cancelled');
@@ -59,6 +61,7 @@ DROP INDEX assets_site;
 DROP INDEX wo_labor_wo;
 CREATE INDEX wo_labor_wo ON wo_labor (work_order_id);
 DROP INDEX work_orders_open;
+DROP INDEX work_orders_site_failures;
 DROP INDEX work_orders_failures;
 DROP INDEX work_orders_assignee;
 DROP INDEX work_orders_assigned;
