@@ -90,18 +90,16 @@ func (tx *Tx) SavePlan(ctx context.Context, p *pm.Plan) error {
 // Plans lists PM plans by id, filtered.
 func (tx *Tx) Plans(ctx context.Context, f pm.Filter) (millwright.Page[pm.Plan], error) {
 	n := page(f.Limit)
-	active := -1
+	var c conds
+	c.eq("site_id", f.SiteID)
+	c.eq("asset_id", f.AssetID) // index pm_plans_meter (asset_id, meter)
+	c.eq("kind", f.Kind)
 	if f.Active != nil {
-		active = 0
-		if *f.Active {
-			active = 1
-		}
+		c.add("active = ?", *f.Active)
 	}
-	rows, err := tx.query(ctx, `SELECT `+planCols+` FROM pm_plans
-		WHERE id > ? AND (? = '' OR site_id = ?) AND (? = '' OR asset_id = ?) AND (? = '' OR kind = ?)
-			AND (? = -1 OR active = (? = 1))
-		ORDER BY id LIMIT ?`,
-		f.Cursor, f.SiteID, f.SiteID, f.AssetID, f.AssetID, f.Kind, f.Kind, active, active, n)
+	c.add("id > ?", f.Cursor)
+	rows, err := tx.query(ctx, `SELECT `+planCols+` FROM pm_plans WHERE `+c.where()+` ORDER BY id LIMIT ?`,
+		append(c.args, n)...)
 	if err != nil {
 		return millwright.Page[pm.Plan]{}, err
 	}

@@ -14,7 +14,9 @@ import (
 // window appends the conditions of a report window on col (a time
 // column) and site to q. A zero From or To leaves that side open.
 func window(q string, args []any, siteCol, col string, w report.Window) (string, []any) {
-	if w.SiteID != "" {
+	// An asset is of one site: with an asset, the site is no condition
+	// (which a planner could take for the way in, over the site's work).
+	if w.SiteID != "" && w.AssetID == "" {
 		q += ` AND ` + siteCol + ` = ?`
 		args = append(args, w.SiteID)
 	}
