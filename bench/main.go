@@ -64,6 +64,8 @@ func main() {
 	mqttLinger := flag.Duration("mqtt-linger", 0, "how long an MQTT batch waits to fill (0: the subscriber's default, 5ms)")
 	flag.BoolVar(&mqttOnly, "mqtt-only", false, "measure the store commit and the MQTT rows only")
 	series := flag.String("series", "", "C-MAPSS file whose sensor values are published (default: ../shared/data/cmapss/train_FD001.txt)")
+	scale := flag.Bool("scale", false, "instead of the rest: load a plant of -scale-factor × (100,000 assets, 1,000,000 work orders) and measure the read paths, the reports and the scheduler on it")
+	scaleFactor := flag.Float64("scale-factor", 0.1, "size of the -scale plant (1: 100,000 assets and 1,000,000 work orders)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	flag.Parse()
 	var err error
@@ -82,6 +84,16 @@ func main() {
 			os.Exit(2)
 		}
 		defer pprof.StopCPUProfile()
+	}
+	if *scale {
+		for _, e := range strings.Split(*engines, ",") {
+			if err := measureScale(store.Engine(e), *pg, *scaleFactor, *duration, *clients); err != nil {
+				fmt.Fprintf(os.Stderr, "bench %s: %v\n", e, err)
+				pprof.StopCPUProfile()
+				os.Exit(1)
+			}
+		}
+		return
 	}
 	fmt.Printf("%-17s %-28s %10s %9s %9s %9s\n", "engine", "measurement", "per sec", "p50", "p95", "p99")
 	for _, e := range strings.Split(*engines, ",") {

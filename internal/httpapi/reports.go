@@ -86,11 +86,7 @@ func (h *Handler) backlogReport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
-		open, err := tx.OpenWorkOrders(ctx, win)
-		if err != nil {
-			return nil, err
-		}
-		return report.ComputeBacklog(win.To, open), nil
+		return tx.Backlog(ctx, win, win.To)
 	})
 }
 
@@ -108,7 +104,12 @@ func (h *Handler) maintenanceCostReport(w http.ResponseWriter, r *http.Request) 
 		if err != nil {
 			return nil, err
 		}
-		entries, err := tx.CostEntries(ctx, win)
+		// By asset, the database adds the costs up; by month, the month of
+		// each cost is in its site's time zone, so Go adds them up.
+		entries, err := tx.CostByAsset(ctx, win)
+		if by == report.ByMonth {
+			entries, err = tx.CostEntries(ctx, win)
+		}
 		if err != nil {
 			return nil, err
 		}

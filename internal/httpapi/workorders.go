@@ -61,8 +61,11 @@ func (h *Handler) listMaterials(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
-		mats, err := workorder.Materials(ctx, tx, r.PathValue("id"))
-		return pageOf(mats, cursor, limit, func(m workorder.Material) string { return m.ID }), err
+		wo, err := workorder.Get(ctx, tx, r.PathValue("id"))
+		if err != nil {
+			return nil, err
+		}
+		return tx.MaterialsPage(ctx, wo.ID, cursor, limit)
 	})
 }
 
@@ -131,8 +134,11 @@ func (h *Handler) listLabor(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
-		labor, err := workorder.LaborEntries(ctx, tx, r.PathValue("id"))
-		return pageOf(labor, cursor, limit, func(l workorder.Labor) string { return l.ID }), err
+		wo, err := workorder.Get(ctx, tx, r.PathValue("id"))
+		if err != nil {
+			return nil, err
+		}
+		return tx.LaborPage(ctx, wo.ID, cursor, limit)
 	})
 }
 

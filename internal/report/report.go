@@ -19,6 +19,9 @@ type Window struct {
 	SiteID string
 	From   time.Time
 	To     time.Time
+	// AssetID, when set, limits the window to one asset's work orders
+	// (the asset page's cost chart).
+	AssetID string
 }
 
 // DefaultReliabilityDays is the length of the reliability window when no
@@ -191,6 +194,29 @@ func ComputeBacklog(asOf time.Time, open []OpenWorkOrder) Backlog {
 		b.Total.add(age)
 		if w.Priority >= 1 && w.Priority <= 4 {
 			b.ByPriority[w.Priority-1].add(age)
+		}
+	}
+	return b
+}
+
+// BacklogOf is the backlog at asOf from counts already made per priority
+// (as the store counts them in SQL): each row's buckets as ComputeBacklog
+// fills them. Priorities 1 to 4 are listed even when empty; the total
+// counts every row.
+func BacklogOf(asOf time.Time, counts []BacklogRow) Backlog {
+	b := Backlog{AsOf: asOf, ByPriority: make([]BacklogRow, 4)}
+	for i := range b.ByPriority {
+		b.ByPriority[i].Priority = i + 1
+	}
+	for _, c := range counts {
+		b.Total.Total += c.Total
+		b.Total.Days0to7 += c.Days0to7
+		b.Total.Days8to30 += c.Days8to30
+		b.Total.Days31to90 += c.Days31to90
+		b.Total.DaysOver90 += c.DaysOver90
+		if c.Priority >= 1 && c.Priority <= 4 {
+			c.Priority = b.ByPriority[c.Priority-1].Priority
+			b.ByPriority[c.Priority-1] = c
 		}
 	}
 	return b

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/asset"
@@ -249,26 +250,47 @@ func (tx *Tx) asset(ctx context.Context, id, lock string) (*asset.Asset, error) 
 }
 
 // Assets lists assets by id. The query matches part of the tag or the
-// name in any case.
+// name in any case. A query of three characters or more is looked up in
+// a trigram index first (SQLite: the FTS5 table assets_search; PostgreSQL:
+// pg_trgm indexes on LOWER(tag) and LOWER(name)), and the LIKE below
+// decides, so the answer is the same with or without the index.
 func (tx *Tx) Assets(ctx context.Context, f asset.Filter) (millwright.Page[asset.Asset], error) {
 	n := page(f.Limit)
-	like := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
-	rows, err := tx.query(ctx, `SELECT `+assetCols+` FROM assets
-		WHERE id > ?
-			AND (? = '' OR site_id = ?)
-			AND (? = '' OR asset_class_id = ?)
-			AND (? = '' OR parent_id = ?)
-			AND (? = '' OR location_id = ?)
-			AND (? = '' OR LOWER(tag) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')
-		ORDER BY id LIMIT ?`,
-		f.Cursor, f.SiteID, f.SiteID, f.ClassID, f.ClassID, f.ParentID, f.ParentID, f.LocationID, f.LocationID,
-		f.Query, like, like, n)
+	var c conds
+	c.eq("site_id", f.SiteID)
+	c.eq("asset_class_id", f.ClassID)
+	c.eq("parent_id", f.ParentID)
+	c.eq("location_id", f.LocationID)
+	if f.Query != "" {
+		like := "%" + likeEscaper.Replace(strings.ToLower(f.Query)) + "%"
+		if tx.engine == SQLite && utf8.RuneCountInString(f.Query) >= 3 {
+			// A rare text is looked up in the trigram index; a common one
+			// (searchCommon matches or more) is found sooner by reading the
+			// assets in id order until the page is full.
+			match := `"` + strings.ReplaceAll(f.Query, `"`, `""`) + `"`
+			var hits int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT rowid FROM assets_search WHERE assets_search MATCH ? LIMIT ?)`,
+				match, searchCommon).Scan(&hits); err != nil {
+				return millwright.Page[asset.Asset]{}, err
+			}
+			if hits < searchCommon {
+				c.add(`rowid IN (SELECT rowid FROM assets_search WHERE assets_search MATCH ?)`, match)
+			}
+		}
+		c.add(`(LOWER(tag) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\')`, like, like)
+	}
+	c.add("id > ?", f.Cursor)
+	rows, err := tx.query(ctx, `SELECT `+assetCols+` FROM assets WHERE `+c.where()+` ORDER BY id LIMIT ?`,
+		append(c.args, n)...)
 	if err != nil {
 		return millwright.Page[asset.Asset]{}, err
 	}
 	out, err := scanAll(rows, scanAsset)
 	return millwright.NewPage(out, n, func(a asset.Asset) string { return a.ID }), err
 }
+
+// searchCommon is how many trigram matches make a search text common.
+const searchCommon = 2000
 
 // rowLock is the suffix of a SELECT of a record that the transaction goes
 // on to change. Unlike forUpdate it does not block rows that merely refer
@@ -353,4 +375,38 @@ func (tx *Tx) SetAssetBOM(ctx context.Context, assetID string, lines []asset.BOM
 // SetClassBOM replaces the maintenance BOM of an asset class.
 func (tx *Tx) SetClassBOM(ctx context.Context, classID string, lines []asset.BOMLine) error {
 	return tx.setBOM(ctx, "asset_class_id", classID, lines)
+}
+
+// AssetLabel is an asset's tag and name, as a list of work shows it.
+type AssetLabel struct{ Tag, Name string }
+
+// AssetLabels returns the tag and name of each asset of ids that exists,
+// by id, in one query a few hundred ids at a time.
+func (tx *Tx) AssetLabels(ctx context.Context, ids []string) (map[string]AssetLabel, error) {
+	out := make(map[string]AssetLabel, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := tx.query(ctx, `SELECT id, tag, name FROM assets WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id string
+			var l AssetLabel
+			if err := rows.Scan(&id, &l.Tag, &l.Name); err != nil {
+				return nil, err
+			}
+			out[id] = l
+		}
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"strings"
 
 	"github.com/millwright-cmms/millwright/internal/audit"
 )
@@ -49,4 +51,40 @@ func (tx *Tx) AuditAsBeforeForTest(ctx context.Context, entityID string) error {
 	}
 	_, err := tx.exec(ctx, `UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, e.Seq, e.Hash)
 	return err
+}
+
+// TraceForTest has f see every query tx runs, before it runs.
+func (tx *Tx) TraceForTest(f func(q string, args []any)) { tx.trace = f }
+
+// PlanForTest returns the plan of a query as the engine explains it: EXPLAIN
+// QUERY PLAN on SQLite, EXPLAIN on PostgreSQL (with sequential scans
+// disabled, so that the plan shows whether an index can serve the query
+// at all, whatever the size of the test's tables), one line per row.
+func (tx *Tx) PlanForTest(ctx context.Context, q string, args ...any) (string, error) {
+	prefix := "EXPLAIN QUERY PLAN "
+	if tx.engine == Postgres {
+		prefix = "EXPLAIN "
+		if _, err := tx.exec(ctx, "SET LOCAL enable_seqscan = off"); err != nil {
+			return "", err
+		}
+	}
+	rows, err := tx.query(ctx, prefix+q, args...)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	cols, _ := rows.Columns()
+	var lines []string
+	for rows.Next() {
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return "", err
+		}
+		lines = append(lines, fmt.Sprint(vals[len(vals)-1]))
+	}
+	return strings.Join(lines, "\n"), rows.Err()
 }

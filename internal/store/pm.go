@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -92,18 +93,16 @@ func (tx *Tx) SavePlan(ctx context.Context, p *pm.Plan) error {
 // Plans lists PM plans by id, filtered.
 func (tx *Tx) Plans(ctx context.Context, f pm.Filter) (millwright.Page[pm.Plan], error) {
 	n := page(f.Limit)
-	active := -1
+	var c conds
+	c.eq("site_id", f.SiteID)
+	c.eq("asset_id", f.AssetID) // index pm_plans_meter (asset_id, meter)
+	c.eq("kind", f.Kind)
 	if f.Active != nil {
-		active = 0
-		if *f.Active {
-			active = 1
-		}
+		c.add("active = ?", *f.Active)
 	}
-	rows, err := tx.query(ctx, `SELECT `+planCols+` FROM pm_plans
-		WHERE id > ? AND (? = '' OR site_id = ?) AND (? = '' OR asset_id = ?) AND (? = '' OR kind = ?)
-			AND (? = -1 OR active = (? = 1))
-		ORDER BY id LIMIT ?`,
-		f.Cursor, f.SiteID, f.SiteID, f.AssetID, f.AssetID, f.Kind, f.Kind, active, active, n)
+	c.add("id > ?", f.Cursor)
+	rows, err := tx.query(ctx, `SELECT `+planCols+` FROM pm_plans WHERE `+c.where()+` ORDER BY id LIMIT ?`,
+		append(c.args, n)...)
 	if err != nil {
 		return millwright.Page[pm.Plan]{}, err
 	}
@@ -162,8 +161,15 @@ func (tx *Tx) ActivePlans(ctx context.Context, kind string) ([]pm.PlanState, err
 	if err != nil {
 		return nil, err
 	}
-	rows, err = tx.query(ctx, `SELECT `+occurrenceCols+occurrenceFrom+`
-		WHERE p.kind = ? AND p.active = ? ORDER BY o.plan_id, o.due_at, o.due_value`, kind, true)
+	// The latest occurrence of each plan: for each plan, one seek into the
+	// index on (plan_id, due_at, due_value), not a read of its history.
+	// Descending on each engine is the reverse of its ascending order, so
+	// this is the occurrence an ascending read of the plan's would end on.
+	rows, err = tx.query(ctx, `SELECT `+occurrenceCols+` FROM pm_plans p
+		JOIN pm_occurrences o ON o.plan_id = p.id AND o.occ_key = (SELECT o2.occ_key FROM pm_occurrences o2
+			WHERE o2.plan_id = p.id ORDER BY o2.due_at DESC, o2.due_value DESC LIMIT 1)
+		LEFT JOIN work_orders w ON w.id = o.work_order_id
+		WHERE p.kind = ? AND p.active = ?`, kind, true)
 	if err != nil {
 		return nil, err
 	}
@@ -172,12 +178,15 @@ func (tx *Tx) ActivePlans(ctx context.Context, kind string) ([]pm.PlanState, err
 		return nil, err
 	}
 	last := make(map[string]pm.Occurrence, len(occs))
-	for _, o := range occs { // in due order: the last one of each plan stays
+	for _, o := range occs {
 		last[o.PlanID] = o
 	}
-	rows, err = tx.query(ctx, `SELECT DISTINCT o.plan_id FROM pm_occurrences o JOIN work_orders w ON w.id = o.work_order_id
-		JOIN pm_plans p ON p.id = o.plan_id
-		WHERE p.kind = ? AND w.status NOT IN ('completed', 'closed', 'cancelled')`, kind)
+	// The plans with an open work order, from the open work orders (the
+	// partial index work_orders_open), not from every occurrence.
+	// (CROSS JOIN keeps SQLite to that order; PostgreSQL orders by its statistics.)
+	rows, err = tx.query(ctx, `SELECT DISTINCT o.plan_id FROM work_orders w
+		CROSS JOIN pm_occurrences o CROSS JOIN pm_plans p
+		WHERE o.work_order_id = w.id AND p.id = o.plan_id AND p.kind = ? AND w.`+openStatuses, kind)
 	if err != nil {
 		return nil, err
 	}
@@ -275,9 +284,13 @@ func (tx *Tx) AddOccurrence(ctx context.Context, o *pm.Occurrence) error {
 // Occurrences lists the occurrences of calendar and meter plans due in
 // [from, to), of a site when siteID is set, oldest first.
 func (tx *Tx) Occurrences(ctx context.Context, siteID string, from, to time.Time) ([]pm.Occurrence, error) {
+	site, args := "", []any{from, to}
+	if siteID != "" {
+		site, args = " AND p.site_id = ?", append(args, siteID)
+	}
 	rows, err := tx.query(ctx, `SELECT `+occurrenceCols+occurrenceFrom+`
-		WHERE o.due_at >= ? AND o.due_at < ? AND (? = '' OR p.site_id = ?) AND p.kind IN ('calendar', 'meter')
-		ORDER BY o.due_at, o.plan_id`, from, to, siteID, siteID)
+		WHERE o.due_at >= ? AND o.due_at < ?`+site+` AND p.kind IN ('calendar', 'meter')
+		ORDER BY o.due_at, o.plan_id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -300,4 +313,34 @@ func (tx *Tx) ActAs(p millwright.Principal) (restore func()) {
 	prev := tx.ctx
 	tx.ctx = millwright.WithPrincipal(tx.ctx, p)
 	return func() { tx.ctx = prev }
+}
+
+// PlanNames returns the name of each plan of ids that exists, by id, in
+// one query a few hundred ids at a time.
+func (tx *Tx) PlanNames(ctx context.Context, ids []string) (map[string]string, error) {
+	out := make(map[string]string, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		args := make([]any, n)
+		for i, id := range ids[:n] {
+			args[i] = id
+		}
+		rows, err := tx.query(ctx, `SELECT id, name FROM pm_plans WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		names, err := scanAll(rows, func(r interface{ Scan(...any) error }) ([2]string, error) {
+			var v [2]string
+			err := r.Scan(&v[0], &v[1])
+			return v, err
+		})
+		if err != nil {
+			return nil, err
+		}
+		for _, v := range names {
+			out[v[0]] = v[1]
+		}
+		ids = ids[n:]
+	}
+	return out, nil
 }

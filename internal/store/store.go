@@ -229,9 +229,10 @@ type Tx struct {
 	wake        chan struct{}
 	savepoints  int // savepoints taken, for their names
 	sealWake    chan struct{}
-	audited     bool                    // an audit entry was written: wake the sealer after the commit
-	stmts       map[string]*sql.Stmt    // execPrepared's, closed with the transaction
-	meterPlans  map[[2]string][]pm.Plan // PlansForMeter's, by asset and meter
+	audited     bool                       // an audit entry was written: wake the sealer after the commit
+	stmts       map[string]*sql.Stmt       // execPrepared's, closed with the transaction
+	meterPlans  map[[2]string][]pm.Plan    // PlansForMeter's, by asset and meter
+	trace       func(q string, args []any) // tests: sees each query (TraceForTest)
 }
 
 // Now is the time of the transaction, fixed when it began.
@@ -296,6 +297,9 @@ func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) (sql.Resu
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	if tx.trace != nil {
+		tx.trace(q, args)
+	}
 	rows, err := tx.tx.QueryContext(ctx, tx.rebind(q), tx.args(args)...)
 	return rows, tx.translate(err)
 }

@@ -68,29 +68,33 @@ func (tx *Tx) SaveWorkOrder(ctx context.Context, w *workorder.WorkOrder) error {
 	return err
 }
 
-// WorkOrders lists work orders by id, filtered.
+// WorkOrders lists work orders by id, filtered. Only the filters given
+// are in the statement, so that each combination can use its index
+// (work_orders (status, id), (site_id, status, id), (asset_id, id),
+// (assigned_to, status, id), ...) and a page after a cursor starts where
+// the cursor is, however deep.
 func (tx *Tx) WorkOrders(ctx context.Context, f workorder.Filter) (millwright.Page[workorder.WorkOrder], error) {
 	n := page(f.Limit)
-	rows, err := tx.query(ctx, `SELECT `+workOrderCols+` FROM work_orders
-		WHERE id > ?
-			AND (? = '' OR site_id = ?) AND (? = '' OR status = ?) AND (? = '' OR asset_id = ?)
-			AND (? = '' OR type = ?) AND (? = 0 OR priority = ?) AND (? = '' OR assigned_to = ?)
-		ORDER BY id LIMIT ?`,
-		f.Cursor, f.SiteID, f.SiteID, f.Status, f.Status, f.AssetID, f.AssetID,
-		f.Type, f.Type, f.Priority, f.Priority, f.AssignedTo, f.AssignedTo, n)
+	var c conds
+	c.eq("site_id", f.SiteID)
+	c.eq("status", f.Status)
+	c.eq("asset_id", f.AssetID)
+	c.eq("type", f.Type)
+	if f.Priority != 0 {
+		c.add("priority = ?", f.Priority)
+	}
+	c.eq("assigned_to", f.AssignedTo)
+	if f.Unassigned {
+		c.add("assigned_to = ''")
+	}
+	c.add("id > ?", f.Cursor)
+	rows, err := tx.query(ctx, `SELECT `+workOrderCols+` FROM work_orders WHERE `+c.where()+` ORDER BY id LIMIT ?`,
+		append(c.args, n)...)
 	if err != nil {
 		return millwright.Page[workorder.WorkOrder]{}, err
 	}
-	defer rows.Close()
-	var out []workorder.WorkOrder
-	for rows.Next() {
-		w, err := scanWorkOrder(rows)
-		if err != nil {
-			return millwright.Page[workorder.WorkOrder]{}, err
-		}
-		out = append(out, w)
-	}
-	return millwright.NewPage(out, n, func(w workorder.WorkOrder) string { return w.ID }), rows.Err()
+	out, err := scanAll(rows, scanWorkOrder)
+	return millwright.NewPage(out, n, func(w workorder.WorkOrder) string { return w.ID }), err
 }
 
 // AddTransition records a status change of a work order, by the
@@ -138,6 +142,20 @@ func (tx *Tx) Materials(ctx context.Context, workOrderID string) ([]workorder.Ma
 	return scanMaterials(rows)
 }
 
+// MaterialsPage lists a work order's material lines by id after cursor,
+// a page at a time (index wo_materials_wo).
+func (tx *Tx) MaterialsPage(ctx context.Context, workOrderID, cursor string, limit int) (millwright.Page[workorder.Material], error) {
+	n := page(limit)
+	rows, err := tx.query(ctx, `SELECT `+materialCols+`, i.part_number
+		FROM wo_materials m JOIN items i ON i.id = m.item_id
+		WHERE m.work_order_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`, workOrderID, cursor, n)
+	if err != nil {
+		return millwright.Page[workorder.Material]{}, err
+	}
+	out, err := scanMaterials(rows)
+	return millwright.NewPage(out, n, func(m workorder.Material) string { return m.ID }), err
+}
+
 // CreateMaterial stores a new material line; it sets its id and time.
 func (tx *Tx) CreateMaterial(ctx context.Context, m *workorder.Material) error {
 	m.ID, m.CreatedAt = millwright.NewID("wom"), tx.now
@@ -173,6 +191,24 @@ func (tx *Tx) AddLabor(ctx context.Context, l *workorder.Labor) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		l.ID, l.WorkOrderID, l.Technician, l.Craft, l.Hours, l.Rate, l.Amount, l.Actor, l.At)
 	return err
+}
+
+// LaborPage lists a work order's labor entries by id after cursor, a
+// page at a time (index wo_labor_wo on (work_order_id, id)).
+func (tx *Tx) LaborPage(ctx context.Context, workOrderID, cursor string, limit int) (millwright.Page[workorder.Labor], error) {
+	n := page(limit)
+	rows, err := tx.query(ctx, `
+		SELECT id, work_order_id, technician, craft, hours, rate, amount, actor, at
+		FROM wo_labor WHERE work_order_id = ? AND id > ? ORDER BY id LIMIT ?`, workOrderID, cursor, n)
+	if err != nil {
+		return millwright.Page[workorder.Labor]{}, err
+	}
+	out, err := scanAll(rows, func(r interface{ Scan(...any) error }) (workorder.Labor, error) {
+		var l workorder.Labor
+		err := r.Scan(&l.ID, &l.WorkOrderID, &l.Technician, &l.Craft, &l.Hours, &l.Rate, &l.Amount, &l.Actor, (*dbTime)(&l.At))
+		return l, err
+	})
+	return millwright.NewPage(out, n, func(l workorder.Labor) string { return l.ID }), err
 }
 
 // LaborEntries lists a work order's labor entries, oldest first.

@@ -57,15 +57,9 @@ func assetCostChart(ctx context.Context, tx *store.Tx, a *asset.Asset) (*costCha
 	}
 	now := tx.Now().In(loc)
 	first := time.Date(now.Year(), now.Month()-costMonths+1, 1, 0, 0, 0, 0, loc)
-	entries, err := tx.CostEntries(ctx, report.Window{SiteID: a.SiteID, From: first.UTC(), To: tx.Now()})
+	mine, err := tx.CostEntries(ctx, report.Window{SiteID: a.SiteID, AssetID: a.ID, From: first.UTC(), To: tx.Now()})
 	if err != nil {
 		return nil, err
-	}
-	var mine []report.CostEntry
-	for _, e := range entries {
-		if e.AssetID == a.ID {
-			mine = append(mine, e)
-		}
 	}
 	info := []report.AssetInfo{{ID: a.ID, Tag: a.Tag, SiteID: a.SiteID, TimeZone: site.TimeZone}}
 	byMonth := map[string]report.CostRow{}

@@ -30,7 +30,7 @@ func (h *Handler) kpis(w http.ResponseWriter, r *http.Request, s *session) error
 		compliance *pm.ComplianceReport
 		costs      []report.CostRow
 		costTotal  millwright.Money
-		planNames  = map[string]string{}
+		planNames  map[string]string
 		assetTags  = map[string]string{}
 	)
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
@@ -52,20 +52,20 @@ func (h *Handler) kpis(w http.ResponseWriter, r *http.Request, s *session) error
 		// Only the assets that failed: the others have no MTBF to show.
 		rel.Items = slices.DeleteFunc(rel.Items, func(r report.ReliabilityRow) bool { return r.Failures == 0 })
 		classes = report.ComputeReliability(win, report.ByClass, assets, failures)
-		open, err := tx.OpenWorkOrders(ctx, report.Window{SiteID: site, To: now})
-		if err != nil {
+		if backlog, err = tx.Backlog(ctx, report.Window{SiteID: site, To: now}, now); err != nil {
 			return err
 		}
-		backlog = report.ComputeBacklog(now, open)
 		if compliance, err = pm.Compliance(ctx, tx, site, now.AddDate(0, 0, -kpiComplianceDays), now, 0); err != nil {
 			return err
 		}
+		var ids []string
 		for _, row := range compliance.Plans {
-			if p, err := tx.Plan(ctx, row.PlanID); err == nil {
-				planNames[row.PlanID] = p.Name
-			}
+			ids = append(ids, row.PlanID)
 		}
-		entries, err := tx.CostEntries(ctx, report.Window{SiteID: site, From: now.AddDate(0, 0, -kpiCostDays), To: now})
+		if planNames, err = tx.PlanNames(ctx, ids); err != nil {
+			return err
+		}
+		entries, err := tx.CostByAsset(ctx, report.Window{SiteID: site, From: now.AddDate(0, 0, -kpiCostDays), To: now})
 		if err != nil {
 			return err
 		}

@@ -44,25 +44,26 @@ func siteDay(ctx context.Context, tx *store.Tx, siteID string, cache map[string]
 func (h *Handler) myWork(w http.ResponseWriter, r *http.Request, s *session) error {
 	var today, later, open []woRow
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
-		rows, err := listWorkOrders(ctx, tx, active...)
+		// The technician's own work (index (assigned_to, status, id)), and
+		// the site's work that nobody is assigned to.
+		site := millwright.PrincipalFrom(ctx).SiteID
+		mine, err := listWork(ctx, tx, workorder.Filter{SiteID: site, AssignedTo: s.User.Username}, active...)
 		if err != nil {
 			return err
 		}
+		if open, err = listWork(ctx, tx, workorder.Filter{SiteID: site, Unassigned: true}, active...); err != nil {
+			return err
+		}
 		days := map[string]string{}
-		for _, row := range rows {
-			switch row.AssignedTo {
-			case s.User.Username:
-				day, err := siteDay(ctx, tx, row.SiteID, days)
-				if err != nil {
-					return err
-				}
-				if row.DueBy(day) {
-					today = append(today, row)
-				} else {
-					later = append(later, row)
-				}
-			case "":
-				open = append(open, row)
+		for _, row := range mine {
+			day, err := siteDay(ctx, tx, row.SiteID, days)
+			if err != nil {
+				return err
+			}
+			if row.DueBy(day) {
+				today = append(today, row)
+			} else {
+				later = append(later, row)
 			}
 		}
 		slices.SortStableFunc(later, func(a, b woRow) int { return strings.Compare(a.ScheduledOn, b.ScheduledOn) })

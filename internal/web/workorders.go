@@ -23,34 +23,53 @@ type woRow struct {
 // listWorkOrders reads the work orders of the caller's site in the given
 // statuses, most urgent first.
 func listWorkOrders(ctx context.Context, tx *store.Tx, statuses ...workorder.Status) ([]woRow, error) {
-	site := millwright.PrincipalFrom(ctx).SiteID
+	return listWork(ctx, tx, workorder.Filter{SiteID: millwright.PrincipalFrom(ctx).SiteID}, statuses...)
+}
+
+// listWork reads the first 200 work orders (by id) of each status that
+// match f, with their assets' tags and names (one query for them all),
+// most urgent first.
+func listWork(ctx context.Context, tx *store.Tx, f workorder.Filter, statuses ...workorder.Status) ([]woRow, error) {
 	var out []woRow
-	assets := map[string]*asset.Asset{}
+	var ids []string
+	seen := map[string]bool{}
 	for _, st := range statuses {
-		p, err := workorder.List(ctx, tx, workorder.Filter{SiteID: site, Status: string(st), Limit: 200})
+		f.Status, f.Limit = string(st), 200
+		p, err := workorder.List(ctx, tx, f)
 		if err != nil {
 			return nil, err
 		}
 		for _, w := range p.Items {
-			row := woRow{WorkOrder: w}
-			a, ok := assets[w.AssetID]
-			if !ok {
-				if a, err = tx.Asset(ctx, w.AssetID); err != nil {
-					return nil, err
-				}
-				assets[w.AssetID] = a
+			out = append(out, woRow{WorkOrder: w})
+			if !seen[w.AssetID] {
+				seen[w.AssetID] = true
+				ids = append(ids, w.AssetID)
 			}
-			row.AssetTag, row.AssetName = a.Tag, a.Name
-			out = append(out, row)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b woRow) int {
+	labels, err := tx.AssetLabels(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		l, ok := labels[out[i].AssetID]
+		if !ok {
+			return nil, millwright.Errorf(millwright.NotFound, "not_found", "asset %s does not exist", out[i].AssetID)
+		}
+		out[i].AssetTag, out[i].AssetName = l.Tag, l.Name
+	}
+	sortRows(out)
+	return out, nil
+}
+
+// sortRows puts rows most urgent first, then by number.
+func sortRows(rows []woRow) {
+	slices.SortStableFunc(rows, func(a, b woRow) int {
 		if a.Priority != b.Priority {
 			return a.Priority - b.Priority
 		}
 		return strings.Compare(a.Number, b.Number)
 	})
-	return out, nil
 }
 
 type column struct {
@@ -63,19 +82,32 @@ func (h *Handler) workOrders(w http.ResponseWriter, r *http.Request, s *session)
 	var board []column
 	var backlog []woRow
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
+		var open []workorder.Status
 		for _, st := range workorder.Statuses {
-			if st == workorder.Closed || st == workorder.Cancelled {
-				continue
+			if st != workorder.Closed && st != workorder.Cancelled {
+				open = append(open, st)
 			}
-			rows, err := listWorkOrders(ctx, tx, st)
-			if err != nil {
-				return err
-			}
-			board = append(board, column{Status: st, Rows: rows})
 		}
-		var err error
-		backlog, err = listWorkOrders(ctx, tx, workorder.Requested, workorder.Approved, workorder.Planned, workorder.WaitingForParts)
-		return err
+		rows, err := listWorkOrders(ctx, tx, open...)
+		if err != nil {
+			return err
+		}
+		// The backlog is the board's columns of work not yet under way.
+		for _, st := range open {
+			col := column{Status: st}
+			for _, row := range rows {
+				if row.Status == st {
+					col.Rows = append(col.Rows, row)
+				}
+			}
+			board = append(board, col)
+			switch st {
+			case workorder.Requested, workorder.Approved, workorder.Planned, workorder.WaitingForParts:
+				backlog = append(backlog, col.Rows...)
+			}
+		}
+		sortRows(backlog)
+		return nil
 	})
 	if err != nil {
 		return err

@@ -85,6 +85,7 @@ type Tx interface {
 type Filter struct {
 	SiteID, Status, AssetID, Type string
 	AssignedTo                    string // a user name; "" for any
+	Unassigned                    bool   // only the work orders nobody is assigned to
 	Priority                      int    // 0: any
 	Cursor                        string
 	Limit                         int
