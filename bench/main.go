@@ -115,20 +115,11 @@ type mqttOptions struct {
 
 func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOptions) error {
 	ctx := context.Background()
-	dsn, cleanup, err := freshDB(e, pg)
+	db, closeDB, err := freshStore(ctx, e, pg) // with the sealer, as serve runs it: its cost is in every figure
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
-	defer startSealer(db)() // as serve runs it: its cost is in every figure
+	defer closeDB()
 	res, err := demo.Load(ctx, db)
 	if err != nil {
 		return err
@@ -213,7 +204,7 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 		defer stop()
 		d2 := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 		go d2.Run(dctx)
-		if err := drain(ctx, string(e)+"/in-proc", db, time.Minute); err != nil {
+		if err := drain(ctx, string(e)+"/in-proc", db, 3*time.Minute); err != nil {
 			return err
 		}
 		c := client{base: srv.URL, tokens: res.Tokens}

@@ -35,19 +35,11 @@ import (
 // process, which hosts the handlers.
 func measureScale(e store.Engine, pg string, f float64, d time.Duration, clients int) error {
 	ctx := context.Background()
-	dsn, cleanup, err := freshDB(e, pg)
+	db, closeDB, err := freshStore(ctx, e, pg)
 	if err != nil {
 		return err
 	}
-	defer cleanup()
-	db, err := store.Open(ctx, dsn)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	if err := db.Migrate(ctx); err != nil {
-		return err
-	}
+	defer closeDB()
 	res, err := demo.Load(ctx, db)
 	if err != nil {
 		return err

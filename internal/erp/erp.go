@@ -76,36 +76,46 @@ func (e *ERP) Send(ctx context.Context, m integration.Message) ([]integration.Ev
 
 var _ integration.BatchSender = (*ERP)(nil)
 
-// SendBatch applies ms in one transaction, in order, each within a
-// savepoint: a message the ERP refuses is undone alone and answered with
-// its error, the others commit together; one skip says to pass over is
-// answered integration.ErrNotTried. It answers what Send would have,
-// message by message; when the transaction itself fails, every message
-// gets its error and is sent again.
+// batchTx is the most messages SendBatch applies in one transaction.
+// Each is a savepoint, and PostgreSQL caches 64 subtransactions per
+// transaction; past that, every visibility check of a row reads
+// pg_subtrans. 32 stays well inside the cache and still makes one commit
+// of many on SQLite's single writer.
+const batchTx = 32
+
+// SendBatch applies ms in order, batchTx messages per transaction, each
+// within a savepoint: a message the ERP refuses is undone alone and
+// answered with its error, the others commit together; one skip says to
+// pass over is answered integration.ErrNotTried. It answers what Send
+// would have, message by message; when a transaction itself fails, each
+// of its messages gets that error and is sent again.
 func (e *ERP) SendBatch(ctx context.Context, ms []integration.Message, skip func(i int, errs []error) bool) ([][]integration.Event, []error) {
 	events, errs := make([][]integration.Event, len(ms)), make([]error, len(ms))
-	err := e.db.InTx(ctx, func(stx *store.Tx) error {
-		clear(events)
-		clear(errs) // a retried transaction starts over
-		for i, m := range ms {
-			if skip != nil && skip(i, errs[:i]) {
-				errs[i] = integration.ErrNotTried
-				continue
+	for lo := 0; lo < len(ms); lo += batchTx {
+		hi := min(lo+batchTx, len(ms))
+		err := e.db.InTx(ctx, func(stx *store.Tx) error {
+			clear(events[lo:hi])
+			clear(errs[lo:hi]) // a retried transaction starts over
+			for i := lo; i < hi; i++ {
+				if skip != nil && skip(i, errs[:i]) {
+					errs[i] = integration.ErrNotTried
+					continue
+				}
+				tx := Wrap(stx)
+				errs[i] = stx.Savepoint(ctx, func() (err error) {
+					events[i], err = Apply(ctx, tx, ms[i])
+					return err
+				})
+				if errs[i] != nil && millwright.ErrorKind(errs[i]) == 0 && !store.IsDuplicate(errs[i]) {
+					return errs[i] // not the message's fault: the database's
+				}
 			}
-			tx := Wrap(stx)
-			errs[i] = stx.Savepoint(ctx, func() (err error) {
-				events[i], err = Apply(ctx, tx, m)
-				return err
-			})
-			if errs[i] != nil && millwright.ErrorKind(errs[i]) == 0 && !store.IsDuplicate(errs[i]) {
-				return errs[i] // not the message's fault: the database's
+			return nil
+		})
+		if err != nil {
+			for i := lo; i < hi; i++ {
+				events[i], errs[i] = nil, err
 			}
-		}
-		return nil
-	})
-	if err != nil {
-		for i := range errs {
-			events[i], errs[i] = nil, err
 		}
 	}
 	return events, errs

@@ -29,11 +29,7 @@ func (f form) Get(field string) string { return f.Values.Get(field) }
 // "title is required: …"), else above the form.
 func refused(values url.Values, fields []string, err error) form {
 	f := form{Values: values, Errors: map[string]string{}}
-	msg := err.Error()
-	var e *millwright.Error
-	if errors.As(err, &e) {
-		msg = e.Message
-	}
+	msg := errText(err)
 	for _, name := range fields {
 		if strings.HasPrefix(msg, name+":") || strings.HasPrefix(msg, name+" ") {
 			f.Errors[name] = msg
