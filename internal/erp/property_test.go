@@ -584,6 +584,13 @@ func (m *model) check(t *rapid.T, after string) {
 		if !value.Equal(inventory.Decimal) {
 			t.Fatalf("after %s: stock value %s; inventory account %s; want equal", after, value, inventory)
 		}
+		drift, err := tx.ERPBudgetUseDrift(m.ctx)
+		if err != nil {
+			return err
+		}
+		if len(drift) > 0 {
+			t.Fatalf("after %s: the running budget use differs from the journal: %v", after, drift)
+		}
 		for _, wo := range workOrders {
 			cost, err := tx.ERPWorkOrderCost(m.ctx, wo.id)
 			if err != nil {

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/shopspring/decimal"
+	"slices"
 	"strconv"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/erp/budget"
@@ -161,8 +163,31 @@ func (tx *Tx) InsertERPEntry(ctx context.Context, e *ledger.Entry) error {
 			e.ID, i+1, l.Account, l.Debit, l.Credit, l.CostCenter, l.WorkOrderID, l.AssetID); err != nil {
 			return err
 		}
+		if err := tx.addBudgetUse(ctx, e, l); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// addBudgetUse adds a line on an expense account to the running use of
+// its cost center's budget for the entry's period and site, in cents, each
+// side rounded to its cents as the journal's sums are.
+func (tx *Tx) addBudgetUse(ctx context.Context, e *ledger.Entry, l ledger.Line) error {
+	if l.CostCenter == "" {
+		return nil
+	}
+	cents := l.Debit.Shift(2).Round(0).Sub(l.Credit.Shift(2).Round(0)).IntPart()
+	if cents == 0 {
+		return nil
+	}
+	_, err := tx.exec(ctx, `
+		INSERT INTO erp_budget_use (cost_center, period, site_id, actual_cents)
+		SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT)
+		WHERE EXISTS (SELECT 1 FROM erp_accounts WHERE code = ? AND type = 'expense')
+		ON CONFLICT (cost_center, period, site_id) DO UPDATE SET actual_cents = erp_budget_use.actual_cents + excluded.actual_cents`,
+		l.CostCenter, e.Period, e.SiteID, cents, l.Account)
+	return err
 }
 
 const entryCols = `e.id, e.number, e.at, e.period, e.site_id, e.memo, e.source, e.source_id, e.reverses_id, e.created_by,
@@ -338,13 +363,13 @@ func (tx *Tx) ERPBudgetUse(ctx context.Context, costCenter, period string) (actu
 // ERPSiteBudgetUse is ERPBudgetUse counting only the entries and purchase
 // orders of one site, or of every site when siteID is "".
 func (tx *Tx) ERPSiteBudgetUse(ctx context.Context, siteID, costCenter, period string) (actual, committed millwright.Money, err error) {
-	actual, err = tx.erpSum(ctx, `FROM erp_entry_lines l
-		JOIN erp_accounts a ON a.code = l.account JOIN erp_entries e ON e.id = l.entry_id
-		WHERE a.type = 'expense' AND l.cost_center = ? AND e.period = ? AND (? = '' OR e.site_id = ?)`,
-		costCenter, period, siteID, siteID)
-	if err != nil {
+	var cents int64
+	if err = tx.queryRow(ctx, `SELECT COALESCE(SUM(actual_cents), 0) FROM erp_budget_use
+		WHERE cost_center = ? AND period = ? AND (? = '' OR site_id = ?)`,
+		costCenter, period, siteID, siteID).Scan(&cents); err != nil {
 		return
 	}
+	actual = millwright.Money{Decimal: decimal.New(cents, -2)}
 	rows, err := tx.query(ctx, `SELECT l.quantity, l.received_quantity, l.unit_price FROM erp_po_lines l
 		JOIN erp_purchase_orders p ON p.id = l.purchase_order_id
 		WHERE l.cost_center = ? AND p.period = ? AND l.direct = ? AND p.status IN ('open', 'partially_received')
@@ -366,6 +391,62 @@ func (tx *Tx) ERPSiteBudgetUse(ctx context.Context, siteID, costCenter, period s
 	}
 	err = rows.Err()
 	return
+}
+
+// ERPBudgetUseDrift recounts the budget use of every cost center, period
+// and site from the journal and returns where the running totals that
+// ERPBudgetUse reads differ from it ("CC/2026-03/site: 12.00 kept, 15.00
+// in the journal"); none when they agree, as they always should.
+func (tx *Tx) ERPBudgetUseDrift(ctx context.Context) ([]string, error) {
+	recount := `SELECT l.cost_center, e.period, e.site_id,
+		SUM(CAST(ROUND(CAST(l.debit AS REAL) * 100) AS INTEGER) - CAST(ROUND(CAST(l.credit AS REAL) * 100) AS INTEGER))`
+	if tx.engine == Postgres {
+		recount = `SELECT l.cost_center, e.period, e.site_id, ((SUM(l.debit) - SUM(l.credit)) * 100)::BIGINT`
+	}
+	type key struct{ cc, period, site string }
+	sums := func(q string) (map[key]int64, error) {
+		rows, err := tx.query(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		out := map[key]int64{}
+		for rows.Next() {
+			var k key
+			var c int64
+			if err := rows.Scan(&k.cc, &k.period, &k.site, &c); err != nil {
+				return nil, err
+			}
+			if c != 0 {
+				out[k] = c
+			}
+		}
+		return out, rows.Err()
+	}
+	journal, err := sums(recount + ` FROM erp_entry_lines l
+		JOIN erp_accounts a ON a.code = l.account JOIN erp_entries e ON e.id = l.entry_id
+		WHERE a.type = 'expense' AND l.cost_center <> '' GROUP BY l.cost_center, e.period, e.site_id`)
+	if err != nil {
+		return nil, err
+	}
+	kept, err := sums(`SELECT cost_center, period, site_id, actual_cents FROM erp_budget_use`)
+	if err != nil {
+		return nil, err
+	}
+	for k := range journal {
+		if _, ok := kept[k]; !ok {
+			kept[k] = 0
+		}
+	}
+	var drift []string
+	for k, c := range kept {
+		if j := journal[k]; j != c {
+			drift = append(drift, fmt.Sprintf("%s/%s/%s: %s kept, %s in the journal", k.cc, k.period, k.site,
+				decimal.New(c, -2).StringFixed(2), decimal.New(j, -2).StringFixed(2)))
+		}
+	}
+	slices.Sort(drift)
+	return drift, nil
 }
 
 // ERPBudget returns a budget.
