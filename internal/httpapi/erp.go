@@ -294,52 +294,28 @@ func (h *Handler) erpSaveRule(w http.ResponseWriter, r *http.Request) error {
 	}
 	ru := approval.Rule{SiteID: b.SiteID, CostCenter: b.CostCenter, MaxPriority: b.MaxPriority, MinAmount: b.MinAmount,
 		MaxAmount: b.MaxAmount, ApproverRole: b.ApproverRole, Steps: b.Steps, AutoApprove: b.AutoApprove, FastPath: b.FastPath}
-	if err := ru.Normalize(); err != nil {
-		return err
-	}
-	var problems []approval.Problem
+	var (
+		saved    *approval.Rule
+		problems []approval.Problem
+	)
 	status := http.StatusCreated
-	err := h.inERP(r, func(tx *erp.Tx) error {
-		ctx := r.Context()
-		var before *approval.Rule
-		if id := r.PathValue("id"); id != "" {
-			old, err := tx.ERPRule(ctx, id)
-			if err != nil {
-				return err
-			}
-			before, ru.ID, ru.CreatedAt, status = old, old.ID, old.CreatedAt, http.StatusOK
-		}
-		if err := tx.SaveERPRule(ctx, &ru); err != nil {
-			return err
-		}
-		action := "create"
-		if before != nil {
-			action = "update"
-		}
-		if err := tx.Audit(ctx, "erp_approval_rule", ru.ID, action, before, ru); err != nil {
-			return err
-		}
-		rules, err := tx.ERPRules(ctx)
-		problems = approval.Validate(rules)
+	if r.PathValue("id") != "" {
+		status = http.StatusOK
+	}
+	err := h.inERP(r, func(tx *erp.Tx) (err error) {
+		saved, problems, err = erp.SaveRule(r.Context(), tx, r.PathValue("id"), ru)
 		return err
 	})
 	if err != nil {
 		return err
 	}
-	writeJSON(w, status, map[string]any{"rule": ru, "problems": problems})
+	writeJSON(w, status, map[string]any{"rule": saved, "problems": problems})
 	return nil
 }
 
 func (h *Handler) erpDeleteRule(w http.ResponseWriter, r *http.Request) error {
 	err := h.inERP(r, func(tx *erp.Tx) error {
-		old, err := tx.ERPRule(r.Context(), r.PathValue("id"))
-		if err != nil {
-			return err
-		}
-		if err := tx.DeleteERPRule(r.Context(), old.ID); err != nil {
-			return err
-		}
-		return tx.Audit(r.Context(), "erp_approval_rule", old.ID, "delete", old, nil)
+		return erp.DeleteRule(r.Context(), tx, r.PathValue("id"))
 	})
 	if err != nil {
 		return err

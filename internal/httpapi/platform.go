@@ -6,8 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/audit"
@@ -73,26 +71,9 @@ type newUser struct {
 	Password string          `json:"password"` // empty: no web login
 }
 
-// minPassword is the shortest password accepted, in characters.
-const minPassword = 8
-
 func (in *newUser) validate() error {
 	in.Username, in.SiteID = strings.TrimSpace(in.Username), strings.TrimSpace(in.SiteID)
-	switch {
-	case in.Username == "":
-		return millwright.Errorf(millwright.Invalid, "missing_field", "username is required; send the name the user signs in with")
-	case len(in.Username) > 64 || strings.ContainsFunc(in.Username, unicode.IsSpace):
-		return millwright.Errorf(millwright.Invalid, "invalid_username",
-			"username %q must be at most 64 characters with no spaces", in.Username)
-	case in.Role == "":
-		return millwright.Errorf(millwright.Invalid, "missing_field", "role is required; use one of %s", roleNames())
-	case !millwright.ValidRole(in.Role):
-		return invalidRole(in.Role)
-	case in.Password != "" && utf8.RuneCountInString(in.Password) < minPassword:
-		return millwright.Errorf(millwright.Invalid, "password_too_short",
-			"the password must have at least %d characters; choose a longer one or leave it out", minPassword)
-	}
-	return nil
+	return auth.CheckUser(in.Username, in.Role, in.Password)
 }
 
 func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/asset"
+	"github.com/millwright-cmms/millwright/internal/auth"
 	"github.com/millwright-cmms/millwright/internal/pm"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
@@ -92,7 +93,8 @@ func (h *Handler) pmPlans(w http.ResponseWriter, r *http.Request, s *session) er
 	if err != nil {
 		return err
 	}
-	h.render(w, r, s, http.StatusOK, "pmplans.html", "PM plans", map[string]any{"Plans": rows})
+	h.render(w, r, s, http.StatusOK, "pmplans.html", "PM plans", map[string]any{"Plans": rows,
+		"CanPlan": auth.Allowed(s.User.Role, auth.PlanPM)})
 	return nil
 }
 
@@ -212,6 +214,6 @@ func (h *Handler) pmPlan(w http.ResponseWriter, r *http.Request, s *session) err
 	}
 	h.render(w, r, s, http.StatusOK, "pmplan.html", "PM plan "+p.Name, map[string]any{
 		"Plan": p, "Asset": a, "When": describeTrigger(p.Trigger), "TimeZone": zone, "Months": months,
-		"Shown": shown, "Prev": prev, "Next": next})
+		"Shown": shown, "Prev": prev, "Next": next, "CanPlan": auth.Allowed(s.User.Role, auth.PlanPM)})
 	return nil
 }

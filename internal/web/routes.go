@@ -26,7 +26,12 @@ func (h *Handler) routes() []page {
 		{"POST /ui/work-orders/{id}/readings", auth.RecordReadings, h.recordReading},
 
 		{"GET /ui/pm-plans", auth.Read, h.pmPlans},
+		{"GET /ui/pm-plans/new", auth.PlanPM, h.newPlan},
+		{"POST /ui/pm-plans/new", auth.PlanPM, h.createPlan},
 		{"GET /ui/pm-plans/{id}", auth.Read, h.pmPlan},
+		{"GET /ui/pm-plans/{id}/edit", auth.PlanPM, h.editPlan},
+		{"POST /ui/pm-plans/{id}/edit", auth.PlanPM, h.updatePlan},
+		{"POST /ui/pm-plans/{id}/deactivate", auth.PlanPM, h.deactivatePlan},
 		{"GET /ui/kpis", auth.Read, h.kpis},
 
 		// As in the API, approvals check the role against the step the routing names.
@@ -38,9 +43,20 @@ func (h *Handler) routes() []page {
 
 		{"GET /ui/costs", auth.Read, h.inERP(h.costs)},
 		{"GET /ui/costs/ledger", auth.Read, h.inERP(h.ledgerEntries)},
+		{"GET /ui/costs/budgets", auth.Read, h.inERP(h.budgets)},
+		{"POST /ui/costs/budgets", auth.ManageFinance, h.inERP(h.saveBudget)},
+		{"GET /ui/approval-rules", auth.Read, h.inERP(h.rules)},
+		{"POST /ui/approval-rules", auth.ManageFinance, h.inERP(h.saveRule)},
+		{"GET /ui/approval-rules/{id}", auth.ManageFinance, h.inERP(h.editRule)},
+		{"POST /ui/approval-rules/{id}", auth.ManageFinance, h.inERP(h.saveRule)},
+		{"POST /ui/approval-rules/{id}/delete", auth.ManageFinance, h.inERP(h.deleteRule)},
 
 		{"GET /ui/integration", auth.ManageIntegration, h.integrationPage},
 		{"POST /ui/integration/messages/{id}/replay", auth.ManageIntegration, h.replay},
+		{"GET /ui/integration/mappings", auth.ManageIntegration, h.mappings},
+		{"POST /ui/integration/mappings/items", auth.ManageIntegration, h.saveItemMapping},
+		{"POST /ui/integration/mappings/cost-centers", auth.ManageIntegration, h.saveCostCenterMapping},
+		{"POST /ui/integration/mappings/accounts", auth.ManageIntegration, h.saveAccountMapping},
 		{"GET /ui/integration/reconciliation", auth.ManageIntegration, h.reconciliation},
 		{"POST /ui/integration/reconciliation", auth.ManageIntegration, h.runReconciliation},
 
@@ -50,5 +66,12 @@ func (h *Handler) routes() []page {
 		{"POST /ui/stock/adjustments", auth.AdjustStock, h.adjust},
 		{"GET /ui/assets", auth.Read, h.assets},
 		{"GET /ui/assets/{id}", auth.Read, h.assetPage},
+
+		{"GET /ui/admin/users", auth.ManageUsers, h.users},
+		{"POST /ui/admin/users", auth.ManageUsers, h.createUser},
+		{"GET /ui/admin/users/{id}", auth.ManageUsers, h.editUser},
+		{"POST /ui/admin/users/{id}", auth.ManageUsers, h.updateUser},
+		{"GET /ui/admin/sites", auth.ManageSites, h.sites},
+		{"POST /ui/admin/sites", auth.ManageSites, h.createSite},
 	}
 }

@@ -367,6 +367,7 @@ func nav(u *store.User, path string) []navLink {
 	add(auth.Read, "/ui/stock", "Stock")
 	add(auth.ReceiveGoods, "/ui/receipts", "Receipts")
 	add(auth.Read, "/ui/assets", "Assets")
+	add(auth.ManageUsers, "/ui/admin/users", "Users")
 	return links
 }
 

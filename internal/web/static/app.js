@@ -33,3 +33,17 @@
     }, every);
   });
 })();
+/* ---- ui-admin ---- */
+// The PM plan form shows the fields of the chosen trigger kind only; without
+// JavaScript it shows them all, and the server reads those of the kind.
+(function () {
+  var kind = document.getElementById("plan-kind");
+  if (!kind) return;
+  function show() {
+    document.querySelectorAll(".trigger[data-kind]").forEach(function (el) {
+      el.hidden = el.getAttribute("data-kind").split(" ").indexOf(kind.value) < 0;
+    });
+  }
+  kind.addEventListener("change", show);
+  show();
+})();

@@ -1,0 +1,346 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/asset"
+	"github.com/millwright-cmms/millwright/internal/auth"
+	"github.com/millwright-cmms/millwright/internal/store"
+)
+
+// The setup screens: what a new plant needs before its first work order
+// (sites and users, PM plans, budgets and approval rules, integration
+// mappings), each a form over the use-case its API route calls.
+
+func init() {
+	// errattr marks an input whose field was refused and points it at the
+	// reason: {{errattr $f "field" "prefix"}} in the input's tag.
+	funcs["errattr"] = func(f form, field, prefix string) template.HTMLAttr {
+		if f.Errors[field] == "" {
+			return ""
+		}
+		return template.HTMLAttr(` aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(errID(prefix, field)) + `"`)
+	}
+	// fielderr is the reason beside a refused field, with the id errattr names.
+	funcs["fielderr"] = func(f form, field, prefix string) template.HTML {
+		msg := f.Errors[field]
+		if msg == "" {
+			return ""
+		}
+		return template.HTML(`<p class="field-error" id="` + template.HTMLEscapeString(errID(prefix, field)) + `">` +
+			template.HTMLEscapeString(msg) + `</p>`)
+	}
+	funcs["checked"] = func(f form, field string) template.HTMLAttr {
+		if v := f.Get(field); v != "" && v != "off" && v != "false" {
+			return " checked"
+		}
+		return ""
+	}
+	funcs["selected"] = func(f form, field string, v any) template.HTMLAttr {
+		if f.Get(field) == toString(v) {
+			return " selected"
+		}
+		return ""
+	}
+}
+
+// errID is the id of the reason beside a field: <prefix>-<field>-error.
+func errID(prefix, field string) string {
+	return prefix + "-" + strings.ReplaceAll(field, "_", "-") + "-error"
+}
+
+// alias maps how a use-case's message names a field (its API name) to the
+// form's field; codes maps an error code to the field it is about.
+type placing struct {
+	alias [][2]string // message prefix → form field, the longest prefixes first
+	codes map[string]string
+}
+
+// place is refused with the API's names for the form's fields.
+func (p placing) place(values url.Values, err error) form {
+	f := form{Values: values, Errors: map[string]string{}}
+	msg := errText(err)
+	var e *millwright.Error
+	if errors.As(err, &e) {
+		if field, ok := p.codes[e.Code]; ok {
+			f.Errors[field] = msg
+			return f
+		}
+	}
+	for _, a := range p.alias {
+		if strings.HasPrefix(msg, a[0]+":") || strings.HasPrefix(msg, a[0]+" ") {
+			f.Errors[a[1]] = msg
+			return f
+		}
+	}
+	f.Error = msg
+	return f
+}
+
+// submit runs fn, a form's change, in one transaction as the signed-in
+// user. On success it redirects to the page fn names with its notice; a
+// refusal the user can act on shows the form again (show) with what was
+// typed and the reason beside its field, 400, 409 or 422 as the API
+// answers; forbidden and not found are error pages.
+func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p placing, show func(status int, f form) error,
+	fn func(ctx context.Context, tx *store.Tx) (to, notice string, err error)) error {
+	var to, notice string
+	err := h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
+		to, notice, err = fn(r.Context(), tx)
+		return err
+	})
+	var e *millwright.Error
+	switch {
+	case err == nil:
+		redirect(w, r, to, "notice", notice)
+		return nil
+	case errors.As(err, &e) && (e.Kind == millwright.Invalid || e.Kind == millwright.Rule || e.Kind == millwright.Conflict):
+		return show(statusOf[e.Kind], p.place(r.PostForm, err))
+	default:
+		return err
+	}
+}
+
+// siteChoice is a site in a select.
+type siteChoice struct {
+	ID, Code, Name string
+}
+
+// sitesOf lists the sites the user sees: theirs alone when limited to one.
+func sitesOf(ctx context.Context, tx *store.Tx, siteID string) ([]asset.Site, error) {
+	p, err := tx.Sites(ctx, siteID, "", 500)
+	return p.Items, err
+}
+
+// siteByID finds a site's code for a list.
+func siteCodes(sites []asset.Site) map[string]string {
+	m := map[string]string{}
+	for _, s := range sites {
+		m[s.ID] = s.Code
+	}
+	return m
+}
+
+// Users.
+
+var userPlacing = placing{
+	alias: [][2]string{{"username", "username"}, {"role", "role"}, {"site", "site_id"}, {"user", "username"}},
+	codes: map[string]string{"password_too_short": "password", "unknown_site": "site_id", "site_forbidden": "site_id",
+		"duplicate_key": "username", "own_role": "role"},
+}
+
+type userRow struct {
+	store.User
+	SiteCode string
+}
+
+// users lists the users an administrator manages (those of their site
+// when limited to one), with the form that makes a new one.
+func (h *Handler) users(w http.ResponseWriter, r *http.Request, s *session) error {
+	return h.showUsers(w, r, s, http.StatusOK, form{Values: url.Values{"role": {string(millwright.Technician)}, "site_id": {s.User.SiteID}}})
+}
+
+func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request, s *session, status int, f form) error {
+	var (
+		rows  []userRow
+		sites []asset.Site
+	)
+	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
+		var err error
+		if sites, err = sitesOf(ctx, tx, s.User.SiteID); err != nil {
+			return err
+		}
+		codes := siteCodes(sites)
+		p, err := tx.Users(ctx, store.UserFilter{SiteID: s.User.SiteID, Limit: 500})
+		for _, u := range p.Items {
+			rows = append(rows, userRow{User: u, SiteCode: codes[u.SiteID]})
+		}
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	h.render(w, r, s, status, "users.html", "Users", map[string]any{
+		"Users": rows, "Sites": sites, "Roles": millwright.Roles, "Form": f, "EverySite": s.User.SiteID == ""})
+	return nil
+}
+
+// createUser makes a user as POST /api/v1/users does: the same checks
+// (auth.CheckUser), an administrator limited to a site makes users of
+// that site only, and the audit trail keeps it.
+func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session) error {
+	v := r.PostForm
+	show := func(status int, f form) error { return h.showUsers(w, r, s, status, f) }
+	return h.submit(w, r, userPlacing, show, func(ctx context.Context, tx *store.Tx) (string, string, error) {
+		u := &store.User{Username: strings.TrimSpace(v.Get("username")), Role: millwright.Role(v.Get("role")), SiteID: strings.TrimSpace(v.Get("site_id"))}
+		password := v.Get("password")
+		if err := auth.CheckUser(u.Username, u.Role, password); err != nil {
+			return "", "", err
+		}
+		if err := userSite(ctx, tx, u); err != nil {
+			return "", "", err
+		}
+		if password != "" {
+			u.PasswordHash = auth.HashPassword(password)
+		}
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return "", "", err
+		}
+		return "/ui/admin/users", "user " + u.Username + " created: " + string(u.Role) + " of " + siteName(ctx, tx, u.SiteID),
+			tx.Audit(ctx, "user", u.ID, "create", nil, u)
+	})
+}
+
+// userSite checks the site a user is given: it exists, and an
+// administrator limited to a site gives only theirs (and gives it when
+// none is chosen).
+func userSite(ctx context.Context, tx *store.Tx, u *store.User) error {
+	if own := millwright.PrincipalFrom(ctx).SiteID; own != "" && u.SiteID == "" {
+		u.SiteID = own
+	}
+	if err := millwright.CheckSite(ctx, u.SiteID); err != nil {
+		return err
+	}
+	if u.SiteID == "" {
+		return nil
+	}
+	if _, err := tx.Site(ctx, u.SiteID); millwright.ErrorKind(err) == millwright.NotFound {
+		return millwright.Errorf(millwright.Rule, "unknown_site", "site %s does not exist; choose one of the list, or every site", u.SiteID)
+	} else if err != nil {
+		return err
+	}
+	return nil
+}
+
+func siteName(ctx context.Context, tx *store.Tx, id string) string {
+	if id == "" {
+		return "every site"
+	}
+	if s, err := tx.Site(ctx, id); err == nil {
+		return "site " + s.Code
+	}
+	return "site " + id
+}
+
+// userOf returns a user the administrator may manage.
+func userOf(ctx context.Context, tx *store.Tx, id string) (*store.User, error) {
+	u, err := tx.User(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return u, millwright.CheckSite(ctx, u.SiteID)
+}
+
+// editUser shows a user's role, site and a new password to set.
+func (h *Handler) editUser(w http.ResponseWriter, r *http.Request, s *session) error {
+	var u *store.User
+	err := h.view(r, func(ctx context.Context, tx *store.Tx) (err error) {
+		u, err = userOf(ctx, tx, r.PathValue("id"))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return h.showUser(w, r, s, http.StatusOK, form{Values: url.Values{"role": {string(u.Role)}, "site_id": {u.SiteID}}})
+}
+
+func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, s *session, status int, f form) error {
+	var (
+		u     *store.User
+		sites []asset.Site
+	)
+	err := h.view(r, func(ctx context.Context, tx *store.Tx) (err error) {
+		if u, err = userOf(ctx, tx, r.PathValue("id")); err != nil {
+			return err
+		}
+		sites, err = sitesOf(ctx, tx, s.User.SiteID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	h.render(w, r, s, status, "user.html", "User "+u.Username, map[string]any{
+		"U": u, "Sites": sites, "Roles": millwright.Roles, "Form": f, "EverySite": s.User.SiteID == "", "Self": u.ID == s.User.ID})
+	return nil
+}
+
+// updateUser changes a user's role and site, and their password when a
+// new one is typed, with the checks of a new user. An administrator does
+// not change their own role or site: they would lock themselves out.
+func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, s *session) error {
+	v := r.PostForm
+	show := func(status int, f form) error { return h.showUser(w, r, s, status, f) }
+	return h.submit(w, r, userPlacing, show, func(ctx context.Context, tx *store.Tx) (string, string, error) {
+		u, err := userOf(ctx, tx, r.PathValue("id"))
+		if err != nil {
+			return "", "", err
+		}
+		before := *u
+		u.Role, u.SiteID = millwright.Role(v.Get("role")), strings.TrimSpace(v.Get("site_id"))
+		password := v.Get("password")
+		if err := auth.CheckUser(u.Username, u.Role, password); err != nil {
+			return "", "", err
+		}
+		if u.ID == s.User.ID && (u.Role != before.Role || u.SiteID != before.SiteID) {
+			return "", "", millwright.Errorf(millwright.Rule, "own_role",
+				"you cannot change your own role or site: you could lock yourself out; ask another administrator")
+		}
+		if err := userSite(ctx, tx, u); err != nil {
+			return "", "", err
+		}
+		if password != "" {
+			u.PasswordHash = auth.HashPassword(password)
+		}
+		if err := tx.SaveUser(ctx, u); err != nil {
+			return "", "", err
+		}
+		return "/ui/admin/users", "user " + u.Username + " saved: " + string(u.Role) + " of " + siteName(ctx, tx, u.SiteID),
+			tx.Audit(ctx, "user", u.ID, "update", before, u)
+	})
+}
+
+// Sites.
+
+var sitePlacing = placing{
+	alias: [][2]string{{"code", "code"}, {"name", "name"}, {"currency", "currency"}, {"time_zone", "time_zone"}, {"site", "code"}},
+	codes: map[string]string{"invalid_currency": "currency", "invalid_time_zone": "time_zone", "duplicate_key": "code"},
+}
+
+// sites lists the sites with the form that creates one.
+func (h *Handler) sites(w http.ResponseWriter, r *http.Request, s *session) error {
+	return h.showSites(w, r, s, http.StatusOK, form{Values: url.Values{}})
+}
+
+func (h *Handler) showSites(w http.ResponseWriter, r *http.Request, s *session, status int, f form) error {
+	var sites []asset.Site
+	err := h.view(r, func(ctx context.Context, tx *store.Tx) (err error) {
+		sites, err = sitesOf(ctx, tx, s.User.SiteID)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	h.render(w, r, s, status, "sites.html", "Sites", map[string]any{
+		"Sites": sites, "Form": f, "CanCreate": s.User.SiteID == "", "Default": asset.DefaultTimeZone})
+	return nil
+}
+
+// createSite creates a site with asset.CreateSite, as POST /api/v1/sites.
+func (h *Handler) createSite(w http.ResponseWriter, r *http.Request, s *session) error {
+	v := r.PostForm
+	show := func(status int, f form) error { return h.showSites(w, r, s, status, f) }
+	return h.submit(w, r, sitePlacing, show, func(ctx context.Context, tx *store.Tx) (string, string, error) {
+		site := &asset.Site{Code: strings.TrimSpace(v.Get("code")), Name: strings.TrimSpace(v.Get("name")),
+			Currency: strings.TrimSpace(v.Get("currency")), TimeZone: strings.TrimSpace(v.Get("time_zone"))}
+		if err := asset.CreateSite(ctx, tx, site); err != nil {
+			return "", "", err
+		}
+		return "/ui/admin/sites", "site " + site.Code + " created (" + site.Currency + ", " + site.TimeZone + ")", nil
+	})
+}
