@@ -50,5 +50,25 @@ func (h *Handler) routes() []page {
 		{"POST /ui/stock/adjustments", auth.AdjustStock, h.adjust},
 		{"GET /ui/assets", auth.Read, h.assets},
 		{"GET /ui/assets/{id}", auth.Read, h.assetPage},
+
+		// Master data (masterdata.go): the same use-cases and actions as the API's routes.
+		{"GET /ui/assets/new", auth.PlanAssets, h.newAsset},
+		{"POST /ui/assets/new", auth.PlanAssets, h.createAsset},
+		{"GET /ui/assets/{id}/edit", auth.PlanAssets, h.editAsset},
+		{"POST /ui/assets/{id}/edit", auth.PlanAssets, h.updateAsset},
+		{"GET /ui/assets/{id}/bom", auth.PlanAssets, h.assetBOM},
+		{"POST /ui/assets/{id}/bom", auth.PlanAssets, h.saveBOM},
+		{"GET /ui/asset-classes", auth.Read, h.assetClasses},
+		{"POST /ui/asset-classes", auth.PlanAssets, h.createClass},
+		{"GET /ui/locations", auth.Read, h.locations},
+		{"POST /ui/locations", auth.PlanAssets, h.createLocation},
+		{"GET /ui/items", auth.Read, h.items},
+		{"GET /ui/items/new", auth.ManageItems, h.newItem},
+		{"POST /ui/items/new", auth.ManageItems, h.createItem},
+		{"GET /ui/items/{id}/edit", auth.ManageItems, h.editItem},
+		{"POST /ui/items/{id}/edit", auth.ManageItems, h.updateItem},
+		{"POST /ui/items/{id}/stock", auth.ManageItems, h.setStock},
+		{"GET /ui/storerooms", auth.Read, h.storerooms},
+		{"POST /ui/storerooms", auth.ManageItems, h.createStoreroom},
 	}
 }

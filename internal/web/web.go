@@ -367,6 +367,8 @@ func nav(u *store.User, path string) []navLink {
 	add(auth.Read, "/ui/stock", "Stock")
 	add(auth.ReceiveGoods, "/ui/receipts", "Receipts")
 	add(auth.Read, "/ui/assets", "Assets")
+	add(auth.ManageItems, "/ui/items", "Items")
+	add(auth.ManageItems, "/ui/storerooms", "Storerooms")
 	return links
 }
 
