@@ -158,6 +158,7 @@ type assetChoices struct {
 	Classes   []asset.Class
 	Locations []asset.Location
 	Assets    []asset.Asset
+	SiteCode  map[string]string // for a user of several sites, to tell their locations apart
 }
 
 func (h *Handler) assetChoices(r *http.Request, u *store.User) (c assetChoices, err error) {
@@ -175,6 +176,9 @@ func (h *Handler) assetChoices(r *http.Request, u *store.User) (c assetChoices, 
 		}
 		as, err := tx.Assets(ctx, asset.Filter{SiteID: u.SiteID, Limit: 500})
 		c.Classes, c.Locations, c.Assets = cl.Items, lo.Items, as.Items
+		if len(c.Sites) > 1 {
+			c.SiteCode = siteCodes(c.Sites)
+		}
 		return err
 	})
 	return c, err
