@@ -1,6 +1,9 @@
 package millwright
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // unitDecimals is the catalog of common units of measure and how many
 // decimals a quantity counted in each may have: things counted one by one
@@ -47,4 +50,15 @@ func CheckUnitQuantity(field string, q Qty, unit string) error {
 		return boundError("invalid_quantity", field, "%s %s has too many decimals; %s takes at most %d", q, unit, unit, d)
 	}
 	return nil
+}
+
+// Units returns the catalog's units, sorted: what a form offers for an
+// item's unit. A unit outside it is allowed (UnknownUnitDecimals).
+func Units() []string {
+	out := make([]string, 0, len(unitDecimals))
+	for u := range unitDecimals {
+		out = append(out, u)
+	}
+	slices.Sort(out)
+	return out
 }

@@ -122,7 +122,8 @@ func (h *Handler) stock(w http.ResponseWriter, r *http.Request, s *session) erro
 	if err != nil {
 		return err
 	}
-	h.render(w, r, s, http.StatusOK, "stock.html", "Stock", map[string]any{"Stores": stores})
+	h.render(w, r, s, http.StatusOK, "stock.html", "Stock", map[string]any{"Stores": stores,
+		"CanManageItems": auth.Allowed(s.User.Role, auth.ManageItems)})
 	return nil
 }
 
@@ -164,7 +165,8 @@ func (h *Handler) assets(w http.ResponseWriter, r *http.Request, s *session) err
 	if err != nil {
 		return err
 	}
-	h.render(w, r, s, http.StatusOK, "assets.html", "Assets", map[string]any{"Assets": as, "Query": q})
+	h.render(w, r, s, http.StatusOK, "assets.html", "Assets", map[string]any{"Assets": as, "Query": q,
+		"CanEdit": auth.Allowed(s.User.Role, auth.PlanAssets)})
 	return nil
 }
 
@@ -217,6 +219,6 @@ func (h *Handler) assetPage(w http.ResponseWriter, r *http.Request, s *session) 
 	}
 	h.render(w, r, s, http.StatusOK, "asset.html", a.Tag+" "+a.Name, map[string]any{
 		"Asset": a, "Parents": parents, "Children": children, "History": history, "Cost": cost, "Meters": meters,
-		"CanCreate": auth.Allowed(s.User.Role, auth.PlanWork)})
+		"CanCreate": auth.Allowed(s.User.Role, auth.PlanWork), "CanEditAsset": auth.Allowed(s.User.Role, auth.PlanAssets)})
 	return nil
 }

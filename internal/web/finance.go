@@ -185,7 +185,7 @@ func (h *Handler) showRules(w http.ResponseWriter, r *http.Request, s *session, 
 	)
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		if sites, err = sitesOf(ctx, tx, s.User.SiteID); err != nil {
+		if sites, err = sitesOf(ctx, tx, s.User); err != nil {
 			return err
 		}
 		codes := siteCodes(sites)

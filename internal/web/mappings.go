@@ -70,7 +70,7 @@ func (h *Handler) showMappings(w http.ResponseWriter, r *http.Request, s *sessio
 	mine := func(siteID string) bool { return s.User.SiteID == "" || siteID == "" || siteID == s.User.SiteID }
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		if sites, err = sitesOf(ctx, tx, s.User.SiteID); err != nil {
+		if sites, err = sitesOf(ctx, tx, s.User); err != nil {
 			return err
 		}
 		codes = siteCodes(sites)

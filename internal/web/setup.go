@@ -112,21 +112,6 @@ type siteChoice struct {
 	ID, Code, Name string
 }
 
-// sitesOf lists the sites the user sees: theirs alone when limited to one.
-func sitesOf(ctx context.Context, tx *store.Tx, siteID string) ([]asset.Site, error) {
-	p, err := tx.Sites(ctx, siteID, "", 500)
-	return p.Items, err
-}
-
-// siteByID finds a site's code for a list.
-func siteCodes(sites []asset.Site) map[string]string {
-	m := map[string]string{}
-	for _, s := range sites {
-		m[s.ID] = s.Code
-	}
-	return m
-}
-
 // Users.
 
 var userPlacing = placing{
@@ -153,7 +138,7 @@ func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request, s *session, 
 	)
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
 		var err error
-		if sites, err = sitesOf(ctx, tx, s.User.SiteID); err != nil {
+		if sites, err = sitesOf(ctx, tx, s.User); err != nil {
 			return err
 		}
 		codes := siteCodes(sites)
@@ -259,7 +244,7 @@ func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, s *session, s
 		if u, err = userOf(ctx, tx, r.PathValue("id")); err != nil {
 			return err
 		}
-		sites, err = sitesOf(ctx, tx, s.User.SiteID)
+		sites, err = sitesOf(ctx, tx, s.User)
 		return err
 	})
 	if err != nil {
@@ -320,7 +305,7 @@ func (h *Handler) sites(w http.ResponseWriter, r *http.Request, s *session) erro
 func (h *Handler) showSites(w http.ResponseWriter, r *http.Request, s *session, status int, f form) error {
 	var sites []asset.Site
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) (err error) {
-		sites, err = sitesOf(ctx, tx, s.User.SiteID)
+		sites, err = sitesOf(ctx, tx, s.User)
 		return err
 	})
 	if err != nil {

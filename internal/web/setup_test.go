@@ -13,22 +13,6 @@ import (
 	"github.com/millwright-cmms/millwright/internal/store"
 )
 
-func (s *site) siteID(code string) string {
-	s.t.Helper()
-	var id string
-	err := s.db.View(s.ctx(), func(tx *store.Tx) error {
-		st, err := tx.SiteByCode(s.ctx(), code)
-		if err == nil {
-			id = st.ID
-		}
-		return err
-	})
-	if err != nil {
-		s.t.Fatalf("site %s: %v", code, err)
-	}
-	return id
-}
-
 func (s *site) userNamed(name string) *store.User {
 	s.t.Helper()
 	var u *store.User

@@ -368,6 +368,8 @@ func nav(u *store.User, path string) []navLink {
 	add(auth.ReceiveGoods, "/ui/receipts", "Receipts")
 	add(auth.Read, "/ui/assets", "Assets")
 	add(auth.ManageUsers, "/ui/admin/users", "Users")
+	add(auth.ManageItems, "/ui/items", "Items")
+	add(auth.ManageItems, "/ui/storerooms", "Storerooms")
 	return links
 }
 

@@ -46,4 +46,36 @@
   }
   kind.addEventListener("change", show);
   show();
+
+/* ---- ui-masterdata ---- */
+// The BOM form: "Add a line" copies the last line, empty, with the next
+// number, so a long BOM needs no saving in between. Without it the form
+// offers two empty lines and two more after each save.
+(function () {
+  var add = document.getElementById('bom-add');
+  var list = document.getElementById('bom-lines');
+  var rows = document.getElementById('bom-rows');
+  if (!add || !list || !rows || !list.lastElementChild) { return; }
+  add.hidden = false;
+  add.addEventListener('click', function () {
+    var n = parseInt(rows.value, 10);
+    var line = list.lastElementChild.cloneNode(true);
+    line.dataset.row = n;
+    line.querySelectorAll('.field-error, .meta').forEach(function (el) { el.remove(); });
+    line.querySelectorAll('[name^="remove_"]').forEach(function (el) { el.closest('.check').remove(); });
+    line.querySelectorAll('[id], [name], [for]').forEach(function (el) {
+      ['id', 'name', 'for'].forEach(function (a) {
+        var v = el.getAttribute(a);
+        if (v) { el.setAttribute(a, v.replace(/\d+$/, n)); }
+      });
+      el.removeAttribute('aria-invalid');
+      el.removeAttribute('aria-describedby');
+    });
+    line.querySelectorAll('input').forEach(function (el) {
+      if (el.type === 'checkbox') { el.checked = false; } else { el.value = ''; }
+    });
+    list.appendChild(line);
+    rows.value = n + 1;
+    line.querySelector('input').focus();
+  });
 })();
