@@ -39,6 +39,31 @@ func (h *Handler) createWorkOrder(w http.ResponseWriter, r *http.Request) error 
 	})
 }
 
+// fileWorkRequest files a work request: a work order in status requested,
+// for any role (request_work).
+func (h *Handler) fileWorkRequest(w http.ResponseWriter, r *http.Request) error {
+	var in workorder.WorkRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return h.change(w, r, http.StatusCreated, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.FileRequest(ctx, tx, in)
+	})
+}
+
+// rejectWorkRequest turns down a requested work order with a reason.
+func (h *Handler) rejectWorkRequest(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.Reject(ctx, tx, r.PathValue("id"), in.Reason)
+	})
+}
+
 func (h *Handler) getWorkOrder(w http.ResponseWriter, r *http.Request) error {
 	return h.view(w, r, func(ctx context.Context, tx *store.Tx) (any, error) {
 		return workorder.Get(ctx, tx, r.PathValue("id"))
