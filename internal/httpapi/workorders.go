@@ -18,7 +18,7 @@ func (h *Handler) listWorkOrders(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f := workorder.Filter{SiteID: site, Status: q.Get("status"), AssetID: q.Get("asset_id"),
-		Type: q.Get("type"), AssignedTo: q.Get("assigned_to"), Cursor: cursor, Limit: limit}
+		Type: q.Get("type"), AssignedTo: q.Get("assigned_to"), CreatedBy: q.Get("created_by"), Cursor: cursor, Limit: limit}
 	if s := q.Get("priority"); s != "" {
 		if f.Priority, err = strconv.Atoi(s); err != nil || f.Priority == 0 {
 			return millwright.Errorf(millwright.Invalid, "invalid_priority", "priority must be a whole number from 1 to 4, not %q", s)

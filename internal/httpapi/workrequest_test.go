@@ -63,6 +63,9 @@ func TestWorkRequests(t *testing.T) {
 		if !found {
 			t.Errorf("the trace does not show the rejection's reason")
 		}
+		if n := len(a.must(200, "GET", "/api/v1/work-orders?created_by=sam", nil).items()); n != 2 {
+			t.Errorf("GET work-orders?created_by=sam = %d; want sam's 2 requests", n)
+		}
 		err := a.db.View(t.Context(), func(tx *store.Tx) error {
 			ctx := millwright.WithPrincipal(t.Context(), millwright.Principal{Username: "admin", Role: millwright.Admin})
 			why, err := workorder.Rejection(ctx, tx, id)
