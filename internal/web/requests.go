@@ -377,7 +377,7 @@ func (h *Handler) addPlannedMaterial(w http.ResponseWriter, r *http.Request, s *
 				switch {
 				case slices.Contains(storeroomCodes, e.Code) && !direct:
 					field = "storeroom"
-				case e.Code == "not_a_stock_item" || e.Code == "item_not_found" || e.Code == "description":
+				case e.Code == "not_a_stock_item" || e.Code == "item_not_found":
 					field = "part"
 				}
 			}
