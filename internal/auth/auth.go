@@ -31,6 +31,7 @@ const (
 	PlanAssets        Action = "plan_assets"        // assets, locations, asset classes, BOMs
 	ManageItems       Action = "manage_items"       // items, storerooms, stock settings
 	AdjustStock       Action = "adjust_stock"       // stock counts and opening balances
+	RequestWork       Action = "request_work"       // file a work request (a work order in status requested)
 	PlanWork          Action = "plan_work"          // create and edit work orders and planned materials
 	DirectWork        Action = "direct_work"        // approve, release, cancel, close work orders
 	DoWork            Action = "do_work"            // start and complete work orders
@@ -64,6 +65,7 @@ var Matrix = map[Action][]millwright.Role{
 	PlanAssets:        {millwright.Planner},
 	ManageItems:       {millwright.Storekeeper},
 	AdjustStock:       {millwright.Storekeeper},
+	RequestWork:       {millwright.Planner, millwright.Technician, millwright.Storekeeper, millwright.Buyer, millwright.Approver, millwright.Finance, millwright.Integration},
 	PlanWork:          {millwright.Planner},
 	DirectWork:        {millwright.Planner},
 	DoWork:            {millwright.Technician},
@@ -115,6 +117,7 @@ var describe = map[Action]string{
 	PlanAssets:        "create or edit assets, locations, asset classes or BOMs",
 	ManageItems:       "create or edit items, storerooms or stock settings",
 	AdjustStock:       "adjust stock",
+	RequestWork:       "file work requests",
 	PlanWork:          "create or edit work orders and their planned materials",
 	DirectWork:        "approve, release, cancel or close work orders",
 	DoWork:            "start or complete work orders",

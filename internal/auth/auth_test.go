@@ -36,6 +36,7 @@ var grid = []struct {
 	{"Y   Y   .   .   .   .   .   .", auth.PlanAssets},     // planner: BOMs, assets and locations
 	{"Y   .   .   Y   .   .   .   .", auth.ManageItems},    // storekeeper: items, storerooms, stock settings
 	{"Y   .   .   Y   .   .   .   .", auth.AdjustStock},    // storekeeper: adjustments
+	{"Y   Y   Y   Y   Y   Y   Y   Y", auth.RequestWork},    // everyone: file a work request
 	{"Y   Y   .   .   .   .   .   .", auth.PlanWork},       // planner: create and edit work orders, materials
 	{"Y   Y   .   .   .   .   .   .", auth.DirectWork},     // planner: approve, release, cancel, close
 	{"Y   .   Y   .   .   .   .   .", auth.DoWork},         // technician: start and complete

@@ -106,6 +106,8 @@ func TestInputBounds(t *testing.T) {
 			{"POST /api/v1/work-orders", "/api/v1/work-orders", p.planner, map[string]any{"type": "corrective", "asset_id": p.pump, "title": "Leak", "description": long(100_000)}, "invalid_text", "description: has 100000 characters; it takes at most 4000"},
 			{"POST /api/v1/work-orders", "/api/v1/work-orders", p.planner, map[string]any{"type": "corrective", "asset_id": p.pump, "title": "Leak", "estimated_labor": "100.001"}, "invalid_amount", "estimated_labor: 100.001 has 3 decimals; an amount takes at most 2"},
 			{"PATCH /api/v1/work-orders/{id}", woPath, p.planner, map[string]any{"title": long(201)}, "invalid_text", "title: has 201 characters"},
+			{"POST /api/v1/work-requests", "/api/v1/work-requests", p.tech, map[string]any{"asset_id": p.pump, "title": long(201)}, "invalid_text", "title: has 201 characters"},
+			{"POST /api/v1/work-orders/{id}/reject", woPath + "/reject", p.planner, map[string]any{"reason": long(100_000)}, "invalid_text", "reason: has 100000 characters; it takes at most 4000"},
 			{"PATCH /api/v1/work-orders/{id}", woPath, p.planner, map[string]any{"scheduled_on": "9999-12-31"}, "invalid_time", "scheduled_on: 9999-12-31T00:00:00Z is outside the years 1900 to 2099"},
 			{"POST /api/v1/work-orders/{id}/materials", woPath + "/materials", p.planner, map[string]any{"item_id": p.bearing, "quantity": 0.5}, "invalid_quantity", "quantity: 0.5 EA is not a whole number"},
 			{"POST /api/v1/work-orders/{id}/materials", woPath + "/materials", p.planner, map[string]any{"description": "Gasket set", "quantity": 1, "unit": "SET", "unit_cost": 18}, "invalid_amount", "unit_cost: send amounts as decimal strings"},

@@ -144,7 +144,7 @@ func TestMe(t *testing.T) {
 		for _, x := range r.Body["actions"].([]any) {
 			actions = append(actions, x.(string))
 		}
-		want := []string{"add_direct_item", "do_work", "issue_parts", "log_labor", "read", "record_readings"}
+		want := []string{"add_direct_item", "do_work", "issue_parts", "log_labor", "read", "record_readings", "request_work"}
 		if !slices.Equal(actions, want) {
 			t.Errorf("GET /me actions = %v; want %v", actions, want)
 		}

@@ -58,6 +58,7 @@ func (h *Handler) routes() []route {
 
 		{"GET /api/v1/work-orders", auth.Read, h.listWorkOrders},
 		{"POST /api/v1/work-orders", auth.PlanWork, h.createWorkOrder},
+		{"POST /api/v1/work-requests", auth.RequestWork, h.fileWorkRequest},
 		{"GET /api/v1/work-orders/{id}", auth.Read, h.getWorkOrder},
 		{"PATCH /api/v1/work-orders/{id}", auth.PlanWork, h.updateWorkOrder},
 		{"GET /api/v1/work-orders/{id}/materials", auth.Read, h.listMaterials},
@@ -73,6 +74,7 @@ func (h *Handler) routes() []route {
 		{"POST /api/v1/work-orders/{id}/complete", auth.DoWork, h.completeWorkOrder},
 		{"POST /api/v1/work-orders/{id}/close", auth.DirectWork, h.transition("close")},
 		{"POST /api/v1/work-orders/{id}/cancel", auth.DirectWork, h.transition("cancel")},
+		{"POST /api/v1/work-orders/{id}/reject", auth.DirectWork, h.rejectWorkRequest},
 		{"GET /api/v1/work-orders/{id}/labor", auth.Read, h.listLabor},
 		{"POST /api/v1/work-orders/{id}/labor", auth.LogLabor, h.logLabor},
 		{"POST /api/v1/work-orders/{id}/issues", auth.IssueParts, h.issueParts},

@@ -18,7 +18,7 @@ func (h *Handler) listWorkOrders(w http.ResponseWriter, r *http.Request) error {
 	}
 	q := r.URL.Query()
 	f := workorder.Filter{SiteID: site, Status: q.Get("status"), AssetID: q.Get("asset_id"),
-		Type: q.Get("type"), AssignedTo: q.Get("assigned_to"), Cursor: cursor, Limit: limit}
+		Type: q.Get("type"), AssignedTo: q.Get("assigned_to"), CreatedBy: q.Get("created_by"), Cursor: cursor, Limit: limit}
 	if s := q.Get("priority"); s != "" {
 		if f.Priority, err = strconv.Atoi(s); err != nil || f.Priority == 0 {
 			return millwright.Errorf(millwright.Invalid, "invalid_priority", "priority must be a whole number from 1 to 4, not %q", s)
@@ -36,6 +36,31 @@ func (h *Handler) createWorkOrder(w http.ResponseWriter, r *http.Request) error 
 	}
 	return h.change(w, r, http.StatusCreated, func(ctx context.Context, tx *store.Tx) (any, error) {
 		return workorder.Create(ctx, tx, in)
+	})
+}
+
+// fileWorkRequest files a work request: a work order in status requested,
+// for any role (request_work).
+func (h *Handler) fileWorkRequest(w http.ResponseWriter, r *http.Request) error {
+	var in workorder.WorkRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return h.change(w, r, http.StatusCreated, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.FileRequest(ctx, tx, in)
+	})
+}
+
+// rejectWorkRequest turns down a requested work order with a reason.
+func (h *Handler) rejectWorkRequest(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return h.change(w, r, http.StatusOK, func(ctx context.Context, tx *store.Tx) (any, error) {
+		return workorder.Reject(ctx, tx, r.PathValue("id"), in.Reason)
 	})
 }
 

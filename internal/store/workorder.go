@@ -58,11 +58,11 @@ func (tx *Tx) WorkOrderForUpdate(ctx context.Context, id string) (*workorder.Wor
 // SaveWorkOrder stores changes to a work order.
 func (tx *Tx) SaveWorkOrder(ctx context.Context, w *workorder.WorkOrder) error {
 	_, err := tx.exec(ctx, `
-		UPDATE work_orders SET status = ?, priority = ?, title = ?, description = ?, auto_request_material = ?,
+		UPDATE work_orders SET status = ?, type = ?, priority = ?, title = ?, description = ?, auto_request_material = ?,
 			estimated_labor = ?, problem = ?, cause = ?, remedy = ?, downtime_hours = ?, notes = ?,
 			assigned_to = ?, scheduled_on = ?, updated_at = ?, completed_at = ?
 		WHERE id = ?`,
-		w.Status, w.Priority, w.Title, w.Description, w.AutoRequestMaterial,
+		w.Status, w.Type, w.Priority, w.Title, w.Description, w.AutoRequestMaterial,
 		w.EstimatedLabor, w.Problem, w.Cause, w.Remedy, w.DowntimeHours, w.Notes,
 		w.AssignedTo, w.ScheduledOn, w.UpdatedAt, w.CompletedAt, w.ID)
 	return err
@@ -84,6 +84,7 @@ func (tx *Tx) WorkOrders(ctx context.Context, f workorder.Filter) (millwright.Pa
 		c.add("priority = ?", f.Priority)
 	}
 	c.eq("assigned_to", f.AssignedTo)
+	c.eq("created_by", f.CreatedBy)
 	if f.Unassigned {
 		c.add("assigned_to = ''")
 	}
@@ -102,15 +103,15 @@ func (tx *Tx) WorkOrders(ctx context.Context, f workorder.Filter) (millwright.Pa
 func (tx *Tx) AddTransition(ctx context.Context, t *workorder.TransitionRecord) error {
 	t.ID, t.Actor, t.At = millwright.NewID("wtr"), tx.Actor().Username, tx.now
 	_, err := tx.exec(ctx, `
-		INSERT INTO wo_transitions (id, work_order_id, from_status, to_status, actor, at)
-		VALUES (?, ?, ?, ?, ?, ?)`, t.ID, t.WorkOrderID, t.From, t.To, t.Actor, t.At)
+		INSERT INTO wo_transitions (id, work_order_id, from_status, to_status, actor, at, reason)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, t.ID, t.WorkOrderID, t.From, t.To, t.Actor, t.At, t.Reason)
 	return err
 }
 
 // Transitions lists a work order's status changes, oldest first.
 func (tx *Tx) Transitions(ctx context.Context, workOrderID string) ([]workorder.TransitionRecord, error) {
 	rows, err := tx.query(ctx, `
-		SELECT id, work_order_id, from_status, to_status, actor, at
+		SELECT id, work_order_id, from_status, to_status, actor, at, reason
 		FROM wo_transitions WHERE work_order_id = ? ORDER BY at, id`, workOrderID)
 	if err != nil {
 		return nil, err
@@ -119,7 +120,7 @@ func (tx *Tx) Transitions(ctx context.Context, workOrderID string) ([]workorder.
 	out := []workorder.TransitionRecord{}
 	for rows.Next() {
 		var t workorder.TransitionRecord
-		if err := rows.Scan(&t.ID, &t.WorkOrderID, &t.From, &t.To, &t.Actor, (*dbTime)(&t.At)); err != nil {
+		if err := rows.Scan(&t.ID, &t.WorkOrderID, &t.From, &t.To, &t.Actor, (*dbTime)(&t.At), &t.Reason); err != nil {
 			return nil, err
 		}
 		out = append(out, t)

@@ -15,6 +15,13 @@ func (h *Handler) routes() []page {
 		{"POST /ui/work-orders/new", auth.PlanWork, h.createWorkOrder},
 		{"GET /ui/work-orders/{id}", auth.Read, h.workOrder},
 		{"GET /ui/work-orders/{id}/trace", auth.Read, h.trace},
+		{"GET /ui/requests", auth.RequestWork, h.requests},
+		{"POST /ui/requests", auth.RequestWork, h.fileRequest},
+		{"GET /ui/work-orders/{id}/plan", auth.PlanWork, h.planWorkOrder},
+		{"POST /ui/work-orders/{id}/approve-request", auth.DirectWork, h.approveRequest},
+		{"POST /ui/work-orders/{id}/reject", auth.DirectWork, h.rejectRequest},
+		{"POST /ui/work-orders/{id}/plan/materials", auth.AddDirectItem, h.addPlannedMaterial},
+		{"POST /ui/work-orders/{id}/plan/do/{verb}", auth.DirectWork, h.planTransition},
 		// The verb's own action is checked in transition (start: do_work, release: direct_work, …).
 		{"POST /ui/work-orders/{id}/do/{verb}", auth.Read, h.transition},
 		{"POST /ui/work-orders/{id}/labor", auth.LogLabor, h.logLabor},

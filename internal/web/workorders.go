@@ -236,6 +236,7 @@ func (h *Handler) workOrder(w http.ResponseWriter, r *http.Request, s *session) 
 		"direct":   p.WO.Open() && auth.Allowed(role, auth.AddDirectItem),
 		"complete": p.WO.Status == workorder.InProgress && auth.Allowed(role, auth.DoWork),
 		"assign":   p.WO.Open() && canAssign(s.User),
+		"plan":     p.WO.Open() && auth.Allowed(role, auth.PlanWork),
 		"reading":  len(p.Meters) > 0 && auth.Allowed(role, auth.RecordReadings),
 	}
 	h.render(w, r, s, http.StatusOK, "workorder.html", p.WO.Number+" "+p.WO.Title, p)

@@ -32,6 +32,9 @@ type New struct {
 
 // Changes is an edit of a work order. Nil fields stay as they are.
 type Changes struct {
+	// Type may change only while the work order is requested: the planner
+	// reviewing a work request says what kind of work it is.
+	Type                *Type             `json:"type"`
 	Title               *string           `json:"title"`
 	Description         *string           `json:"description"`
 	Priority            *int              `json:"priority"`
@@ -259,6 +262,17 @@ func Update(ctx context.Context, tx Tx, id string, c Changes) (*WorkOrder, error
 		return nil, err
 	}
 	before := *w
+	if c.Type != nil && *c.Type != w.Type {
+		if !slices.Contains(Types, *c.Type) {
+			return nil, millwright.Errorf(millwright.Invalid, "invalid_type",
+				"type %q is not a work-order type; use preventive, corrective, emergency, predictive or inspection", *c.Type)
+		}
+		if w.Status != Requested {
+			return nil, millwright.Errorf(millwright.Conflict, "type_fixed",
+				"work order %s is %s; its type can change only while it is requested", w.Number, w.Status)
+		}
+		w.Type = *c.Type
+	}
 	if c.Title != nil {
 		if strings.TrimSpace(*c.Title) == "" {
 			return nil, missing("title", "a work order's title cannot be blank")

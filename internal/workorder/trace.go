@@ -75,6 +75,9 @@ func GetTrace(ctx context.Context, tx Tx, id string) (*Trace, error) {
 		if r.From == "" {
 			detail = "created as " + string(r.To)
 		}
+		if r.Reason != "" {
+			detail += ": " + r.Reason
+		}
 		t.Events = append(t.Events, Event{At: r.At, Actor: r.Actor, Kind: EventStatusChanged, Ref: w.Number, Detail: detail})
 	}
 	labor, err := tx.LaborEntries(ctx, w.ID)

@@ -85,6 +85,7 @@ type Tx interface {
 type Filter struct {
 	SiteID, Status, AssetID, Type string
 	AssignedTo                    string // a user name; "" for any
+	CreatedBy                     string // the user name of who created (requested) it; "" for any
 	Unassigned                    bool   // only the work orders nobody is assigned to
 	Priority                      int    // 0: any
 	Cursor                        string

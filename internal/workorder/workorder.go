@@ -180,6 +180,9 @@ type TransitionRecord struct {
 	To          Status    `json:"to_status"`
 	Actor       string    `json:"actor"`
 	At          time.Time `json:"at"`
+	// Reason is why the change was made, where one is required: the
+	// reason a work request was rejected.
+	Reason string `json:"reason,omitempty"`
 }
 
 // Procurement statuses of a material line.
