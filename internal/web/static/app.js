@@ -46,7 +46,7 @@
   }
   kind.addEventListener("change", show);
   show();
-
+})();
 /* ---- ui-masterdata ---- */
 // The BOM form: "Add a line" copies the last line, empty, with the next
 // number, so a long BOM needs no saving in between. Without it the form
