@@ -97,11 +97,12 @@ func TestBrowserBoardBacklogAndBudgetChart(t *testing.T) {
 		if text, _ = textOf(ctx, card); !contains(text, "tom · "+day) {
 			t.Fatalf("after the drop on %s the card says %q", day, text)
 		}
+		e.shot(ctx, "planner-board-filtered")
 		e.run(ctx, "the backlog", chromedp.Navigate(e.srv.URL+"/ui/backlog"), chromedp.WaitVisible(chromedp.CSS("#aging")))
 		if total, _ := textOf(ctx, "#backlog-total"); total == "" || total == "0" {
 			t.Errorf("the backlog's total is %q", total)
 		}
-		e.shot(ctx, "backlog")
+		e.shot(ctx, "planner-backlog")
 
 		// The emergency on B-02-FAN has 4 h at 72.00 and 2 h at 75.00 of
 		// labor: once the ERP has posted them, its cost center's actual
