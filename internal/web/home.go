@@ -13,15 +13,14 @@ import (
 	"github.com/millwright-cmms/millwright/internal/pm"
 	"github.com/millwright-cmms/millwright/internal/report"
 	"github.com/millwright-cmms/millwright/internal/store"
-	"github.com/millwright-cmms/millwright/internal/workorder"
 )
 
 // dashboards are the parts of the home page each role watches; a role
-// without any starts on its work list instead (session.go, home).
+// without any starts on its work list instead (session.go, home): the
+// technician's is My work, which is their work of today.
 var dashboards = map[millwright.Role][]string{
 	millwright.Admin:       {"planning", "reliability", "finance", "integration"},
 	millwright.Planner:     {"planning", "reliability"},
-	millwright.Technician:  {"today"},
 	millwright.Finance:     {"finance"},
 	millwright.Integration: {"integration"},
 }
@@ -109,22 +108,6 @@ func (h *Handler) dashboard(w http.ResponseWriter, r *http.Request, s *session) 
 					return err
 				}
 				d.Stuck = append(d.Stuck, p.Items...)
-			}
-		}
-		if d.Parts["today"] {
-			mine, err := listWork(ctx, tx, workorder.Filter{SiteID: site, AssignedTo: s.User.Username}, active...)
-			if err != nil {
-				return err
-			}
-			days := map[string]string{}
-			for _, row := range mine {
-				day, err := siteDay(ctx, tx, row.SiteID, days)
-				if err != nil {
-					return err
-				}
-				if row.DueBy(day) {
-					d.Today = append(d.Today, row)
-				}
 			}
 		}
 		return nil
