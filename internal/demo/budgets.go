@@ -18,7 +18,8 @@ var monthlyBudgets = []struct {
 	{"SOUTH", "CC-SL1", "15000.00"}, {"SOUTH", "CC-SUTL", "8000.00"}, {"SOUTH", "CC-SWH", "2000.00"},
 }
 
-// budgets sets each cost center's budget for this month and the next two,
+// budgets sets each cost center's budget for the five months before this
+// one, this month and the next two,
 // months in its site's time zone, the way POST /api/v1/erp/budgets does.
 // They are the embedded ERP's: an ERP run as its own process keeps its own.
 func (l *loader) budgets(ctx context.Context) error {
@@ -36,7 +37,7 @@ func (l *loader) budgets(ctx context.Context) error {
 		}
 		first := l.tx.Now().In(loc)
 		first = time.Date(first.Year(), first.Month(), 1, 12, 0, 0, 0, loc)
-		for m := range 3 {
+		for m := -5; m < 3; m++ {
 			period := first.AddDate(0, m, 0).Format("2006-01")
 			if _, err := erp.SaveBudget(ctx, tx, b.costCenter, period, millwright.MustMoney(b.amount)); err != nil {
 				return err

@@ -1,8 +1,9 @@
 // Package demo loads a realistic demonstration plant into an empty
 // database: two sites, about forty assets in a hierarchy, sixty items,
 // two storerooms with stock and reorder points, maintenance BOMs with
-// Auto Request Material lines, one user per role, and work orders in
-// every state.
+// Auto Request Material lines, one user per role, work orders in every
+// state, and six months of history (closed repairs, aged requests, one
+// message an ERP outage left dead) for the dashboards.
 package demo
 
 import (
@@ -47,7 +48,7 @@ func LoadFor(ctx context.Context, db *store.DB, embeddedERP bool) (Result, error
 		l := &loader{tx: tx, res: &res, sites: map[string]string{}, locs: map[string]string{},
 			classes: map[string]string{}, assets: map[string]*asset.Asset{}, items: map[string]*inventory.Item{},
 			stores: map[string]string{}, users: map[string]millwright.Principal{}}
-		steps := []func(context.Context) error{l.plant, l.materials, l.people, l.integrationSetup, l.stock, l.work, l.pmPlans}
+		steps := []func(context.Context) error{l.plant, l.materials, l.people, l.integrationSetup, l.stock, l.work, l.history, l.pmPlans}
 		if embeddedERP {
 			steps = append(steps, l.budgets)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/inventory"
@@ -87,6 +88,21 @@ func (tx *Tx) WorkOrders(ctx context.Context, f workorder.Filter) (millwright.Pa
 	c.eq("created_by", f.CreatedBy)
 	if f.Unassigned {
 		c.add("assigned_to = ''")
+	}
+	if f.Query != "" {
+		like := "%" + likeEscaper.Replace(strings.ToLower(strings.TrimSpace(f.Query))) + "%"
+		c.add(`(LOWER(number) LIKE ? ESCAPE '\' OR LOWER(title) LIKE ? ESCAPE '\'
+			OR asset_id IN (SELECT id FROM assets WHERE LOWER(tag) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\'))`,
+			like, like, like, like)
+	}
+	if f.ScheduledFrom != "" || f.ScheduledTo != "" {
+		c.add("scheduled_on <> ''")
+	}
+	if f.ScheduledFrom != "" {
+		c.add("scheduled_on >= ?", f.ScheduledFrom)
+	}
+	if f.ScheduledTo != "" {
+		c.add("scheduled_on <= ?", f.ScheduledTo)
 	}
 	c.add("id > ?", f.Cursor)
 	rows, err := tx.query(ctx, `SELECT `+workOrderCols+` FROM work_orders WHERE `+c.where()+` ORDER BY id LIMIT ?`,

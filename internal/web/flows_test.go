@@ -406,7 +406,7 @@ func TestBrowserAdminReplaysDeadMessage(t *testing.T) {
 	ctx := e.browser(1280, 900)
 	e.login(ctx, "ivan")
 	row := fmt.Sprintf(`#messages tr[data-message="%s"]`, id)
-	e.run(ctx, "the dead message is listed with its error", chromedp.WaitVisible(chromedp.CSS(row)))
+	e.run(ctx, "the dead message is listed with its error", chromedp.Navigate(e.srv.URL+"/ui/integration"), chromedp.WaitVisible(chromedp.CSS(row)))
 	if text, _ := textOf(ctx, row); !contains(text, "connection refused") {
 		t.Errorf("the dead message's row says %q; want its error", text)
 	}

@@ -87,7 +87,7 @@ func (h *Handler) assign(w http.ResponseWriter, r *http.Request, s *session) err
 			notice += " for " + day
 		}
 	}
-	return h.change(w, r, woURL(r), woURL(r), notice, func(ctx context.Context, tx *store.Tx) error {
+	return h.change(w, r, backTo(r, woURL(r)), backTo(r, woURL(r)), notice, func(ctx context.Context, tx *store.Tx) error {
 		_, err := workorder.Update(ctx, tx, r.PathValue("id"), workorder.Changes{AssignedTo: &who, ScheduledOn: &day})
 		return err
 	})

@@ -11,6 +11,8 @@ func (h *Handler) routes() []page {
 
 		{"GET /ui/my-work", auth.DoWork, h.myWork},
 		{"GET /ui/work-orders", auth.Read, h.workOrders},
+		{"GET /ui/board", auth.Read, h.board},
+		{"GET /ui/backlog", auth.Read, h.backlog},
 		{"GET /ui/work-orders/new", auth.PlanWork, h.newWorkOrder},
 		{"POST /ui/work-orders/new", auth.PlanWork, h.createWorkOrder},
 		{"GET /ui/work-orders/{id}", auth.Read, h.workOrder},

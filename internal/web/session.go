@@ -144,8 +144,12 @@ func (h *Handler) logout(w http.ResponseWriter, r *http.Request, s *session) err
 	return nil
 }
 
-// home sends each role to its main screen.
+// home is the dashboard of a role that has one (home.go), else it sends
+// the role to its main screen.
 func (h *Handler) home(w http.ResponseWriter, r *http.Request, s *session) error {
+	if _, ok := dashboards[s.User.Role]; ok {
+		return h.dashboard(w, r, s)
+	}
 	to := map[millwright.Role]string{
 		millwright.Technician:  "/ui/my-work",
 		millwright.Planner:     "/ui/work-orders",

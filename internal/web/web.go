@@ -358,6 +358,7 @@ func nav(u *store.User, path string) []navLink {
 	add(auth.DoWork, "/ui/my-work", "My work")
 	add(auth.Read, "/ui/work-orders", "Work orders")
 	add(auth.RequestWork, "/ui/requests", "Requests")
+	add(auth.PlanWork, "/ui/board", "Board")
 	add(auth.PlanPM, "/ui/pm-plans", "PM plans")
 	add(auth.Read, "/ui/approvals", "Approvals")
 	add(auth.Read, "/ui/costs", "Costs")

@@ -88,8 +88,14 @@ type Filter struct {
 	CreatedBy                     string // the user name of who created (requested) it; "" for any
 	Unassigned                    bool   // only the work orders nobody is assigned to
 	Priority                      int    // 0: any
-	Cursor                        string
-	Limit                         int
+	// Query matches part of the number, the title, or the asset's tag or
+	// name, in any case (the planning board's search).
+	Query string
+	// ScheduledFrom and ScheduledTo bound the scheduled day (DateLayout,
+	// inclusive); with either set, only scheduled work matches.
+	ScheduledFrom, ScheduledTo string
+	Cursor                     string
+	Limit                      int
 }
 
 // related turns a not-found error for a resource named in a request body

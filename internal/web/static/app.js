@@ -79,3 +79,43 @@
     line.querySelector('input').focus();
   });
 })();
+
+/* ---- ui-planner ---- */
+// The planning board: drop a card on a technician or a day and the card's
+// own assign form (CSRF token and all) is filled in and sent, so a drop
+// does exactly what the form's Save button does without JavaScript.
+(function () {
+  var board = document.getElementById('board');
+  if (!board) { return; }
+  var say = document.getElementById('drop-status');
+  board.addEventListener('dragstart', function (e) {
+    var card = e.target.closest && e.target.closest('[data-wo]');
+    if (!card || !e.dataTransfer) { return; }
+    e.dataTransfer.setData('text/plain', card.dataset.wo);
+    e.dataTransfer.effectAllowed = 'move';
+  });
+  document.querySelectorAll('[data-drop-assign], [data-drop-day]').forEach(function (zone) {
+    zone.addEventListener('dragover', function (e) { e.preventDefault(); zone.classList.add('over'); });
+    zone.addEventListener('dragleave', function () { zone.classList.remove('over'); });
+    zone.addEventListener('drop', function (e) {
+      e.preventDefault();
+      zone.classList.remove('over');
+      var id = e.dataTransfer && e.dataTransfer.getData('text/plain');
+      var form = id && document.getElementById('assign-form-' + id);
+      if (!form) { return; }
+      if (zone.hasAttribute('data-drop-assign')) {
+        var who = zone.getAttribute('data-drop-assign');
+        var sel = form.elements.assigned_to;
+        var ok = Array.prototype.some.call(sel.options, function (o) { return o.value === who; });
+        if (!ok) {
+          if (say) { say.textContent = who + ' does not work at this work order\'s site; pick a technician of its site.'; }
+          return;
+        }
+        sel.value = who;
+      } else {
+        form.elements.scheduled_on.value = zone.getAttribute('data-drop-day');
+      }
+      if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); }
+    });
+  });
+})();
