@@ -668,8 +668,17 @@ func deliveredOnce(t *testing.T, admin, planner caller, wos []string, doc string
 	if got != n {
 		t.Errorf("%s of the released work orders in the ERP = %d; want %d", doc, got, n)
 	}
+	// The demo's history leaves one message dead, days back, for its
+	// integration page to replay; the messages of this test are minutes old.
+	recent := time.Now().Add(-time.Hour)
 	for _, status := range []string{"failed", "dead"} {
-		if ms := admin.all("/api/v1/integration/messages?status=" + status); len(ms) > 0 {
+		var ms []map[string]any
+		for _, m := range admin.all("/api/v1/integration/messages?status=" + status) {
+			if at, err := time.Parse(time.RFC3339Nano, s(m["created_at"])); err != nil || at.After(recent) {
+				ms = append(ms, m)
+			}
+		}
+		if len(ms) > 0 {
 			t.Errorf("%d messages %s; want none: first %v", len(ms), status, ms[0])
 		}
 	}

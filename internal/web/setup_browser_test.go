@@ -139,6 +139,7 @@ func TestBrowserSetupFromScreen(t *testing.T) {
 
 	e.login(ctx, "ivan")
 	e.run(ctx, "as integration, map an item and a cost center",
+		chromedp.Navigate(e.srv.URL+"/ui/integration"), // home is the integration dashboard
 		chromedp.Click(chromedp.CSS("#to-mappings")),
 		chromedp.WaitVisible(chromedp.CSS("#item-map-form")),
 		chromedp.SendKeys(chromedp.CSS("#imap-part"), "GSK-DN100"),
