@@ -1,8 +1,8 @@
 package workorder
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"slices"
 	"strings"
 	"time"

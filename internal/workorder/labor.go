@@ -10,9 +10,9 @@ import (
 
 // NewLabor is a request to book a technician's time on a work order.
 type NewLabor struct {
-	Technician string           `json:"technician"`
-	Craft      string           `json:"craft"`
-	Hours      millwright.Qty   `json:"hours"`
+	Technician string         `json:"technician"`
+	Craft      string         `json:"craft"`
+	Hours      millwright.Qty `json:"hours"`
 	// Rate is the hourly rate; nil takes the rate of the craft named, or
 	// of the technician's own craft (see Craft).
 	Rate *millwright.Money `json:"rate"`
