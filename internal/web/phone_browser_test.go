@@ -165,9 +165,12 @@ func TestBrowserTechnicianPhoneWorkOrder(t *testing.T) {
 				submit("#photo-submit"),
 				chromedp.WaitVisible(chromedp.CSS("#photo-list img")),
 			)
-			if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const i = document.querySelector('#photo-list img'); return i.complete && i.naturalWidth === 8 })()`)); !ok {
-				t.Errorf("the photo is not shown back on the page")
-			}
+			within(t, 10*time.Second, "the photo is shown back on the page", func() string {
+				if ok, _ := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => { const i = document.querySelector('#photo-list img'); return i.complete && i.naturalWidth === 8 })()`)); !ok {
+					return "the image has not loaded"
+				}
+				return ""
+			})
 			e.fits(ctx, "the photo sheet")
 
 			e.run(ctx, "complete with failure codes",

@@ -112,6 +112,21 @@ func TestPhoneWorkOrder(t *testing.T) {
 			t.Fatalf("started phone page: want the timer, Complete next and the craft's rate:\n%.3000s", body)
 		}
 
+		_, body, _ = tom.get(page)
+		for _, f := range fieldRE.FindAllString(body, -1) {
+			if strings.Contains(f, `type="hidden"`) {
+				continue
+			}
+			if id := idRE.FindStringSubmatch(f); id == nil || !strings.Contains(body, `for="`+id[1]+`"`) {
+				t.Errorf("phone page: field %s has no <label>", f)
+			}
+		}
+		for _, sheet := range []string{"labor", "issue", "buy", "reading", "photo", "note", "wait", "complete"} {
+			if !strings.Contains(body, `<details class="sheet" id="`+sheet+`">`) {
+				t.Errorf("the started phone page has no closed sheet %s", sheet)
+			}
+		}
+
 		// Log time: hours only, the rate is the craft's.
 		code, body, _ = tom.post(page+"/labor", form("hours", "lots"))
 		refused(code, body, http.StatusBadRequest, "labor-hours-error", "hours: ", `value="lots"`)
