@@ -79,6 +79,7 @@
   // camera does the same where the browser has BarcodeDetector.
   var cam = document.getElementById('issue-camera');
   var part = document.getElementById('issue-part');
+  if (part && location.hash === '#issue') { part.focus(); } // ready for the next scan
   if (cam && part && 'BarcodeDetector' in window && navigator.mediaDevices) {
     cam.hidden = false;
     cam.addEventListener('click', function () {
