@@ -192,9 +192,12 @@ func (l *loader) stock(ctx context.Context) error {
 }
 
 func (l *loader) people(ctx context.Context) error {
+	if err := l.crafts(ctx); err != nil {
+		return err
+	}
 	hash := auth.HashPassword(Password)
 	for _, u := range users {
-		user := &store.User{Username: u.name, Role: millwright.Role(u.role), SiteID: l.sites[u.site], PasswordHash: hash}
+		user := &store.User{Username: u.name, Role: millwright.Role(u.role), SiteID: l.sites[u.site], PasswordHash: hash, Craft: userCraft[u.name]}
 		if err := l.tx.CreateUser(ctx, user); err != nil {
 			return err
 		}

@@ -74,7 +74,7 @@ func (l *loader) history(ctx context.Context) error {
 		}
 		if f.daysAgo < 10 { // the latest repair's labor: the ERP knows the work order
 			if _, err := workorder.LogLabor(ctx, l.tx, w.ID, workorder.NewLabor{Technician: "tom", Craft: "mechanic",
-				Hours: millwright.MustQty("1.5"), Rate: millwright.MustMoney("48.00")}); err != nil {
+				Hours: millwright.MustQty("1.5")}); err != nil { // at the mechanic craft's 48.00
 				return fmt.Errorf("work order %s: labor: %w", w.Number, err)
 			}
 		}

@@ -69,6 +69,7 @@ type newUser struct {
 	Role     millwright.Role `json:"role"`
 	SiteID   string          `json:"site_id"`  // empty: every site
 	Password string          `json:"password"` // empty: no web login
+	Craft    string          `json:"craft"`    // the code of a craft; empty: none
 }
 
 func (in *newUser) validate() error {
@@ -92,7 +93,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := millwright.CheckSite(r.Context(), in.SiteID); err != nil {
 		return err
 	}
-	u := &store.User{Username: in.Username, Role: in.Role, SiteID: in.SiteID}
+	u := &store.User{Username: in.Username, Role: in.Role, SiteID: in.SiteID, Craft: strings.ToLower(strings.TrimSpace(in.Craft))}
 	if in.Password != "" {
 		u.PasswordHash = auth.HashPassword(in.Password)
 	}
@@ -101,6 +102,14 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {
 			if _, err := tx.Site(r.Context(), u.SiteID); millwright.ErrorKind(err) == millwright.NotFound {
 				return millwright.Errorf(millwright.Rule, "unknown_site",
 					"site %s does not exist; use the id of an existing site, or leave site_id out for every site", u.SiteID)
+			} else if err != nil {
+				return err
+			}
+		}
+		if u.Craft != "" {
+			if _, err := tx.CraftAt(r.Context(), u.Craft, u.SiteID); millwright.ErrorKind(err) == millwright.NotFound {
+				return millwright.Errorf(millwright.Rule, "unknown_craft",
+					"craft %s does not exist for the user's site; add it first (POST /api/v1/crafts) or leave craft out", u.Craft)
 			} else if err != nil {
 				return err
 			}

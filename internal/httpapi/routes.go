@@ -75,6 +75,8 @@ func (h *Handler) routes() []route {
 		{"POST /api/v1/work-orders/{id}/close", auth.DirectWork, h.transition("close")},
 		{"POST /api/v1/work-orders/{id}/cancel", auth.DirectWork, h.transition("cancel")},
 		{"POST /api/v1/work-orders/{id}/reject", auth.DirectWork, h.rejectWorkRequest},
+		{"GET /api/v1/crafts", auth.Read, h.listCrafts},
+		{"POST /api/v1/crafts", auth.PlanWork, h.saveCraft},
 		{"GET /api/v1/work-orders/{id}/labor", auth.Read, h.listLabor},
 		{"POST /api/v1/work-orders/{id}/labor", auth.LogLabor, h.logLabor},
 		{"POST /api/v1/work-orders/{id}/issues", auth.IssueParts, h.issueParts},

@@ -11,12 +11,15 @@ import (
 
 // User is a person or program that signs in.
 type User struct {
-	ID           string          `json:"id"`
-	Username     string          `json:"username"`
-	Role         millwright.Role `json:"role"`
-	SiteID       string          `json:"site_id"`
-	PasswordHash string          `json:"-"`
-	CreatedAt    time.Time       `json:"created_at"`
+	ID       string          `json:"id"`
+	Username string          `json:"username"`
+	Role     millwright.Role `json:"role"`
+	SiteID   string          `json:"site_id"`
+	// Craft is the code of the user's default craft: labor they log for
+	// themselves without a rate takes its rate. "" for none.
+	Craft        string    `json:"craft"`
+	PasswordHash string    `json:"-"`
+	CreatedAt    time.Time `json:"created_at"`
 }
 
 // Principal returns the principal the user acts as.
@@ -24,11 +27,11 @@ func (u *User) Principal() millwright.Principal {
 	return millwright.Principal{UserID: u.ID, Username: u.Username, Role: u.Role, SiteID: u.SiteID}
 }
 
-const userCols = `id, username, role, site_id, password_hash, created_at`
+const userCols = `id, username, role, site_id, password_hash, created_at, craft`
 
 func scanUser(r interface{ Scan(...any) error }) (User, error) {
 	var u User
-	err := r.Scan(&u.ID, &u.Username, &u.Role, (*nullStr)(&u.SiteID), &u.PasswordHash, (*dbTime)(&u.CreatedAt))
+	err := r.Scan(&u.ID, &u.Username, &u.Role, (*nullStr)(&u.SiteID), &u.PasswordHash, (*dbTime)(&u.CreatedAt), &u.Craft)
 	return u, err
 }
 
@@ -53,15 +56,15 @@ func (tx *Tx) UserPrincipal(ctx context.Context, username string) (millwright.Pr
 // CreateUser stores a new user.
 func (tx *Tx) CreateUser(ctx context.Context, u *User) error {
 	u.ID, u.CreatedAt = millwright.NewID("usr"), tx.now
-	_, err := tx.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?)`,
-		u.ID, u.Username, u.Role, null(u.SiteID), u.PasswordHash, u.CreatedAt)
+	_, err := tx.exec(ctx, `INSERT INTO users (`+userCols+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		u.ID, u.Username, u.Role, null(u.SiteID), u.PasswordHash, u.CreatedAt, u.Craft)
 	return duplicate(err, "user %s already exists", u.Username)
 }
 
-// SaveUser stores a user's role, site and password hash.
+// SaveUser stores a user's role, site, craft and password hash.
 func (tx *Tx) SaveUser(ctx context.Context, u *User) error {
-	_, err := tx.exec(ctx, `UPDATE users SET role = ?, site_id = ?, password_hash = ? WHERE id = ?`,
-		u.Role, null(u.SiteID), u.PasswordHash, u.ID)
+	_, err := tx.exec(ctx, `UPDATE users SET role = ?, site_id = ?, password_hash = ?, craft = ? WHERE id = ?`,
+		u.Role, null(u.SiteID), u.PasswordHash, u.Craft, u.ID)
 	return err
 }
 
@@ -77,7 +80,7 @@ func (tx *Tx) CreateToken(ctx context.Context, userID, hash string) (string, err
 func (tx *Tx) UserByTokenHash(ctx context.Context, hash string) (*User, string, error) {
 	var tokenID string
 	u, err := scanUser(tx.queryRow(ctx, `
-		SELECT u.id, u.username, u.role, u.site_id, u.password_hash, u.created_at
+		SELECT u.id, u.username, u.role, u.site_id, u.password_hash, u.created_at, u.craft
 		FROM tokens t JOIN users u ON u.id = t.user_id
 		WHERE t.hash = ?`, hash))
 	if errors.Is(err, sql.ErrNoRows) {

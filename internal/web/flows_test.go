@@ -313,7 +313,7 @@ func TestBrowserControllerChartMovesWithLabor(t *testing.T) {
 	// dispatcher posts it to the ledger.
 	if err := e.db.InTx(lctx, func(tx *store.Tx) error {
 		_, err := workorder.LogLabor(lctx, tx, wo.ID, workorder.NewLabor{Technician: "tom", Craft: "mechanic",
-			Hours: millwright.MustQty("2"), Rate: millwright.MustMoney("55.00")})
+			Hours: millwright.MustQty("2"), Rate: new(millwright.MustMoney("55.00"))})
 		return err
 	}); err != nil {
 		t.Fatal(err)

@@ -28,6 +28,7 @@ import (
 	"github.com/millwright-cmms/millwright/internal/ingest"
 	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/workorder"
 )
 
 //go:embed templates/*.html static/*
@@ -162,6 +163,10 @@ type page struct {
 	handle  func(w http.ResponseWriter, r *http.Request, s *session) error
 }
 
+// uploads are the routes whose form may carry a file (multipart), up to
+// a photo's size; every other form is at most 1 MB.
+var uploads = map[string]bool{"POST /ui/my-work/{id}/photo": true}
+
 // session is the signed-in user of a request.
 type session struct {
 	ID   string
@@ -192,8 +197,15 @@ func (h *Handler) wrap(p page) http.Handler {
 			return
 		}
 		if r.Method == http.MethodPost {
-			r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-			if err := r.ParseForm(); err != nil {
+			var err error
+			if uploads[p.pattern] && strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+				r.Body = http.MaxBytesReader(w, r.Body, workorder.MaxPhotoBytes+1<<20)
+				err = r.ParseMultipartForm(1 << 20) // beyond 1 MB the file waits on disk
+			} else {
+				r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+				err = r.ParseForm()
+			}
+			if err != nil {
 				h.renderError(w, r, s, millwright.Errorf(millwright.Invalid, "bad_form", "cannot read the form: %v", err))
 				return
 			}

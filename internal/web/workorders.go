@@ -270,8 +270,13 @@ func label(verb string) string {
 func (h *Handler) logLabor(w http.ResponseWriter, r *http.Request, s *session) error {
 	hours, err := formQty(r, "hours", "Hours", true)
 	if err == nil {
-		var rate millwright.Money
-		if rate, err = formMoney(r, "rate", "Rate"); err == nil {
+		var rate *millwright.Money // none: the craft's rate
+		if strings.TrimSpace(r.PostForm.Get("rate")) != "" {
+			var m millwright.Money
+			m, err = formMoney(r, "rate", "Rate")
+			rate = &m
+		}
+		if err == nil {
 			tech := strings.TrimSpace(r.PostForm.Get("technician"))
 			if tech == "" {
 				tech = s.User.Username

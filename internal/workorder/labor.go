@@ -10,15 +10,18 @@ import (
 
 // NewLabor is a request to book a technician's time on a work order.
 type NewLabor struct {
-	Technician string           `json:"technician"`
-	Craft      string           `json:"craft"`
-	Hours      millwright.Qty   `json:"hours"`
-	Rate       millwright.Money `json:"rate"`
+	Technician string         `json:"technician"`
+	Craft      string         `json:"craft"`
+	Hours      millwright.Qty `json:"hours"`
+	// Rate is the hourly rate; nil takes the rate of the craft named, or
+	// of the technician's own craft (see Craft).
+	Rate *millwright.Money `json:"rate"`
 }
 
 // LogLabor books time on a work order under way: hours × rate, rounded to
 // cents, is its labor cost. One entry books more than zero and at most 24
-// hours.
+// hours. Without a rate it takes the craft's (laborRate); with neither it
+// is refused.
 func LogLabor(ctx context.Context, tx Tx, id string, in NewLabor) (*Labor, error) {
 	w, err := lock(ctx, tx, id)
 	if err != nil {
@@ -30,10 +33,13 @@ func LogLabor(ctx context.Context, tx Tx, id string, in NewLabor) (*Labor, error
 	case !in.Hours.IsPositive() || in.Hours.GreaterThan(MaxLaborHours.Decimal):
 		return nil, millwright.Errorf(millwright.Invalid, "invalid_hours",
 			"hours must be more than 0 and at most %s per entry, got %s; book a longer job as several entries", MaxLaborHours, in.Hours)
-	case in.Rate.IsNegative():
-		return nil, millwright.Errorf(millwright.Invalid, "invalid_rate", "rate cannot be negative, got %s", in.Rate)
+	case in.Rate != nil && in.Rate.IsNegative():
+		return nil, millwright.Errorf(millwright.Invalid, "invalid_rate", "rate cannot be negative, got %s", *in.Rate)
 	}
 	if err := w.mustBeActive("labor can be logged"); err != nil {
+		return nil, err
+	}
+	if err := laborRate(ctx, tx, w, &in); err != nil {
 		return nil, err
 	}
 	l := &Labor{
@@ -41,7 +47,7 @@ func LogLabor(ctx context.Context, tx Tx, id string, in NewLabor) (*Labor, error
 		Technician:  strings.TrimSpace(in.Technician),
 		Craft:       in.Craft,
 		Hours:       in.Hours,
-		Rate:        in.Rate,
+		Rate:        *in.Rate,
 		Amount:      in.Rate.Times(in.Hours),
 	}
 	if err := tx.AddLabor(ctx, l); err != nil {

@@ -79,6 +79,16 @@ type Tx interface {
 	// UserPrincipal returns what the user called username signs in as,
 	// NotFound when there is no such user.
 	UserPrincipal(ctx context.Context, username string) (millwright.Principal, error)
+	// UserCraft returns the code of a user's default craft, "" when it has
+	// none; NotFound when there is no such user.
+	UserCraft(ctx context.Context, username string) (string, error)
+	// CraftAt returns the craft of code that applies at a site (see CraftTx).
+	CraftAt(ctx context.Context, code, siteID string) (*Craft, error)
+	// The photos and notes of work orders.
+	AddAttachment(ctx context.Context, a *Attachment) error
+	Attachments(ctx context.Context, workOrderID string) ([]Attachment, error)
+	// AttachmentData returns an attachment with its bytes.
+	AttachmentData(ctx context.Context, id string) (*Attachment, error)
 }
 
 // Filter selects work orders for a list.

@@ -119,3 +119,83 @@
     });
   });
 })();
+
+/* ---- ui-phone ---- */
+// The phone work order: open the sheet the URL names (#labor) after an
+// action, run the timer, keep the step ticks on this phone, scan part
+// labels with the camera where the browser can, and stop a photo that is
+// too large before it is sent. The page works without any of it.
+(function () {
+  var page = document.querySelector('.phone[data-wo]');
+  if (!page) { return; }
+  function openSheet() {
+    var el = location.hash && document.getElementById(location.hash.slice(1));
+    if (el && el.tagName === 'DETAILS') { el.open = true; el.scrollIntoView({ block: 'start' }); }
+  }
+  window.addEventListener('hashchange', openSheet);
+  openSheet();
+
+  // Timer: time since work started or was last logged, and the hours to log.
+  var elapsed = document.getElementById('elapsed');
+  var hours = document.getElementById('labor-hours');
+  var typed = false;
+  if (hours) { hours.addEventListener('input', function () { typed = true; }); }
+  function tick() {
+    var since = Date.parse(elapsed.dataset.since);
+    var mins = Math.max(0, Math.floor((Date.now() - since) / 60000));
+    var q = Math.min(96, Math.max(1, Math.ceil(mins / 15)));
+    elapsed.textContent = Math.floor(mins / 60) + ' h ' + ('0' + (mins % 60)).slice(-2) + ' min';
+    if (hours && !typed && !hours.getAttribute('aria-invalid')) { hours.value = String(q / 4); }
+  }
+  if (elapsed) { tick(); setInterval(tick, 30000); }
+
+  // Job steps: ticks kept in this browser, per work order.
+  var key = 'mw-steps-' + page.dataset.wo;
+  var done = {};
+  try { done = JSON.parse(localStorage.getItem(key) || '{}'); } catch (e) { done = {}; }
+  page.querySelectorAll('[data-step]').forEach(function (box) {
+    box.checked = !!done[box.dataset.step];
+    box.addEventListener('change', function () {
+      done[box.dataset.step] = box.checked;
+      try { localStorage.setItem(key, JSON.stringify(done)); } catch (e) {}
+    });
+  });
+
+  // A scanner types the code and presses Enter, which sends the form; the
+  // camera does the same where the browser has BarcodeDetector.
+  var cam = document.getElementById('issue-camera');
+  var part = document.getElementById('issue-part');
+  if (part && location.hash === '#issue') { part.focus(); } // ready for the next scan
+  if (cam && part && 'BarcodeDetector' in window && navigator.mediaDevices) {
+    cam.hidden = false;
+    cam.addEventListener('click', function () {
+      var video = document.createElement('video');
+      video.setAttribute('playsinline', '');
+      video.setAttribute('aria-label', 'Camera: point it at the part label');
+      cam.after(video);
+      var detector = new window.BarcodeDetector();
+      navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } }).then(function (stream) {
+        video.srcObject = stream;
+        video.play();
+        var stop = function () { stream.getTracks().forEach(function (t) { t.stop(); }); video.remove(); };
+        var look = function () {
+          detector.detect(video).then(function (codes) {
+            if (codes.length) { stop(); part.value = codes[0].rawValue; part.form.requestSubmit(); return; }
+            setTimeout(look, 250);
+          }).catch(function () { setTimeout(look, 500); });
+        };
+        look();
+      }).catch(function () { video.remove(); cam.hidden = true; part.focus(); });
+    });
+  }
+
+  var photo = document.getElementById('photo-photo');
+  if (photo) {
+    photo.addEventListener('change', function () {
+      var max = (parseInt(photo.dataset.max, 10) || 5) * 1048576;
+      var f = photo.files && photo.files[0];
+      photo.setCustomValidity(f && f.size > max ? 'This photo is larger than ' + photo.dataset.max + ' MB; take one at a smaller size.' : '');
+      photo.reportValidity();
+    });
+  }
+})();
