@@ -32,6 +32,7 @@ import (
 	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
+	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/workorder"
@@ -120,7 +121,7 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 		return err
 	}
 	defer closeDB()
-	res, err := demo.Load(ctx, db)
+	res, err := loadDemo(ctx, db)
 	if err != nil {
 		return err
 	}
@@ -321,4 +322,27 @@ func firstWorkOrder(ctx context.Context, db *store.DB, s workorder.Status) (stri
 		err = fmt.Errorf("no work order is %s in the demo", s)
 	}
 	return id, err
+}
+
+// loadDemo loads the demo plant into db and replays the one message its
+// history leaves dead (an "ERP outage" for the integration page to show),
+// as its integration administrator would, so the measurements start from
+// an outbox with nothing failed.
+func loadDemo(ctx context.Context, db *store.DB) (demo.Result, error) {
+	res, err := demo.Load(ctx, db)
+	if err != nil {
+		return res, err
+	}
+	return res, db.InTx(ctx, func(tx *store.Tx) error {
+		dead, err := tx.OutboxMessages(ctx, integration.MessageFilter{Status: integration.StatusDead, Limit: 500})
+		if err != nil {
+			return err
+		}
+		for _, m := range dead.Items {
+			if _, err := outbox.Replay(ctx, tx, m.ID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

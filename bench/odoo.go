@@ -15,7 +15,6 @@ import (
 	"github.com/millwright-cmms/millwright/internal/asset"
 	"github.com/millwright-cmms/millwright/internal/connector/odoo"
 	"github.com/millwright-cmms/millwright/internal/connector/odoo/odoofake"
-	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/inventory"
@@ -67,7 +66,7 @@ func measureOdoo(ctx context.Context, e store.Engine, pg string, d time.Duration
 		return err
 	}
 	defer closeCMMS()
-	res, err := demo.Load(ctx, cmmsDB)
+	res, err := loadDemo(ctx, cmmsDB)
 	if err != nil {
 		return err
 	}

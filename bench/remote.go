@@ -13,7 +13,6 @@ import (
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/audit"
 	"github.com/millwright-cmms/millwright/internal/auth"
-	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/erp"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 	"github.com/millwright-cmms/millwright/internal/integration"
@@ -52,7 +51,7 @@ func measureRemote(ctx context.Context, e store.Engine, pg string, d time.Durati
 		return err
 	}
 
-	res, err := demo.Load(ctx, cmmsDB)
+	res, err := loadDemo(ctx, cmmsDB)
 	if err != nil {
 		return err
 	}

@@ -20,7 +20,6 @@ import (
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/asset"
 	"github.com/millwright-cmms/millwright/internal/auth"
-	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 	"github.com/millwright-cmms/millwright/internal/pm/scheduler"
 	"github.com/millwright-cmms/millwright/internal/store"
@@ -40,7 +39,7 @@ func measureScale(e store.Engine, pg string, f float64, d time.Duration, clients
 		return err
 	}
 	defer closeDB()
-	res, err := demo.Load(ctx, db)
+	res, err := loadDemo(ctx, db)
 	if err != nil {
 		return err
 	}

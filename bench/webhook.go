@@ -10,7 +10,6 @@ import (
 
 	"github.com/millwright-cmms/millwright/internal/connector/webhook"
 	"github.com/millwright-cmms/millwright/internal/connector/webhook/webhooktest"
-	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/store"
@@ -52,7 +51,7 @@ func measureWebhook(ctx context.Context, e store.Engine, pg string, d time.Durat
 		return err
 	}
 
-	res, err := demo.Load(ctx, cmmsDB)
+	res, err := loadDemo(ctx, cmmsDB)
 	if err != nil {
 		return err
 	}

@@ -88,3 +88,13 @@ func (tx *Tx) PlanForTest(ctx context.Context, q string, args ...any) (string, e
 	}
 	return strings.Join(lines, "\n"), rows.Err()
 }
+
+// CachedStmtsForTest is how many statements SQLite's write pool keeps prepared.
+func (db *DB) CachedStmtsForTest() int {
+	if db.writeStmts == nil {
+		return 0
+	}
+	db.writeStmts.mu.Lock()
+	defer db.writeStmts.mu.Unlock()
+	return len(db.writeStmts.stmts)
+}

@@ -41,6 +41,8 @@ type DB struct {
 	Engine Engine
 	write  *sql.DB // SQLite: one connection, so writers queue instead of failing busy
 	read   *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as write
+	// SQLite: the prepared statements of write and of read.
+	writeStmts, readStmts *stmtCache
 	dsn    string
 
 	// Clock returns the current time; tests replace it.
@@ -92,6 +94,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		}
 		r.SetMaxOpenConns(4)
 		db.write, db.read = w, r
+		db.writeStmts, db.readStmts = newStmtCache(w), newStmtCache(r)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		db.Engine = Postgres
 		p, err := sql.Open("pgx", dsn)
@@ -197,6 +200,15 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 		return fmt.Errorf("begin: %w", err)
 	}
 	tx := &Tx{tx: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, wake: db.wake, sealWake: db.sealWake}
+	tx.cache = db.readStmts
+	if pool == db.write {
+		tx.cache = db.writeStmts
+	}
+	defer func() {
+		if len(tx.unprepared) > 0 {
+			go tx.cache.prepare(tx.unprepared)
+		}
+	}()
 	if err := fn(tx); err != nil {
 		stx.Rollback()
 		return err
@@ -231,6 +243,8 @@ type Tx struct {
 	sealWake    chan struct{}
 	audited     bool                       // an audit entry was written: wake the sealer after the commit
 	stmts       map[string]*sql.Stmt       // execPrepared's, closed with the transaction
+	cache       *stmtCache                 // SQLite: the pool's prepared statements
+	unprepared  []string                   // queries to add to cache after the transaction
 	meterPlans  map[[2]string][]pm.Plan    // PlansForMeter's, by asset and meter
 	trace       func(q string, args []any) // tests: sees each query (TraceForTest)
 }
@@ -269,6 +283,10 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if st := tx.stmt(ctx, q); st != nil {
+		res, err := st.ExecContext(ctx, tx.args(args)...)
+		return res, tx.translate(err)
+	}
 	res, err := tx.tx.ExecContext(ctx, tx.rebind(q), tx.args(args)...)
 	return res, tx.translate(err)
 }
@@ -300,11 +318,18 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	if tx.trace != nil {
 		tx.trace(q, args)
 	}
+	if st := tx.stmt(ctx, q); st != nil {
+		rows, err := st.QueryContext(ctx, tx.args(args)...)
+		return rows, tx.translate(err)
+	}
 	rows, err := tx.tx.QueryContext(ctx, tx.rebind(q), tx.args(args)...)
 	return rows, tx.translate(err)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	if st := tx.stmt(ctx, q); st != nil {
+		return st.QueryRowContext(ctx, tx.args(args)...)
+	}
 	return tx.tx.QueryRowContext(ctx, tx.rebind(q), tx.args(args)...)
 }
 

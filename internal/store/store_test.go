@@ -74,3 +74,42 @@ func TestAuditChainDetectsTampering(t *testing.T) {
 		}
 	})
 }
+
+// A statement a transaction runs is prepared after it on SQLite, and the
+// next transactions run the prepared statement with the same results,
+// counters and rollbacks included.
+func TestPreparedStatements(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		if db.Engine != store.SQLite {
+			t.Skip("the PostgreSQL driver keeps its own statement cache")
+		}
+		ctx := t.Context()
+		next := func() int64 {
+			var n int64
+			if err := db.InTx(ctx, func(tx *store.Tx) (err error) { n, err = tx.NextNumber(ctx, "prep"); return err }); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		before := db.CachedStmtsForTest()
+		if n := next(); n != 1 {
+			t.Fatalf("first number = %d; want 1", n)
+		}
+		deadline := time.Now().Add(5 * time.Second)
+		for db.CachedStmtsForTest() == before {
+			if time.Now().After(deadline) {
+				t.Fatalf("no statement prepared after the transaction (%d kept)", before)
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		db.InTx(ctx, func(tx *store.Tx) error {
+			tx.NextNumber(ctx, "prep")
+			return millwright.Errorf(millwright.Rule, "x", "roll back")
+		})
+		for want := int64(2); want <= 4; want++ {
+			if n := next(); n != want {
+				t.Fatalf("number with the prepared statement = %d; want %d", n, want)
+			}
+		}
+	})
+}
