@@ -43,7 +43,7 @@ type DB struct {
 	read   *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as write
 	// SQLite: the prepared statements of write and of read.
 	writeStmts, readStmts *stmtCache
-	dsn    string
+	dsn                   string
 
 	// Clock returns the current time; tests replace it.
 	Clock func() time.Time
@@ -533,4 +533,58 @@ func (tx *Tx) Empty(ctx context.Context) (bool, error) {
 func (db *DB) Exec(ctx context.Context, stmt string) error {
 	_, err := db.write.ExecContext(ctx, stmt)
 	return err
+}
+
+// baselineTable is the table BaselineCommit writes: the audit trail's
+// columns and its entity index; the bench creates it with CreateBaseline.
+const baselineTable = `CREATE TABLE IF NOT EXISTS bench_baseline (
+	seq         INTEGER PRIMARY KEY,
+	at          TEXT NOT NULL,
+	actor       TEXT NOT NULL,
+	entity_type TEXT NOT NULL,
+	entity_id   TEXT NOT NULL,
+	action      TEXT NOT NULL,
+	before_json TEXT NOT NULL,
+	after_json  TEXT NOT NULL)`
+
+// CreateBaseline creates the table of BaselineCommit.
+func (db *DB) CreateBaseline(ctx context.Context) error {
+	q := baselineTable
+	if db.Engine == Postgres {
+		q = strings.Replace(q, "INTEGER PRIMARY KEY", "BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY", 1)
+	}
+	if err := db.Exec(ctx, q); err != nil {
+		return err
+	}
+	return db.Exec(ctx, `CREATE INDEX IF NOT EXISTS bench_baseline_entity ON bench_baseline (entity_type, entity_id)`)
+}
+
+// BaselineCommit is the minimal transaction of the shape of a store
+// commit: a counter and a row of the audit trail's columns, written with
+// database/sql alone on the same connections and durability, none of the
+// store's layers (audit sealing, statement cache, outbox wake-ups). The
+// bench measures store commits against it.
+func (db *DB) BaselineCommit(ctx context.Context, counter string) error {
+	stx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer stx.Rollback()
+	insertCounter := `INSERT INTO counters (name, value) VALUES (?, 1)
+		ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value`
+	insertRow := `INSERT INTO bench_baseline (at, actor, entity_type, entity_id, action, before_json, after_json)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	if db.Engine == Postgres {
+		insertCounter = strings.Replace(insertCounter, "?", "$1", 1)
+		insertRow = strings.NewReplacer("(?, ?, ?, ?, ?, ?, ?)", "($1, $2, $3, $4, $5, $6, $7)").Replace(insertRow)
+	}
+	var n int64
+	if err := stx.QueryRowContext(ctx, insertCounter, counter).Scan(&n); err != nil {
+		return err
+	}
+	at := time.Now().UTC().Format(time.RFC3339Nano)
+	if _, err := stx.ExecContext(ctx, insertRow, at, "bench", "bench", counter, "commit", "null", "null"); err != nil {
+		return err
+	}
+	return stx.Commit()
 }
