@@ -47,7 +47,7 @@ func erpFlags(fs *flag.FlagSet, getenv func(string) string) *remoteFlags {
 	fs.StringVar(&r.url, "erp", getenv("MILLWRIGHT_ERP"), "base URL of an ERP process (millwright erp serve); default: the embedded ERP in this process")
 	fs.StringVar(&r.secret, "erp-secret", getenv("MILLWRIGHT_ERP_SECRET"), "secret shared with the ERP process (default $MILLWRIGHT_ERP_SECRET)")
 	fs.DurationVar(&r.poll, "erp-poll", 0, "how often to poll the ERP for events besides its webhooks (0: at every dispatcher step, about once a second)")
-	fs.DurationVar(&r.lease, "outbox-lease", 0, "how long a message being sent is left alone before it is sent again (default 2m)")
+	fs.DurationVar(&r.lease, "outbox-lease", 0, "how long a message being sent is left alone before it is sent again when the process sending it stops answering (default 20s; renewed while the send runs)")
 	return r
 }
 

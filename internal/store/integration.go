@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -247,6 +248,21 @@ func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration,
 		}
 	}
 	return ms, nil
+}
+
+// RenewLeases extends the leases of claimed messages still pending to
+// lease from now (outbox.Dispatcher does while it sends them).
+func (tx *Tx) RenewLeases(ctx context.Context, ids []string, lease time.Duration) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	args := []any{tx.now.Add(lease), integration.StatusPending}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	_, err := tx.exec(ctx, `UPDATE integration_messages SET next_attempt_at = ? WHERE status = ? AND id IN (?`+
+		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	return err
 }
 
 // claim selects up to limit claimable messages in lane ("m.kind = ?" or

@@ -41,7 +41,7 @@ const (
 	DefaultInterval    = time.Second
 	DefaultMaxAttempts = 8
 	DefaultBackoff     = time.Second
-	DefaultLease       = 2 * time.Minute
+	DefaultLease       = 20 * time.Second
 	DefaultConcurrency = 8
 	batch              = 50
 	lastSeqKey         = "last_event_seq"
@@ -56,7 +56,10 @@ type Dispatcher struct {
 	Interval    time.Duration // the ticker fallback; wake-ups on commit come at once
 	MaxAttempts int           // attempts before a message is dead
 	Backoff     time.Duration // the first retry's delay; each next one doubles, plus jitter
-	Lease       time.Duration // how long a claimed message is left alone
+	// Lease is how long a claimed message is left alone: renewed every
+	// third of it while its send runs, so a slow ERP is not sent it twice,
+	// and run out within it when the process holding it dies.
+	Lease       time.Duration
 	Concurrency int           // messages sent at once; DefaultConcurrency when zero
 	// PollInterval is how often the ERP's events are polled; zero polls at
 	// every step. With events pushed by webhook (Receive), polling is the
@@ -167,7 +170,9 @@ func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 	if err != nil || len(ms) == 0 {
 		return 0, err
 	}
+	stop := d.keepLeases(ctx, ms)
 	sent := d.send(ctx, ms)
+	stop()
 	if ctx.Err() != nil {
 		return 0, ctx.Err() // the leases run out and the messages go again
 	}
@@ -180,6 +185,37 @@ func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
 		}
 	}
 	return len(ms), nil
+}
+
+// keepLeases renews the leases of a claim's messages every third of the
+// lease until stop is called, so a send that takes longer than the lease
+// is not claimed again by another dispatcher, while the claims of a
+// process that died run out within one lease.
+func (d *Dispatcher) keepLeases(ctx context.Context, ms []integration.OutboxMessage) (stop func()) {
+	ids := make([]string, len(ms))
+	for i := range ms {
+		ids[i] = ms[i].ID
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(d.lease() / 3)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			err := d.DB.InTx(ctx, func(tx *store.Tx) error { return tx.RenewLeases(ctx, ids, d.lease()) })
+			if err != nil && ctx.Err() == nil && d.Log != nil {
+				d.Log.Warn("integration: renewing the leases of messages being sent", "messages", len(ids), "err", err)
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }
 
 // send sends a claim's messages: in one call to a connector that takes a

@@ -535,3 +535,66 @@ func TestDispatcherBatchRuns(t *testing.T) {
 		}
 	})
 }
+
+// stallERP takes a while over each message: longer than the lease.
+type stallERP struct {
+	fakeERP
+	stall time.Duration
+}
+
+func (s *stallERP) Send(ctx context.Context, m integration.Message) ([]integration.Event, error) {
+	time.Sleep(s.stall)
+	return s.fakeERP.Send(ctx, m)
+}
+
+// A send that takes longer than the lease keeps its claim, renewed while
+// it runs, so a second dispatcher does not send the message again; the
+// claim of a dispatcher that stopped answering runs out within one lease
+// and the message goes again.
+func TestLeaseRenewedWhileSending(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		const lease = 300 * time.Millisecond
+		mustEnqueue(t, db, "slow", "wo_1")
+		slow := &stallERP{stall: 4 * lease}
+		first := &outbox.Dispatcher{DB: db, Connector: slow, Lease: lease}
+		other := &fakeERP{}
+		second := &outbox.Dispatcher{DB: db, Connector: other, Lease: lease}
+		done := make(chan error, 1)
+		go func() { done <- first.Step(t.Context()) }()
+		for ms := mustMessages(t, db, integration.StatusPending); len(ms) == 1 && ms[0].Attempts == 0; ms = mustMessages(t, db, integration.StatusPending) {
+			time.Sleep(time.Millisecond) // until the first has claimed it
+		}
+		deadline := time.Now().Add(3 * lease)
+		for time.Now().Before(deadline) {
+			if err := second.Step(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(lease / 6)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if len(other.sent) != 0 || len(slow.sent) != 1 {
+			t.Fatalf("sent by the second dispatcher %v, by the slow one %v; want only the slow one, once", other.sent, slow.sent)
+		}
+		if got := len(mustMessages(t, db, integration.StatusDelivered)); got != 1 {
+			t.Fatalf("delivered = %d; want 1", got)
+		}
+
+		// A dispatcher that claims and dies: its claim runs out.
+		mustEnqueue(t, db, "orphan", "wo_2")
+		if err := db.InTx(t.Context(), func(tx *store.Tx) error {
+			_, err := tx.ClaimMessages(t.Context(), 10, lease)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := second.Step(t.Context()); err != nil || len(other.sent) != 0 {
+			t.Fatalf("within the lease: sent %v (%v); want nothing yet", other.sent, err)
+		}
+		time.Sleep(lease + 50*time.Millisecond)
+		if err := second.Step(t.Context()); err != nil || !slices.Equal(other.sent, []string{"orphan"}) {
+			t.Fatalf("after the lease: sent %v (%v); want the orphan", other.sent, err)
+		}
+	})
+}
