@@ -60,7 +60,7 @@ type Dispatcher struct {
 	// third of it while its send runs, so a slow ERP is not sent it twice,
 	// and run out within it when the process holding it dies.
 	Lease       time.Duration
-	Concurrency int           // messages sent at once; DefaultConcurrency when zero
+	Concurrency int // messages sent at once; DefaultConcurrency when zero
 	// PollInterval is how often the ERP's events are polled; zero polls at
 	// every step. With events pushed by webhook (Receive), polling is the
 	// fallback and may be slow.
