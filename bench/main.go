@@ -68,7 +68,16 @@ func main() {
 	scale := flag.Bool("scale", false, "instead of the rest: load a plant of -scale-factor × (100,000 assets, 1,000,000 work orders) and measure the read paths, the reports and the scheduler on it")
 	scaleFactor := flag.Float64("scale-factor", 0.1, "size of the -scale plant (1: 100,000 assets and 1,000,000 work orders)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	processes := flag.Int("processes", 3000, "labor postings drained by one dispatcher process, then by two, on PostgreSQL (0: skip)")
+	worker := flag.String("drain-worker", "", "(internal) run as a worker process of -processes over this database")
 	flag.Parse()
+	if *worker != "" {
+		if err := drainWorker(*worker); err != nil {
+			fmt.Fprintln(os.Stderr, "bench drain worker:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var err error
 	if odooTimings, err = parseOdooTimings(*odooFlag); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
@@ -100,6 +109,13 @@ func main() {
 	for _, e := range strings.Split(*engines, ",") {
 		if err := measure(store.Engine(e), *pg, *duration, *clients, mqttOptions{*mqtt, *series, *publishers, *mqttBatch, *mqttLinger}); err != nil {
 			fmt.Fprintf(os.Stderr, "bench %s: %v\n", e, err)
+			pprof.StopCPUProfile()
+			os.Exit(1)
+		}
+	}
+	if *processes > 0 && !mqttOnly && slices.Contains(strings.Split(*engines, ","), string(store.Postgres)) {
+		if err := measureProcesses(context.Background(), *pg, *processes); err != nil {
+			fmt.Fprintln(os.Stderr, "bench postgres, two processes:", err)
 			pprof.StopCPUProfile()
 			os.Exit(1)
 		}
