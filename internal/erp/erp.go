@@ -79,9 +79,13 @@ var _ integration.BatchSender = (*ERP)(nil)
 // batchTx is the most messages SendBatch applies in one transaction.
 // Each is a savepoint, and PostgreSQL caches 64 subtransactions per
 // transaction; past that, every visibility check of a row reads
-// pg_subtrans. 32 stays well inside the cache and still makes one commit
-// of many on SQLite's single writer.
-const batchTx = 32
+// pg_subtrans. 32 stays well inside the cache. SQLite has no such cache,
+// and its single writer gains most from few commits: a whole claim
+// (batchTxSQLite) goes in one.
+const (
+	batchTx       = 32
+	batchTxSQLite = 200
+)
 
 // SendBatch applies ms in order, batchTx messages per transaction, each
 // within a savepoint: a message the ERP refuses is undone alone and
@@ -91,8 +95,12 @@ const batchTx = 32
 // of its messages gets that error and is sent again.
 func (e *ERP) SendBatch(ctx context.Context, ms []integration.Message, skip func(i int, errs []error) bool) ([][]integration.Event, []error) {
 	events, errs := make([][]integration.Event, len(ms)), make([]error, len(ms))
-	for lo := 0; lo < len(ms); lo += batchTx {
-		hi := min(lo+batchTx, len(ms))
+	per := batchTx
+	if e.db.Engine == store.SQLite {
+		per = batchTxSQLite
+	}
+	for lo := 0; lo < len(ms); lo += per {
+		hi := min(lo+per, len(ms))
 		err := e.db.InTx(ctx, func(stx *store.Tx) error {
 			clear(events[lo:hi])
 			clear(errs[lo:hi]) // a retried transaction starts over
