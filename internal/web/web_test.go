@@ -316,10 +316,11 @@ func TestPagesHaveTitlesAndLabels(t *testing.T) {
 			"tom": {"/ui/my-work", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + pump.ID},
 			"paula": append([]string{"/ui/work-orders", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + wo.ID + "/trace", "/ui/assets",
 				"/ui/assets/" + wo.AssetID, "/ui/assets/" + pump.AssetID, "/ui/pm-plans", "/ui/kpis",
-				"/ui/work-orders/new", "/ui/work-orders/new?asset_id=" + pump.AssetID}, plans...),
+				"/ui/work-orders/new", "/ui/work-orders/new?asset_id=" + pump.AssetID, "/ui/crafts", "/ui/work-orders/" + pump.ID + "/plan"}, plans...),
+			"ada":   {"/ui/admin/users", "/ui/crafts"},
 			"alan":  {"/ui/approvals"},
 			"fiona": {"/ui/costs", "/ui/costs/ledger?work_order_id=" + wo.ID, "/ui/kpis"},
-			"ivan":  {"/ui/integration", "/ui/integration?status=delivered", "/ui/integration/reconciliation"},
+			"ivan":  {"/ui/integration", "/ui/integration?status=delivered", "/ui/integration/reconciliation", "/ui/integration/settings"},
 			"sam":   {"/ui/stock", "/ui/receipts"},
 		}
 		for name, paths := range pages {
