@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/store"
@@ -32,7 +33,7 @@ func settingsForm(s *outbox.Settings) form {
 }
 
 type triggerRow struct {
-	Type  workorder.Type
+	Label string // Preventive, Corrective, …
 	Field string
 }
 
@@ -50,7 +51,7 @@ func (h *Handler) integrationSettings(w http.ResponseWriter, r *http.Request, s 
 func (h *Handler) showSettings(w http.ResponseWriter, r *http.Request, s *session, status int, f form) error {
 	rows := make([]triggerRow, len(workorder.Types))
 	for i, t := range workorder.Types {
-		rows[i] = triggerRow{Type: t, Field: triggerField(t)}
+		rows[i] = triggerRow{Label: strings.ToUpper(string(t[:1])) + string(t[1:]), Field: triggerField(t)}
 	}
 	h.render(w, r, s, status, "settings.html", "Integration settings", map[string]any{
 		"Form": f, "Types": rows, "Triggers": workorder.Triggers, "CanChange": s.User.SiteID == ""})
