@@ -334,6 +334,9 @@ func TestPagesHaveTitlesAndLabels(t *testing.T) {
 				if !titleRE.MatchString(body) {
 					t.Errorf("%s GET %s: no <title>", name, p)
 				}
+				if i := strings.Index(body, "/api/v1"); i >= 0 {
+					t.Errorf("%s GET %s sends people to the API: …%s…", name, p, body[max(0, i-120):min(len(body), i+80)])
+				}
 				for _, f := range fieldRE.FindAllString(body, -1) {
 					if strings.Contains(f, `type="hidden"`) || strings.Contains(f, "aria-label=") {
 						continue
