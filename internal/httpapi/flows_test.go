@@ -264,6 +264,8 @@ func TestStockMasterCMMSKeepsTheCount(t *testing.T) {
 		}
 		wantError(t, a.do("PUT", "/api/v1/integration/settings", w.integ, map[string]any{"stock_master": "both"}), 400, "invalid_stock_master")
 		wantError(t, a.do("PUT", "/api/v1/integration/settings", w.planner, map[string]any{"stock_master": "erp"}), 403, "forbidden")
+		// The settings apply at every site: an integration user of one site may not change them.
+		wantError(t, a.do("PUT", "/api/v1/integration/settings", a.token("nils", millwright.Integration, w.Site), map[string]any{"stock_master": "erp"}), 403, "site_forbidden")
 		flt := mustStockedItem(t, a, w, "FLT-AHU", "13", "8.00")
 		req := a.do("POST", "/api/v1/erp/requisitions", w.buyer, map[string]any{"site_id": w.Site, "priority": 3, "cost_center": "CC-100",
 			"lines": []map[string]any{{"erp_item_code": flt.Code, "quantity": 5, "warehouse": "MAIN"}}})

@@ -11,6 +11,7 @@ import (
 	"github.com/millwright-cmms/millwright/internal/audit"
 	"github.com/millwright-cmms/millwright/internal/auth"
 	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/workorder"
 )
 
 // caller is the answer of GET /api/v1/me: who the caller is, where it may
@@ -93,7 +94,7 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {
 	if err := millwright.CheckSite(r.Context(), in.SiteID); err != nil {
 		return err
 	}
-	u := &store.User{Username: in.Username, Role: in.Role, SiteID: in.SiteID, Craft: strings.ToLower(strings.TrimSpace(in.Craft))}
+	u := &store.User{Username: in.Username, Role: in.Role, SiteID: in.SiteID, Craft: in.Craft}
 	if in.Password != "" {
 		u.PasswordHash = auth.HashPassword(in.Password)
 	}
@@ -106,13 +107,9 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request) error {
 				return err
 			}
 		}
-		if u.Craft != "" {
-			if _, err := tx.CraftAt(r.Context(), u.Craft, u.SiteID); millwright.ErrorKind(err) == millwright.NotFound {
-				return millwright.Errorf(millwright.Rule, "unknown_craft",
-					"craft %s does not exist for the user's site; add it first (POST /api/v1/crafts) or leave craft out", u.Craft)
-			} else if err != nil {
-				return err
-			}
+		var err error
+		if u.Craft, err = workorder.CheckUserCraft(r.Context(), tx, u.Craft, u.SiteID); err != nil {
+			return err
 		}
 		if err := tx.CreateUser(r.Context(), u); err != nil {
 			return err

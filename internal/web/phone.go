@@ -380,25 +380,33 @@ func holdingStoreroom(ctx context.Context, tx *store.Tx, wo *workorder.WorkOrder
 // phoneBuy adds a special buy described in words, bought for the job.
 func (h *Handler) phoneBuy(w http.ResponseWriter, r *http.Request, s *session) error {
 	return h.phoneAct(w, r, s, "buy", func(ctx context.Context, tx *store.Tx) (string, error) {
-		desc := strings.TrimSpace(r.PostForm.Get("description"))
-		if desc == "" {
-			return "", millwright.Errorf(millwright.Invalid, "missing_field", "description: say what to buy, such as \"V-belt SPA 1250\"")
-		}
-		qty, err := formQty(r, "quantity", "quantity", true)
-		if err != nil {
-			return "", err
-		}
-		cost, err := formMoney(r, "unit_cost", "unit_cost")
-		if err != nil {
-			return "", err
-		}
-		m, err := outbox.AddMaterial(ctx, tx, r.PathValue("id"), workorder.NewMaterial{Description: desc, Quantity: qty,
-			Unit: strings.ToUpper(strings.TrimSpace(r.PostForm.Get("unit"))), UnitCost: &cost, Vendor: strings.TrimSpace(r.PostForm.Get("vendor"))})
+		m, err := specialBuy(ctx, tx, r)
 		if err != nil {
 			return "", err
 		}
 		return "special buy added: " + m.Quantity.String() + " " + m.Unit + " " + m.Description, nil
 	})
+}
+
+// specialBuy adds the special buy of a form (a part described in words,
+// bought for the work order) with outbox.AddMaterial, as POST
+// /api/v1/work-orders/{id}/materials with a description does; the phone's
+// buy sheet and the planning page share it.
+func specialBuy(ctx context.Context, tx *store.Tx, r *http.Request) (*workorder.Material, error) {
+	desc := strings.TrimSpace(r.PostForm.Get("description"))
+	if desc == "" {
+		return nil, millwright.Errorf(millwright.Invalid, "missing_field", "description: say what to buy, such as \"V-belt SPA 1250\"")
+	}
+	qty, err := formQty(r, "quantity", "quantity", true)
+	if err != nil {
+		return nil, err
+	}
+	cost, err := formMoney(r, "unit_cost", "unit_cost")
+	if err != nil {
+		return nil, err
+	}
+	return outbox.AddMaterial(ctx, tx, r.PathValue("id"), workorder.NewMaterial{Description: desc, Quantity: qty,
+		Unit: strings.ToUpper(strings.TrimSpace(r.PostForm.Get("unit"))), UnitCost: &cost, Vendor: strings.TrimSpace(r.PostForm.Get("vendor"))})
 }
 
 // phoneReading records a reading of the asset through the recorder the

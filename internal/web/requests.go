@@ -206,6 +206,7 @@ type planPage struct {
 	Reject     form
 	Stock      form
 	DirectForm form
+	Buy        form     // a special buy, described in words
 	Verbs      []string // plan, release: what the status allows now
 	Can        map[string]bool
 }
@@ -265,6 +266,7 @@ func (h *Handler) showPlan(w http.ResponseWriter, r *http.Request, s *session, s
 		arm = "on"
 	}
 	p.DirectForm = form{Values: url.Values{"quantity": {"1"}, "auto_request_material": {arm}}}
+	p.Buy = form{Values: url.Values{"quantity": {"1"}, "unit": {"EA"}}}
 	if len(p.Storerooms) > 0 {
 		p.Stock.Values.Set("storeroom", p.Storerooms[0].ID)
 	}

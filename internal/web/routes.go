@@ -34,6 +34,7 @@ func (h *Handler) routes() []page {
 		{"POST /ui/work-orders/{id}/approve-request", auth.DirectWork, h.approveRequest},
 		{"POST /ui/work-orders/{id}/reject", auth.DirectWork, h.rejectRequest},
 		{"POST /ui/work-orders/{id}/plan/materials", auth.AddDirectItem, h.addPlannedMaterial},
+		{"POST /ui/work-orders/{id}/plan/buy", auth.AddDirectItem, h.addPlannedBuy},
 		{"POST /ui/work-orders/{id}/plan/do/{verb}", auth.DirectWork, h.planTransition},
 		// The verb's own action is checked in transition (start: do_work, release: direct_work, …).
 		{"POST /ui/work-orders/{id}/do/{verb}", auth.Read, h.transition},
@@ -73,6 +74,8 @@ func (h *Handler) routes() []page {
 
 		{"GET /ui/integration", auth.ManageIntegration, h.integrationPage},
 		{"POST /ui/integration/messages/{id}/replay", auth.ManageIntegration, h.replay},
+		{"GET /ui/integration/settings", auth.ManageIntegration, h.integrationSettings},
+		{"POST /ui/integration/settings", auth.ManageIntegration, h.saveIntegrationSettings},
 		{"GET /ui/integration/mappings", auth.ManageIntegration, h.mappings},
 		{"POST /ui/integration/mappings/items", auth.ManageIntegration, h.saveItemMapping},
 		{"POST /ui/integration/mappings/cost-centers", auth.ManageIntegration, h.saveCostCenterMapping},
@@ -91,6 +94,8 @@ func (h *Handler) routes() []page {
 		{"POST /ui/admin/users", auth.ManageUsers, h.createUser},
 		{"GET /ui/admin/users/{id}", auth.ManageUsers, h.editUser},
 		{"POST /ui/admin/users/{id}", auth.ManageUsers, h.updateUser},
+		{"GET /ui/crafts", auth.Read, h.crafts},
+		{"POST /ui/crafts", auth.PlanWork, h.saveCraft},
 		{"GET /ui/admin/sites", auth.ManageSites, h.sites},
 		{"POST /ui/admin/sites", auth.ManageSites, h.createSite},
 		// Master data (masterdata.go): the same use-cases and actions as the API's routes.

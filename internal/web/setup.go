@@ -12,6 +12,7 @@ import (
 	"github.com/millwright-cmms/millwright/internal/asset"
 	"github.com/millwright-cmms/millwright/internal/auth"
 	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/workorder"
 )
 
 // The setup screens: what a new plant needs before its first work order
@@ -117,7 +118,7 @@ type siteChoice struct {
 var userPlacing = placing{
 	alias: [][2]string{{"username", "username"}, {"role", "role"}, {"site", "site_id"}, {"user", "username"}},
 	codes: map[string]string{"password_too_short": "password", "unknown_site": "site_id", "site_forbidden": "site_id",
-		"duplicate_key": "username", "own_role": "role"},
+		"duplicate_key": "username", "own_role": "role", "unknown_craft": "craft"},
 }
 
 type userRow struct {
@@ -133,8 +134,9 @@ func (h *Handler) users(w http.ResponseWriter, r *http.Request, s *session) erro
 
 func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request, s *session, status int, f form) error {
 	var (
-		rows  []userRow
-		sites []asset.Site
+		rows   []userRow
+		sites  []asset.Site
+		crafts []craftRow
 	)
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) error {
 		var err error
@@ -142,6 +144,9 @@ func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request, s *session, 
 			return err
 		}
 		codes := siteCodes(sites)
+		if crafts, err = craftRows(ctx, tx, codes); err != nil {
+			return err
+		}
 		p, err := tx.Users(ctx, store.UserFilter{SiteID: s.User.SiteID, Limit: 500})
 		for _, u := range p.Items {
 			rows = append(rows, userRow{User: u, SiteCode: codes[u.SiteID]})
@@ -152,7 +157,7 @@ func (h *Handler) showUsers(w http.ResponseWriter, r *http.Request, s *session, 
 		return err
 	}
 	h.render(w, r, s, status, "users.html", "Users", map[string]any{
-		"Users": rows, "Sites": sites, "Roles": millwright.Roles, "Form": f, "EverySite": s.User.SiteID == ""})
+		"Users": rows, "Sites": sites, "Crafts": crafts, "Roles": millwright.Roles, "Form": f, "EverySite": s.User.SiteID == ""})
 	return nil
 }
 
@@ -171,13 +176,17 @@ func (h *Handler) createUser(w http.ResponseWriter, r *http.Request, s *session)
 		if err := userSite(ctx, tx, u); err != nil {
 			return "", "", err
 		}
+		var err error
+		if u.Craft, err = workorder.CheckUserCraft(ctx, tx, v.Get("craft"), u.SiteID); err != nil {
+			return "", "", err
+		}
 		if password != "" {
 			u.PasswordHash = auth.HashPassword(password)
 		}
 		if err := tx.CreateUser(ctx, u); err != nil {
 			return "", "", err
 		}
-		return "/ui/admin/users", "user " + u.Username + " created: " + string(u.Role) + " of " + siteName(ctx, tx, u.SiteID),
+		return "/ui/admin/users", "user " + u.Username + " created: " + string(u.Role) + " of " + siteName(ctx, tx, u.SiteID) + craftNote(u.Craft),
 			tx.Audit(ctx, "user", u.ID, "create", nil, u)
 	})
 }
@@ -232,26 +241,30 @@ func (h *Handler) editUser(w http.ResponseWriter, r *http.Request, s *session) e
 	if err != nil {
 		return err
 	}
-	return h.showUser(w, r, s, http.StatusOK, form{Values: url.Values{"role": {string(u.Role)}, "site_id": {u.SiteID}}})
+	return h.showUser(w, r, s, http.StatusOK, form{Values: url.Values{"role": {string(u.Role)}, "site_id": {u.SiteID}, "craft": {u.Craft}}})
 }
 
 func (h *Handler) showUser(w http.ResponseWriter, r *http.Request, s *session, status int, f form) error {
 	var (
-		u     *store.User
-		sites []asset.Site
+		u      *store.User
+		sites  []asset.Site
+		crafts []craftRow
 	)
 	err := h.view(r, func(ctx context.Context, tx *store.Tx) (err error) {
 		if u, err = userOf(ctx, tx, r.PathValue("id")); err != nil {
 			return err
 		}
-		sites, err = sitesOf(ctx, tx, s.User)
+		if sites, err = sitesOf(ctx, tx, s.User); err != nil {
+			return err
+		}
+		crafts, err = craftRows(ctx, tx, siteCodes(sites))
 		return err
 	})
 	if err != nil {
 		return err
 	}
 	h.render(w, r, s, status, "user.html", "User "+u.Username, map[string]any{
-		"U": u, "Sites": sites, "Roles": millwright.Roles, "Form": f, "EverySite": s.User.SiteID == "", "Self": u.ID == s.User.ID})
+		"U": u, "Sites": sites, "Crafts": crafts, "Roles": millwright.Roles, "Form": f, "EverySite": s.User.SiteID == "", "Self": u.ID == s.User.ID})
 	return nil
 }
 
@@ -279,13 +292,16 @@ func (h *Handler) updateUser(w http.ResponseWriter, r *http.Request, s *session)
 		if err := userSite(ctx, tx, u); err != nil {
 			return "", "", err
 		}
+		if u.Craft, err = workorder.CheckUserCraft(ctx, tx, v.Get("craft"), u.SiteID); err != nil {
+			return "", "", err
+		}
 		if password != "" {
 			u.PasswordHash = auth.HashPassword(password)
 		}
 		if err := tx.SaveUser(ctx, u); err != nil {
 			return "", "", err
 		}
-		return "/ui/admin/users", "user " + u.Username + " saved: " + string(u.Role) + " of " + siteName(ctx, tx, u.SiteID),
+		return "/ui/admin/users", "user " + u.Username + " saved: " + string(u.Role) + " of " + siteName(ctx, tx, u.SiteID) + craftNote(u.Craft),
 			tx.Audit(ctx, "user", u.ID, "update", before, u)
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/erp/approval"
 	"github.com/millwright-cmms/millwright/internal/integration"
+	"github.com/millwright-cmms/millwright/internal/integration/outbox"
 	"github.com/millwright-cmms/millwright/internal/pm"
 	"github.com/millwright-cmms/millwright/internal/store"
 )
@@ -16,6 +17,9 @@ import (
 // In the browser, from the screen only: the admin creates a NORTH planner
 // who then signs in; the planner creates a PM plan; finance sets a budget
 // and adds an approval rule; integration maps an item and a cost center.
+// The admin also makes a NORTH technician whose craft is electrician, the
+// planner adds a craft with its rate, and integration makes the ERP the
+// master of stock.
 func TestBrowserSetupFromScreen(t *testing.T) {
 	e := newEnv(t)
 	ctx := e.browser(1280, 900)
@@ -54,6 +58,26 @@ func TestBrowserSetupFromScreen(t *testing.T) {
 	})
 	if nina == nil || nina.Role != millwright.Planner || nina.SiteID != north {
 		t.Fatalf("created %+v; want a NORTH planner", nina)
+	}
+	e.run(ctx, "a NORTH technician who is an electrician",
+		chromedp.SendKeys(chromedp.CSS("#user-username"), "walt"),
+		chromedp.SendKeys(chromedp.CSS("#user-password"), "walt-password-1"),
+		chromedp.SetValue(chromedp.CSS("#user-role"), "technician"),
+		chromedp.SetValue(chromedp.CSS("#user-site"), north),
+		chromedp.SetValue(chromedp.CSS("#user-craft"), "electrician"),
+		submit("#user-create"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-user="walt"]`)),
+	)
+	if n, _ := textOf(ctx, "p.notice"); !strings.Contains(n, "craft electrician") {
+		t.Errorf("notice = %q; want walt created with craft electrician", n)
+	}
+	var walt *store.User
+	e.db.View(e.ctx(), func(tx *store.Tx) (err error) {
+		walt, err = tx.UserByName(e.ctx(), "walt")
+		return err
+	})
+	if walt == nil || walt.Role != millwright.Technician || walt.SiteID != north || walt.Craft != "electrician" {
+		t.Fatalf("created %+v; want a NORTH technician whose craft is electrician", walt)
 	}
 	e.run(ctx, "sign out and in as nina",
 		submit("#logout"),
@@ -98,6 +122,23 @@ func TestBrowserSetupFromScreen(t *testing.T) {
 	if plan == nil || plan.Trigger.EveryDays != 14 || len(plan.WorkOrder.JobSteps) != 2 {
 		t.Errorf("plan = %+v; want every 14 days with 2 steps", plan)
 	}
+	e.run(ctx, "as the planner, add a craft from the menu",
+		chromedp.Click(chromedp.CSS(`nav a[href="/ui/crafts"]`)),
+		chromedp.WaitVisible(chromedp.CSS("#craft-form")),
+		chromedp.SendKeys(chromedp.CSS("#craft-code"), "welder"),
+		chromedp.SendKeys(chromedp.CSS("#craft-name"), "Welder"),
+		chromedp.SendKeys(chromedp.CSS("#craft-rate"), "61.50"),
+		submit("#craft-save"),
+		chromedp.WaitVisible(chromedp.CSS(`tr[data-craft="welder"]`)),
+	)
+	e.shot(ctx, "planner-crafts")
+	e.db.View(e.ctx(), func(tx *store.Tx) error {
+		c, err := tx.CraftOf(e.ctx(), "welder", "")
+		if err != nil || c.Rate.String() != "61.50" || c.Name != "Welder" {
+			t.Errorf("craft welder = %+v, %v; want Welder at 61.50 for every site", c, err)
+		}
+		return nil
+	})
 	e.run(ctx, "sign out", submit("#logout"))
 
 	e.login(ctx, "fiona")
@@ -152,6 +193,23 @@ func TestBrowserSetupFromScreen(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("p.notice")),
 	)
 	e.shot(ctx, "integration-mappings")
+	e.run(ctx, "as integration, make the ERP master of stock",
+		chromedp.Navigate(e.srv.URL+"/ui/integration"),
+		chromedp.WaitVisible(chromedp.CSS("#to-settings")),
+		chromedp.Click(chromedp.CSS("#to-settings")),
+		chromedp.WaitVisible(chromedp.CSS("#settings-form")),
+		chromedp.SetValue(chromedp.CSS("#settings-stock-master"), "erp"),
+		submit("#settings-save"),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+	e.shot(ctx, "integration-settings")
+	e.db.View(e.ctx(), func(tx *store.Tx) error {
+		st, err := outbox.GetSettings(e.ctx(), tx)
+		if err != nil || st.StockMaster != "erp" {
+			t.Errorf("settings = %+v, %v; want the ERP master of stock", st, err)
+		}
+		return nil
+	})
 	e.db.View(e.ctx(), func(tx *store.Tx) error {
 		it, err := tx.ItemByPartNumber(e.ctx(), "GSK-DN100")
 		if err != nil {
@@ -172,4 +230,16 @@ func TestBrowserSetupFromScreen(t *testing.T) {
 		}
 		return nil
 	})
+
+	// At 375 px the new pages do not scroll sideways.
+	phone := e.browser(375, 812)
+	e.login(phone, "paula")
+	pump := e.workOrderByTitle("Boiler feed pump A overhaul")
+	for _, path := range []string{"/ui/crafts", "/ui/work-orders/" + pump.ID + "/plan"} {
+		e.run(phone, "open "+path, chromedp.Navigate(e.srv.URL+path), chromedp.WaitVisible(chromedp.CSS("h1")))
+		if w := e.pageWidth(phone); w > 375 {
+			wide, _ := chromedp.Run(phone, chromedp.Evaluate[string](`[...document.querySelectorAll('body *')].filter(el => !el.closest('.table-wrap') && el.getBoundingClientRect().right > 376).slice(0, 8).map(el => el.tagName + '#' + el.id + '.' + el.className + ':' + Math.round(el.getBoundingClientRect().right)).join(' ')`))
+			t.Errorf("%s at 375 px is %d px wide: %s", path, w, wide)
+		}
+	}
 }

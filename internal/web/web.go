@@ -124,7 +124,7 @@ func (h *Handler) inERP(f func(w http.ResponseWriter, r *http.Request, s *sessio
 		}
 		h.render(w, r, s, http.StatusOK, "error.html", "In the ERP", map[string]any{"Status": http.StatusOK, "Code": "erp_elsewhere",
 			"Message": "The ERP runs as its own process at " + h.erpURL + ": requisitions to approve, budgets and ledger entries are kept there. " +
-				"Use its API (" + h.erpURL + "/api/v1/erp/…, with a token of the ERP's database); this page shows the CMMS's own data only."})
+				"Open this page on the ERP's own screens (" + h.erpURL + r.URL.Path + ", signed in as a user of the ERP's database); here the CMMS shows its own data only."})
 		return nil
 	}
 }
@@ -372,6 +372,7 @@ func nav(u *store.User, path string) []navLink {
 	add(auth.RequestWork, "/ui/requests", "Requests")
 	add(auth.PlanWork, "/ui/board", "Board")
 	add(auth.PlanPM, "/ui/pm-plans", "PM plans")
+	add(auth.PlanWork, "/ui/crafts", "Crafts")
 	add(auth.Read, "/ui/approvals", "Approvals")
 	add(auth.Read, "/ui/costs", "Costs")
 	if auth.Allowed(u.Role, auth.PlanWork) || auth.Allowed(u.Role, auth.ManageFinance) {

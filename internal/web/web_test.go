@@ -316,10 +316,11 @@ func TestPagesHaveTitlesAndLabels(t *testing.T) {
 			"tom": {"/ui/my-work", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + pump.ID},
 			"paula": append([]string{"/ui/work-orders", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + wo.ID + "/trace", "/ui/assets",
 				"/ui/assets/" + wo.AssetID, "/ui/assets/" + pump.AssetID, "/ui/pm-plans", "/ui/kpis",
-				"/ui/work-orders/new", "/ui/work-orders/new?asset_id=" + pump.AssetID}, plans...),
+				"/ui/work-orders/new", "/ui/work-orders/new?asset_id=" + pump.AssetID, "/ui/crafts", "/ui/work-orders/" + pump.ID + "/plan"}, plans...),
+			"ada":   {"/ui/admin/users", "/ui/crafts"},
 			"alan":  {"/ui/approvals"},
 			"fiona": {"/ui/costs", "/ui/costs/ledger?work_order_id=" + wo.ID, "/ui/kpis"},
-			"ivan":  {"/ui/integration", "/ui/integration?status=delivered", "/ui/integration/reconciliation"},
+			"ivan":  {"/ui/integration", "/ui/integration?status=delivered", "/ui/integration/reconciliation", "/ui/integration/settings"},
 			"sam":   {"/ui/stock", "/ui/receipts"},
 		}
 		for name, paths := range pages {
@@ -332,6 +333,9 @@ func TestPagesHaveTitlesAndLabels(t *testing.T) {
 				}
 				if !titleRE.MatchString(body) {
 					t.Errorf("%s GET %s: no <title>", name, p)
+				}
+				if i := strings.Index(body, "/api/v1"); i >= 0 {
+					t.Errorf("%s GET %s sends people to the API: …%s…", name, p, body[max(0, i-120):min(len(body), i+80)])
 				}
 				for _, f := range fieldRE.FindAllString(body, -1) {
 					if strings.Contains(f, `type="hidden"`) || strings.Contains(f, "aria-label=") {

@@ -89,6 +89,27 @@ func Crafts(ctx context.Context, tx CraftTx) ([]Craft, error) {
 	return tx.Crafts(ctx, millwright.PrincipalFrom(ctx).SiteID)
 }
 
+// CheckUserCraft checks the craft a user is given and returns its code as
+// stored: "" for none, else the code of a craft that applies at the
+// user's site (the site's own or one of every site), so that labor the
+// user logs without a rate takes the craft's.
+func CheckUserCraft(ctx context.Context, tx CraftTx, code, siteID string) (string, error) {
+	code = strings.ToLower(strings.TrimSpace(code))
+	if code == "" {
+		return "", nil
+	}
+	_, err := tx.CraftAt(ctx, code, siteID)
+	if millwright.ErrorKind(err) == millwright.NotFound {
+		where := "at every site"
+		if siteID != "" {
+			where = "at the user's site or at every site"
+		}
+		return "", millwright.Errorf(millwright.Rule, "unknown_craft",
+			"craft %s does not exist %s; add the craft with its hourly rate first, or leave craft out", code, where)
+	}
+	return code, err
+}
+
 // laborRate settles the craft and rate of a labor entry on w. A rate
 // given is kept. Without one, the rate is the craft's: the craft named,
 // else the technician's own craft. Labor with neither a rate nor a craft

@@ -218,7 +218,13 @@ func GetSettings(ctx context.Context, tx *store.Tx) (*Settings, error) {
 }
 
 // SaveSettings changes the settings named in in and returns them all.
+// They apply at every site, so a user limited to one site may not change
+// them.
 func SaveSettings(ctx context.Context, tx *store.Tx, in Settings) (*Settings, error) {
+	if p := millwright.PrincipalFrom(ctx); p.SiteID != "" {
+		return nil, millwright.Errorf(millwright.Forbidden, "site_forbidden",
+			"user %s is limited to one site, and the integration settings apply at every site; ask an integration user of every site to change them", p.Username)
+	}
 	before, err := GetSettings(ctx, tx)
 	if err != nil {
 		return nil, err
