@@ -29,15 +29,7 @@ func TestServeKilledMidBatchedDelivery(t *testing.T) {
 	for _, e := range []store.Engine{store.SQLite, store.Postgres} {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := t.Context()
-			dsn := storetest.DSN(t, e)
-			db, err := store.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db, dsn := storetest.OpenDSN(t, e)
 			if _, err := demo.Load(ctx, db); err != nil {
 				t.Fatal(err)
 			}
@@ -95,7 +87,7 @@ func TestServeKilledMidBatchedDelivery(t *testing.T) {
 			})
 			serve.stop(syscall.SIGTERM)
 
-			err = db.View(ctx, func(tx *store.Tx) error {
+			err := db.View(ctx, func(tx *store.Tx) error {
 				for _, status := range []string{integration.StatusFailed, integration.StatusDead} {
 					p, err := tx.OutboxMessages(ctx, integration.MessageFilter{Status: status, Limit: 500})
 					if err != nil {

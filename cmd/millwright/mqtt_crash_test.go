@@ -39,20 +39,12 @@ func TestServeMQTTKilledMidBurst(t *testing.T) {
 	for _, e := range []store.Engine{store.SQLite, store.Postgres} {
 		t.Run(string(e), func(t *testing.T) {
 			ctx := t.Context()
-			dsn := storetest.DSN(t, e)
-			db, err := store.Open(ctx, dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := db.Migrate(ctx); err != nil {
-				t.Fatal(err)
-			}
+			db, dsn := storetest.OpenDSN(t, e)
 			clientID := strings.ReplaceAll(millwright.NewID("mwkill"), "_", "-")
 			code := strings.ToUpper(clientID[len(clientID)-8:])
 			meters := []string{"vibration_mm_s", "bearing_temp_c", "motor_amps"}
 			var pump string
-			err = db.InTx(ctx, func(tx *store.Tx) error {
+			err := db.InTx(ctx, func(tx *store.Tx) error {
 				s := &asset.Site{Code: code, Name: "Kill test", Currency: "EUR", TimeZone: "UTC"}
 				if err := tx.CreateSite(ctx, s); err != nil {
 					return err

@@ -77,6 +77,14 @@ func DSN(t testing.TB, e store.Engine) string {
 // Open opens a new, migrated, empty database on engine e.
 func Open(t testing.TB, e store.Engine) *store.DB {
 	t.Helper()
+	db, _ := OpenDSN(t, e)
+	return db
+}
+
+// OpenDSN is Open, also returning the database's DSN for a process the
+// test starts on it.
+func OpenDSN(t testing.TB, e store.Engine) (*store.DB, string) {
+	t.Helper()
 	dsn := DSN(t, e)
 	db, err := store.Open(context.Background(), dsn)
 	if err != nil {
@@ -86,7 +94,7 @@ func Open(t testing.TB, e store.Engine) *store.DB {
 	if err := db.Migrate(context.Background()); err != nil {
 		t.Fatalf("Migrate = %v", err)
 	}
-	return db
+	return db, dsn
 }
 
 // Unavailable skips t because a service is not reachable, saying how to

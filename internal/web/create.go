@@ -28,16 +28,7 @@ func (f form) Get(field string) string { return f.Values.Get(field) }
 // refused places err beside the field its message names ("title: …",
 // "title is required: …"), else above the form.
 func refused(values url.Values, fields []string, err error) form {
-	f := form{Values: values, Errors: map[string]string{}}
-	msg := errText(err)
-	for _, name := range fields {
-		if strings.HasPrefix(msg, name+":") || strings.HasPrefix(msg, name+" ") {
-			f.Errors[name] = msg
-			return f
-		}
-	}
-	f.Error = msg
-	return f
+	return placing{fields: fields}.place(values, err)
 }
 
 // newWorkOrderFields are the fields of the new work order form, as the

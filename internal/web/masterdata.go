@@ -30,93 +30,33 @@ import (
 func init() {
 	// invalid marks a field a refusal is about: aria-invalid, and
 	// aria-describedby naming its message, whose id is id + "-error".
-	funcs["invalid"] = func(f form, field, id string) template.HTMLAttr {
-		if _, ok := f.Errors[field]; !ok {
-			return ""
-		}
-		return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(id) + `-error"`)
-	}
+	funcs["invalid"] = invalidAttr
 	// fielderror is the refusal beside a field, or nothing.
-	funcs["fielderror"] = func(f form, field, id string) template.HTML {
-		msg, ok := f.Errors[field]
-		if !ok {
-			return ""
-		}
-		return template.HTML(`<p class="field-error" id="` + template.HTMLEscapeString(id) + `-error">` +
-			template.HTMLEscapeString(msg) + `</p>`)
-	}
+	funcs["fielderror"] = fieldErrorHTML
 }
 
-// fieldError names the form field an error is about, when its message
-// does not start with the field's name.
-type fieldError struct {
-	field string
-	err   error
+func invalidAttr(f form, field, id string) template.HTMLAttr {
+	if _, ok := f.Errors[field]; !ok {
+		return ""
+	}
+	return template.HTMLAttr(`aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(id) + `-error"`)
 }
 
-func (e *fieldError) Error() string { return e.err.Error() }
-func (e *fieldError) Unwrap() error { return e.err }
-
-func atField(field string, err error) error {
-	if err == nil {
-		return nil
+func fieldErrorHTML(f form, field, id string) template.HTML {
+	msg, ok := f.Errors[field]
+	if !ok {
+		return ""
 	}
-	return &fieldError{field, err}
+	return template.HTML(`<p class="field-error" id="` + template.HTMLEscapeString(id) + `-error">` +
+		template.HTMLEscapeString(msg) + `</p>`)
 }
 
-// placed is refused for the master-data forms: the field an error names
-// (fieldError), else the field its code is about (codes), else the field
-// its message starts with. Messages lose the API's "send it in the
-// request body".
-func placed(values url.Values, fields []string, codes map[string]string, err error) form {
-	msg := strings.TrimSuffix(errText(err), "; send it in the request body")
-	f := form{Values: values, Errors: map[string]string{}}
-	var fe *fieldError
-	var e *millwright.Error
-	switch {
-	case errors.As(err, &fe):
-		f.Errors[fe.field] = msg
-		return f
-	case errors.As(err, &e) && codes[e.Code] != "":
-		f.Errors[codes[e.Code]] = msg
-		return f
-	}
-	for _, name := range fields {
-		if strings.HasPrefix(msg, name+":") || strings.HasPrefix(msg, name+" ") {
-			f.Errors[name] = msg
-			return f
-		}
-	}
-	f.Error = msg
-	return f
-}
-
-// save runs fn in one write transaction. On success it redirects to the
-// page fn names with its notice; on a refusal a person can act on it
-// shows the form again (show) with the status of the error's kind;
-// anything else (forbidden, internal) goes to the error page.
+// save is submit for the master-data forms, whose fields are placed by
+// their names and codes.
 func (h *Handler) save(w http.ResponseWriter, r *http.Request, fields []string, codes map[string]string,
 	fn func(ctx context.Context, tx *store.Tx) (to, notice string, err error),
 	show func(status int, f form) error) error {
-	var to, notice string
-	err := h.db.InTx(r.Context(), func(tx *store.Tx) (err error) {
-		to, notice, err = fn(r.Context(), tx)
-		return err
-	})
-	var e *millwright.Error
-	switch {
-	case err == nil:
-		redirect(w, r, to, "notice", notice)
-		return nil
-	case errors.As(err, &e) && e.Kind != millwright.Forbidden && e.Kind != millwright.Unauthorized:
-		status := statusOf[e.Kind]
-		if e.Kind == millwright.NotFound { // a record named in the form, not the page
-			status = http.StatusUnprocessableEntity
-		}
-		return show(status, placed(r.PostForm, fields, codes, err))
-	default:
-		return err
-	}
+	return h.submit(w, r, placing{fields: fields, codes: codes}, show, fn)
 }
 
 // sitesOf lists the sites a user may pick: their own, or every site.

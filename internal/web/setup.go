@@ -20,22 +20,16 @@ import (
 // mappings), each a form over the use-case its API route calls.
 
 func init() {
-	// errattr marks an input whose field was refused and points it at the
-	// reason: {{errattr $f "field" "prefix"}} in the input's tag.
+	// errattr and fielderr are invalid and fielderror (masterdata.go) with
+	// the reason's id made of a prefix and the field: errID.
 	funcs["errattr"] = func(f form, field, prefix string) template.HTMLAttr {
-		if f.Errors[field] == "" {
-			return ""
+		if a := invalidAttr(f, field, errID(prefix, field)); a != "" {
+			return " " + a
 		}
-		return template.HTMLAttr(` aria-invalid="true" aria-describedby="` + template.HTMLEscapeString(errID(prefix, field)) + `"`)
+		return ""
 	}
-	// fielderr is the reason beside a refused field, with the id errattr names.
 	funcs["fielderr"] = func(f form, field, prefix string) template.HTML {
-		msg := f.Errors[field]
-		if msg == "" {
-			return ""
-		}
-		return template.HTML(`<p class="field-error" id="` + template.HTMLEscapeString(errID(prefix, field)) + `">` +
-			template.HTMLEscapeString(msg) + `</p>`)
+		return fieldErrorHTML(f, field, errID(prefix, field))
 	}
 	funcs["checked"] = func(f form, field string) template.HTMLAttr {
 		if v := f.Get(field); v != "" && v != "off" && v != "false" {
@@ -51,31 +45,48 @@ func init() {
 	}
 }
 
-// errID is the id of the reason beside a field: <prefix>-<field>-error.
+// errID is the id of the reason beside a field, less its "-error":
+// <prefix>-<field>.
 func errID(prefix, field string) string {
-	return prefix + "-" + strings.ReplaceAll(field, "_", "-") + "-error"
+	return prefix + "-" + strings.ReplaceAll(field, "_", "-")
 }
 
-// alias maps how a use-case's message names a field (its API name) to the
-// form's field; codes maps an error code to the field it is about.
+// placing says where a refusal's message goes on a form: beside the
+// field an atField error names; else the field its code is about (codes);
+// else the field its message starts with, by the form's name for it
+// (fields) or the API's (alias: message prefix → form field, the longest
+// prefixes first); else above the form.
 type placing struct {
-	alias [][2]string // message prefix → form field, the longest prefixes first
-	codes map[string]string
+	fields []string
+	alias  [][2]string
+	codes  map[string]string
 }
 
-// place is refused with the API's names for the form's fields.
+// place is the form shown again after err: what was typed (values) and
+// the reason where it belongs. Messages lose the API's "send it in the
+// request body".
 func (p placing) place(values url.Values, err error) form {
+	msg := strings.TrimSuffix(errText(err), "; send it in the request body")
 	f := form{Values: values, Errors: map[string]string{}}
-	msg := errText(err)
+	var fe *fieldError
 	var e *millwright.Error
-	if errors.As(err, &e) {
-		if field, ok := p.codes[e.Code]; ok {
-			f.Errors[field] = msg
+	switch {
+	case errors.As(err, &fe):
+		f.Errors[fe.field] = msg
+		return f
+	case errors.As(err, &e) && p.codes[e.Code] != "":
+		f.Errors[p.codes[e.Code]] = msg
+		return f
+	}
+	names := func(field string) bool { return strings.HasPrefix(msg, field+":") || strings.HasPrefix(msg, field+" ") }
+	for _, name := range p.fields {
+		if names(name) {
+			f.Errors[name] = msg
 			return f
 		}
 	}
 	for _, a := range p.alias {
-		if strings.HasPrefix(msg, a[0]+":") || strings.HasPrefix(msg, a[0]+" ") {
+		if names(a[0]) {
 			f.Errors[a[1]] = msg
 			return f
 		}
@@ -84,11 +95,29 @@ func (p placing) place(values url.Values, err error) form {
 	return f
 }
 
+// fieldError names the form field an error is about, when its message
+// does not start with the field's name.
+type fieldError struct {
+	field string
+	err   error
+}
+
+func (e *fieldError) Error() string { return e.err.Error() }
+func (e *fieldError) Unwrap() error { return e.err }
+
+func atField(field string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &fieldError{field, err}
+}
+
 // submit runs fn, a form's change, in one transaction as the signed-in
 // user. On success it redirects to the page fn names with its notice; a
 // refusal the user can act on shows the form again (show) with what was
 // typed and the reason beside its field, 400, 409 or 422 as the API
-// answers; forbidden and not found are error pages.
+// answers (422 too for a record the form names that does not exist);
+// forbidden is an error page.
 func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p placing, show func(status int, f form) error,
 	fn func(ctx context.Context, tx *store.Tx) (to, notice string, err error)) error {
 	var to, notice string
@@ -101,8 +130,12 @@ func (h *Handler) submit(w http.ResponseWriter, r *http.Request, p placing, show
 	case err == nil:
 		redirect(w, r, to, "notice", notice)
 		return nil
-	case errors.As(err, &e) && (e.Kind == millwright.Invalid || e.Kind == millwright.Rule || e.Kind == millwright.Conflict):
-		return show(statusOf[e.Kind], p.place(r.PostForm, err))
+	case errors.As(err, &e) && e.Kind != millwright.Forbidden && e.Kind != millwright.Unauthorized:
+		status := statusOf[e.Kind]
+		if e.Kind == millwright.NotFound { // a record the form names, not the page
+			status = http.StatusUnprocessableEntity
+		}
+		return show(status, p.place(r.PostForm, err))
 	default:
 		return err
 	}
