@@ -1,0 +1,303 @@
+package web_test
+
+import (
+	"bytes"
+	"fmt"
+	"html"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/asset"
+	"github.com/millwright-cmms/millwright/internal/auth"
+	"github.com/millwright-cmms/millwright/internal/inventory"
+	"github.com/millwright-cmms/millwright/internal/pm"
+	"github.com/millwright-cmms/millwright/internal/store"
+	"github.com/millwright-cmms/millwright/internal/web"
+	"github.com/millwright-cmms/millwright/internal/workorder"
+)
+
+// records are the ids a page pattern's wildcards are filled with, by the
+// path segment before the wildcard: {id} after "work-orders" is a work
+// order, {aid} after "attachments" an attachment, and so on.
+type records map[string]string
+
+// recordKinds names what each wildcard's segment holds and whether the
+// record belongs to a site (a site-limited user of another site may not
+// open it) or to every site (the material master). A new page whose
+// wildcard follows a segment missing here fails the tests that cover
+// every page until it is added.
+var recordKinds = map[string]struct {
+	kind    string
+	perSite bool
+}{
+	"work-orders":    {"work order", true},
+	"my-work":        {"work order", true},
+	"attachments":    {"attachment", true},
+	"pm-plans":       {"PM plan", true},
+	"assets":         {"asset", true},
+	"approval-rules": {"approval rule", true},
+	"users":          {"user", true},
+	"items":          {"item", false},
+}
+
+var wildcardRE = regexp.MustCompile(`\{[^}]*\}`)
+
+// fill turns a page's pattern into a path with the ids of recs; perSite
+// says whether a wildcard names a record of a site.
+func fill(pattern string, recs records) (path string, perSite bool, err error) {
+	segs := strings.Split(strings.TrimSuffix(pattern, "{$}"), "/")
+	for i, seg := range segs {
+		if !wildcardRE.MatchString(seg) {
+			continue
+		}
+		if i == 0 {
+			return "", false, fmt.Errorf("%s: a wildcard with no segment before it", pattern)
+		}
+		k, ok := recordKinds[segs[i-1]]
+		id := recs[segs[i-1]]
+		if !ok || id == "" {
+			return "", false, fmt.Errorf("%s: no record to fill %s after %q with; add its kind to recordKinds and a record to the test", pattern, seg, segs[i-1])
+		}
+		segs[i] = url.PathEscape(id)
+		perSite = perSite || k.perSite
+	}
+	return strings.Join(segs, "/"), perSite, nil
+}
+
+// refusedToSiteUsers are the pages that span every site and so are
+// refused outright to a user limited to one, with why.
+var refusedToSiteUsers = map[string]string{
+	"/ui/integration/reconciliation": "reconciliation compares every site's books",
+}
+
+// southData creates, from the screen as users of every site, what the demo
+// does not give SOUTH (a PM plan, an approval rule, a user, a photo), and
+// returns the ids of SOUTH's records by wildcard segment and the strings
+// that would give SOUTH's data away on a page.
+func southData(t *testing.T, s *site) (records, []string) {
+	t.Helper()
+	ctx := s.ctx()
+	var south *asset.Site
+	var assets []asset.Asset
+	var wos []workorder.WorkOrder
+	s.db.View(ctx, func(tx *store.Tx) (err error) {
+		if south, err = tx.SiteByCode(ctx, "SOUTH"); err != nil {
+			return err
+		}
+		a, err := tx.Assets(ctx, asset.Filter{SiteID: south.ID, Limit: 500})
+		assets = a.Items
+		w, err2 := tx.WorkOrders(ctx, workorder.Filter{SiteID: south.ID, Limit: 500})
+		wos = w.Items
+		return cmpErr(err, err2)
+	})
+	if south == nil || len(assets) == 0 || len(wos) == 0 {
+		t.Fatalf("the demo's SOUTH has %d assets and %d work orders; want some of each", len(assets), len(wos))
+	}
+	var open *workorder.WorkOrder
+	for i := range wos {
+		if wos[i].Open() && wos[i].Status != workorder.Requested {
+			open = &wos[i]
+		}
+	}
+	if open == nil {
+		t.Fatal("SOUTH has no open work order to add a photo to")
+	}
+
+	paula, _ := s.login("paula")
+	paula.get("/ui/pm-plans/new")
+	if code, body, _ := paula.post("/ui/pm-plans/new", url.Values{"csrf": {paula.csrf}, "asset": {"L1-P-01"}, "name": {"Bayside CIP pump lube"},
+		"kind": {"calendar"}, "cal_every": {"4"}, "cal_unit": {"weeks"}, "schedule": {"fixed"}, "start": {"2026-01-05T06:00"},
+		"lead_time_days": {"2"}, "type": {"preventive"}, "priority": {"3"}, "title": {"Lubricate the CIP pump"}}); code != http.StatusSeeOther {
+		t.Fatalf("SOUTH's PM plan from the screen: %d\n%.600s", code, body)
+	}
+	fiona, _ := s.login("fiona")
+	fiona.get("/ui/approval-rules")
+	if code, body, _ := fiona.post("/ui/approval-rules", url.Values{"csrf": {fiona.csrf}, "site_id": {south.ID}, "cost_center": {"CC-SL1"},
+		"min_amount": {"7000"}, "approver_role": {"approver"}}); code != http.StatusSeeOther {
+		t.Fatalf("SOUTH's approval rule from the screen: %d\n%.600s", code, body)
+	}
+	ada, _ := s.login("ada")
+	ada.get("/ui/admin/users")
+	if code, body, _ := ada.post("/ui/admin/users", url.Values{"csrf": {ada.csrf}, "username": {"stanley-south"}, "password": {"stanley-password-1"},
+		"role": {"technician"}, "site_id": {south.ID}}); code != http.StatusSeeOther {
+		t.Fatalf("SOUTH's technician from the screen: %d\n%.600s", code, body)
+	}
+	stan := s.anon()
+	stan.get("/ui/login")
+	if code, _, _ := stan.post("/ui/login", url.Values{"csrf": {stan.csrf}, "username": {"stanley-south"}, "password": {"stanley-password-1"}, "next": {"/ui/"}}); code != http.StatusSeeOther {
+		t.Fatalf("SOUTH's technician signs in: %d", code)
+	}
+	stan.get("/ui/my-work/" + open.ID)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", stan.csrf)
+	fw, _ := mw.CreateFormFile("photo", "south-belt.png")
+	fw.Write(pngBytes(t))
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/ui/my-work/"+open.ID+"/photo", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := stan.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("SOUTH's photo from the screen: %d", resp.StatusCode)
+	}
+
+	recs := records{"work-orders": open.ID, "my-work": open.ID, "assets": open.AssetID}
+	secrets := []string{"SOUTH", south.Name}
+	for _, a := range assets {
+		secrets = append(secrets, a.Tag, a.Name, a.CostCenter)
+	}
+	for _, w := range wos {
+		secrets = append(secrets, w.Number, w.Title)
+	}
+	s.db.View(ctx, func(tx *store.Tx) error {
+		atts, err := tx.Attachments(ctx, open.ID)
+		for _, a := range atts {
+			recs["attachments"] = a.ID
+			secrets = append(secrets, a.FileName)
+		}
+		p, err2 := tx.Plans(ctx, pm.Filter{SiteID: south.ID, Limit: 100})
+		for _, pl := range p.Items {
+			recs["pm-plans"] = pl.ID
+			secrets = append(secrets, pl.Name)
+		}
+		rules, err3 := tx.ERPRules(ctx)
+		for _, r := range rules {
+			if r.SiteID == south.ID {
+				recs["approval-rules"] = r.ID
+			}
+		}
+		us, err4 := tx.Users(ctx, store.UserFilter{SiteID: south.ID, Limit: 100})
+		for _, u := range us.Items {
+			recs["users"] = u.ID
+			secrets = append(secrets, u.Username)
+		}
+		rooms, err5 := tx.Storerooms(ctx, inventory.StoreroomFilter{SiteID: south.ID, Limit: 100})
+		for _, r := range rooms.Items {
+			secrets = append(secrets, r.Code, r.Name)
+		}
+		ccs, err6 := tx.ERPSiteCostCenters(ctx, south.ID)
+		for cc := range ccs {
+			secrets = append(secrets, cc)
+		}
+		items, err7 := tx.Items(ctx, inventory.ItemFilter{Limit: 1})
+		for _, it := range items.Items {
+			recs["items"] = it.ID
+		}
+		if len(rooms.Items) == 0 || len(ccs) == 0 {
+			t.Fatalf("SOUTH has %d storerooms and %d cost centers; want some of each", len(rooms.Items), len(ccs))
+		}
+		return cmpErr(err, err2, err3, err4, err5, err6, err7)
+	})
+	slices.Sort(secrets)
+	return recs, slices.Compact(secrets)
+}
+
+func cmpErr(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// leaks lists the strings of secrets that body shows as words.
+func leaks(body string, secrets []string) []string {
+	text := html.UnescapeString(body)
+	var found []string
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		re := regexp.MustCompile(`(^|[^A-Za-z0-9_-])` + regexp.QuoteMeta(sec) + `($|[^A-Za-z0-9_-])`)
+		if loc := re.FindStringIndex(text); loc != nil {
+			lo, hi := max(loc[0]-60, 0), min(loc[1]+60, len(text))
+			found = append(found, fmt.Sprintf("%q in …%s…", sec, strings.ReplaceAll(text[lo:hi], "\n", " ")))
+		}
+	}
+	return found
+}
+
+// Every GET page of the route table, as a user limited to NORTH of each
+// role that may open it: a page of one of SOUTH's records answers 403 or
+// 404; a list or a dashboard answers 200 and shows nothing of SOUTH's
+// (its site, asset tags and names, work orders, cost centers, storerooms,
+// PM plans, users), also when its query names SOUTH's site, asset, work
+// order or cost center.
+func TestEveryPageSiteScoped(t *testing.T) {
+	runSite(t, func(t *testing.T, s *site) {
+		recs, secrets := southData(t, s)
+		var southID string
+		s.db.View(s.ctx(), func(tx *store.Tx) error {
+			st, err := tx.SiteByCode(s.ctx(), "SOUTH")
+			southID = st.ID
+			return err
+		})
+		query := url.Values{"site": {"SOUTH"}, "site_id": {southID}, "cost_center": {"CC-SL1"}, "asset_id": {recs["assets"]},
+			"work_order_id": {recs["work-orders"]}}.Encode()
+		// What the query names may be said back (a filter's field, a
+		// refusal that names it); the rest of SOUTH's data may not.
+		echoed := slices.DeleteFunc(slices.Clone(secrets), func(sec string) bool { return sec == "SOUTH" || sec == "CC-SL1" })
+		// The check finds SOUTH on the pages of a user of every site.
+		ada, _ := s.login("ada")
+		for _, p := range []string{"/ui/assets", "/ui/work-orders", "/ui/costs", "/ui/stock"} {
+			if _, body, _ := ada.get(p); len(leaks(body, secrets)) == 0 {
+				t.Errorf("ada, of every site, GET %s: none of SOUTH's strings found; the check would find no leak", p)
+			}
+		}
+		pages := web.GETPages()
+		var checked, records int
+		for _, role := range []millwright.Role{millwright.Admin, millwright.Planner, millwright.Technician, millwright.Storekeeper,
+			millwright.Buyer, millwright.Approver, millwright.Finance, millwright.Integration} {
+			name := "north-" + string(role)
+			s.mustSiteUser(name, role, "NORTH")
+			u, _ := s.login(name)
+			for _, p := range pages {
+				if !auth.Allowed(role, p.Action) {
+					continue
+				}
+				path, perSite, err := fill(p.Pattern, recs)
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				checked++
+				if perSite {
+					records++
+					if code, body, _ := u.get(path); code != http.StatusForbidden && code != http.StatusNotFound {
+						t.Errorf("%s GET %s (SOUTH's): %d; want 403 or 404\n%.300s", name, path, code, body)
+					}
+					continue
+				}
+				for _, q := range []string{"", "?" + query} {
+					code, body, h := u.get(path + q)
+					switch {
+					case code == http.StatusSeeOther && path == "/ui/" && strings.HasPrefix(h.Get("Location"), "/ui/"):
+						continue // the role's start page, a page of its own
+					case refusedToSiteUsers[path] != "" && code == http.StatusForbidden:
+						continue
+					case q != "" && (code == http.StatusForbidden || code == http.StatusNotFound || code == http.StatusBadRequest):
+					case code != http.StatusOK:
+						t.Errorf("%s GET %s%s: %d; want 200\n%.300s", name, path, q, code, body)
+					}
+					if l := leaks(body, map[bool][]string{true: secrets, false: echoed}[q == ""]); len(l) > 0 {
+						t.Errorf("%s GET %s%s shows SOUTH's data:\n  %s", name, path, q, strings.Join(l, "\n  "))
+					}
+				}
+			}
+		}
+		t.Logf("%d pages of %d patterns checked, %d of them SOUTH's records", checked, len(pages), records)
+	})
+}
