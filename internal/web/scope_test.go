@@ -134,24 +134,7 @@ func southData(t *testing.T, s *site) (records, []string) {
 	if code, _, _ := stan.post("/ui/login", url.Values{"csrf": {stan.csrf}, "username": {"stanley-south"}, "password": {"stanley-password-1"}, "next": {"/ui/"}}); code != http.StatusSeeOther {
 		t.Fatalf("SOUTH's technician signs in: %d", code)
 	}
-	stan.get("/ui/my-work/" + open.ID)
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	mw.WriteField("csrf", stan.csrf)
-	fw, _ := mw.CreateFormFile("photo", "south-belt.png")
-	fw.Write(pngBytes(t))
-	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/ui/my-work/"+open.ID+"/photo", &buf)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	resp, err := stan.c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusSeeOther {
-		t.Fatalf("SOUTH's photo from the screen: %d", resp.StatusCode)
-	}
+	stan.photo(open.ID)
 
 	recs := records{"work-orders": open.ID, "my-work": open.ID, "assets": open.AssetID}
 	secrets := []string{"SOUTH", south.Name}
@@ -202,6 +185,30 @@ func southData(t *testing.T, s *site) (records, []string) {
 	})
 	slices.Sort(secrets)
 	return recs, slices.Compact(secrets)
+}
+
+// photo adds a PNG to a work order from the phone page's form.
+func (u *user) photo(woID string) {
+	t := u.s.t
+	t.Helper()
+	u.get("/ui/my-work/" + woID)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	mw.WriteField("csrf", u.csrf)
+	fw, _ := mw.CreateFormFile("photo", "belt.png")
+	fw.Write(pngBytes(t))
+	mw.Close()
+	req, _ := http.NewRequest(http.MethodPost, u.s.srv.URL+"/ui/my-work/"+woID+"/photo", &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	resp, err := u.c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("a photo on %s from the screen: %d", woID, resp.StatusCode)
+	}
 }
 
 func cmpErr(errs ...error) error {
