@@ -47,6 +47,8 @@ var recordKinds = map[string]struct {
 	"items":          {"item", false},
 }
 
+var backlogTotalRE = regexp.MustCompile(`id="(?:dash-)?backlog-total">(\d+)<`)
+
 var wildcardRE = regexp.MustCompile(`\{[^}]*\}`)
 
 // fill turns a page's pattern into a path with the ids of recs; perSite
@@ -306,5 +308,34 @@ func TestEveryPageSiteScoped(t *testing.T) {
 			}
 		}
 		t.Logf("%d pages of %d patterns checked, %d of them SOUTH's records", checked, len(pages), records)
+
+		// Figures name nothing: the backlog counted on the dashboards is
+		// NORTH's for the NORTH planner, every site's for paula.
+		open := map[string]int{}
+		s.db.View(s.ctx(), func(tx *store.Tx) error {
+			p, err := tx.WorkOrders(s.ctx(), workorder.Filter{Limit: 1000})
+			for _, w := range p.Items {
+				if w.Open() {
+					open[w.SiteID]++
+					open[""]++
+				}
+			}
+			return err
+		})
+		var northID string
+		s.db.View(s.ctx(), func(tx *store.Tx) error {
+			st, err := tx.SiteByCode(s.ctx(), "NORTH")
+			northID = st.ID
+			return err
+		})
+		for name, want := range map[string]int{"north-planner": open[northID], "paula": open[""]} {
+			u, _ := s.login(name)
+			for _, p := range []string{"/ui/", "/ui/backlog", "/ui/kpis"} {
+				_, body, _ := u.get(p)
+				if m := backlogTotalRE.FindStringSubmatch(body); m == nil || m[1] != fmt.Sprint(want) {
+					t.Errorf("%s GET %s: backlog total %v; want the %d open work orders of the user's sites", name, p, m, want)
+				}
+			}
+		}
 	})
 }
