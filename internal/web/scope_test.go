@@ -222,18 +222,26 @@ func cmpErr(errs ...error) error {
 	return nil
 }
 
-// leaks lists the strings of secrets that body shows as words.
+// leaks lists the strings of secrets that body shows as words (not as a
+// part of a longer tag or code).
 func leaks(body string, secrets []string) []string {
 	text := html.UnescapeString(body)
+	word := func(b byte) bool {
+		return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b >= '0' && b <= '9' || b == '_' || b == '-'
+	}
 	var found []string
 	for _, sec := range secrets {
-		if sec == "" {
-			continue
-		}
-		re := regexp.MustCompile(`(^|[^A-Za-z0-9_-])` + regexp.QuoteMeta(sec) + `($|[^A-Za-z0-9_-])`)
-		if loc := re.FindStringIndex(text); loc != nil {
-			lo, hi := max(loc[0]-60, 0), min(loc[1]+60, len(text))
-			found = append(found, fmt.Sprintf("%q in …%s…", sec, strings.ReplaceAll(text[lo:hi], "\n", " ")))
+		for from := 0; sec != "" && from < len(text); {
+			i := strings.Index(text[from:], sec)
+			if i < 0 {
+				break
+			}
+			lo, hi := from+i, from+i+len(sec)
+			if (lo == 0 || !word(text[lo-1])) && (hi == len(text) || !word(text[hi])) {
+				found = append(found, fmt.Sprintf("%q in …%s…", sec, strings.ReplaceAll(text[max(lo-60, 0):min(hi+60, len(text))], "\n", " ")))
+				break
+			}
+			from = lo + 1
 		}
 	}
 	return found
@@ -338,4 +346,13 @@ func TestEveryPageSiteScoped(t *testing.T) {
 			}
 		}
 	})
+}
+
+// leaks finds a secret as a word, not inside a longer code.
+func TestLeaksFindsWords(t *testing.T) {
+	for body, want := range map[string]int{`<td>CC-SL1</td>`: 1, `value="L1-CV-01"`: 1, `CC-SL10 BL1 L1-X`: 0, `a &amp; L1.`: 1} {
+		if got := leaks(body, []string{"CC-SL1", "L1", "L1-CV-01"}); len(got) != want {
+			t.Errorf("leaks(%q) = %q; want %d", body, got, want)
+		}
+	}
 }
