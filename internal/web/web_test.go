@@ -393,6 +393,9 @@ var (
 	typeRE   = regexp.MustCompile(`\btype="(hidden|submit|button|reset|image)"`)
 	buttonRE = regexp.MustCompile(`(?s)<button\b([^>]*)>(.*?)</button>`)
 	tagRE    = regexp.MustCompile(`(?s)<[^>]*>`)
+	// What the keyboard cannot reach: a link without an address, a
+	// control taken out of the tab order, a tab order of its own.
+	unreachableRE = regexp.MustCompile(`<(?:a|button|input|select|textarea|summary)\b[^>]*tabindex="-1"[^>]*>|tabindex="[1-9]|<a\b[^>]*>`)
 )
 
 // accessible says what a page lacks: a title, a label of a field, a name
@@ -415,6 +418,12 @@ func accessible(body string) []string {
 			continue // inside its label
 		}
 		out = append(out, "field "+f+" has no label")
+	}
+	for _, m := range unreachableRE.FindAllString(body, -1) {
+		if strings.HasPrefix(m, "<a") && strings.Contains(m, "href=") && !strings.Contains(m, "tabindex=") {
+			continue
+		}
+		out = append(out, m+" cannot be reached by the keyboard")
 	}
 	for _, m := range buttonRE.FindAllStringSubmatch(body, -1) {
 		if strings.Contains(m[1], "aria-label=") || strings.TrimSpace(html.UnescapeString(tagRE.ReplaceAllString(m[2], ""))) != "" {
@@ -698,8 +707,9 @@ func TestAccessibleFindsGaps(t *testing.T) {
 	if got := accessible(good); len(got) != 0 {
 		t.Errorf("accessible(good) = %q; want nothing", got)
 	}
-	bad := `<title>x</title><label for="a">A</label><input id="b" name="b"><label>A</label><select name="s"></select><button type="submit"> <span></span> </button>`
-	if got := accessible(bad); len(got) != 4 {
-		t.Errorf("accessible(bad) = %q; want the title, the input, the select and the button", got)
+	bad := `<title>x</title><label for="a">A</label><input id="b" name="b"><label>A</label><select name="s"></select><button type="submit"> <span></span> </button>
+<a class="x">go</a><button tabindex="-1">Hidden</button><a href="/ui/" tabindex="3">Third</a>`
+	if got := accessible(bad); len(got) != 7 {
+		t.Errorf("accessible(bad) = %q; want the title, the input, the select, the button without a name, the link without an address, the button and the link out of the tab order", got)
 	}
 }
