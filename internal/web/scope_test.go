@@ -223,6 +223,21 @@ func (u *user) photo(woID string) {
 	}
 }
 
+// roles are the roles a site's user may have.
+var roles = []millwright.Role{millwright.Admin, millwright.Planner, millwright.Technician, millwright.Storekeeper,
+	millwright.Buyer, millwright.Approver, millwright.Finance, millwright.Integration}
+
+// northUsers makes a user limited to NORTH of each role, north-<role>,
+// and signs each in.
+func northUsers(s *site) map[millwright.Role]*user {
+	users := map[millwright.Role]*user{}
+	for _, role := range roles {
+		s.mustSiteUser("north-"+string(role), role, "NORTH")
+		users[role], _ = s.login("north-" + string(role))
+	}
+	return users
+}
+
 func cmpErr(errs ...error) error {
 	for _, err := range errs {
 		if err != nil {
@@ -262,7 +277,8 @@ func leaks(body string, secrets []string) []string {
 // 404; a list or a dashboard answers 200 and shows nothing of SOUTH's
 // (its site, asset tags and names, work orders, cost centers, storerooms,
 // PM plans, users), also when its query names SOUTH's site, asset, work
-// order or cost center.
+// order or cost center. Then every form on SOUTH's records (the forms
+// subtest, formsSiteScoped) is refused and changes nothing.
 func TestEveryPageSiteScoped(t *testing.T) {
 	runSite(t, func(t *testing.T, s *site) {
 		recs, secrets := southData(t, s)
@@ -286,11 +302,10 @@ func TestEveryPageSiteScoped(t *testing.T) {
 		}
 		pages := web.GETPages()
 		var checked, records int
-		for _, role := range []millwright.Role{millwright.Admin, millwright.Planner, millwright.Technician, millwright.Storekeeper,
-			millwright.Buyer, millwright.Approver, millwright.Finance, millwright.Integration} {
+		users := northUsers(s)
+		for _, role := range roles {
 			name := "north-" + string(role)
-			s.mustSiteUser(name, role, "NORTH")
-			u, _ := s.login(name)
+			u := users[role]
 			for _, p := range pages {
 				if !auth.Allowed(role, p.Action) {
 					continue
@@ -355,6 +370,7 @@ func TestEveryPageSiteScoped(t *testing.T) {
 				}
 			}
 		}
+		t.Run("forms", func(t *testing.T) { formsSiteScoped(t, s, recs, users) })
 	})
 }
 
@@ -373,153 +389,143 @@ func TestLeaksFindsWords(t *testing.T) {
 // for filled in, is refused (403, 404, or back to the page with an
 // error) and changes nothing of SOUTH's: its records, their audit trail,
 // the work order's labor, materials and attachments are as before.
-func TestEveryFormSiteScoped(t *testing.T) {
-	runSite(t, func(t *testing.T, s *site) {
-		recs, _ := southData(t, s)
-		ctx := s.ctx()
-		// The demo's messages reach the ERP: SOUTH's requisition, which
-		// alan approves from the inbox into a purchase order.
-		if err := (&outbox.Dispatcher{DB: s.db, Connector: erp.New(s.db)}).Step(ctx); err != nil {
-			t.Fatal(err)
+func formsSiteScoped(t *testing.T, s *site, recs records, users map[millwright.Role]*user) {
+	ctx := s.ctx()
+	// The demo's messages reach the ERP: SOUTH's requisition, which
+	// alan approves from the inbox into a purchase order.
+	if err := (&outbox.Dispatcher{DB: s.db, Connector: erp.New(s.db)}).Step(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var south, north string
+	var req procurement.Requisition
+	s.db.View(ctx, func(tx *store.Tx) error {
+		st, err := tx.SiteByCode(ctx, "SOUTH")
+		if err != nil {
+			return err
 		}
-		var south, north string
-		var req procurement.Requisition
-		s.db.View(ctx, func(tx *store.Tx) error {
-			st, err := tx.SiteByCode(ctx, "SOUTH")
-			if err != nil {
-				return err
-			}
-			nt, err := tx.SiteByCode(ctx, "NORTH")
-			if err != nil {
-				return err
-			}
-			south, north = st.ID, nt.ID
-			p, err := tx.ERPRequisitions(ctx, store.ERPRequisitionFilter{SiteID: south, Status: procurement.Submitted, Limit: 10})
-			if err != nil || len(p.Items) == 0 {
-				t.Fatalf("SOUTH's requisitions waiting = %v, %v; want one", p.Items, err)
-			}
-			req = p.Items[0]
-			m, err := tx.OutboxMessages(ctx, integration.MessageFilter{SiteID: south, Limit: 1})
-			if err != nil || len(m.Items) == 0 {
-				t.Fatalf("SOUTH's outbox messages = %v, %v; want one", m.Items, err)
-			}
-			recs["messages"] = m.Items[0].ID
-			return nil
-		})
-		recs["approvals"], recs["do"] = req.ID, "cancel" // cancel: allowed from in progress
-
-		form := url.Values{"part": {"GSK-DN100"}, "quantity": {"1"}, "hours": {"1"}, "rate": {"48"}, "craft": {"mechanic"},
-			"note": {"scope"}, "reason": {"scope"}, "comment": {"scope"}, "title": {"Scope"}, "description": {"scope"},
-			"type": {"corrective"}, "priority": {"3"}, "assigned_to": {"tom"}, "scheduled_on": {"2026-12-07"},
-			"meter": {"vibration_mm_s"}, "value": {"1"}, "problem": {"x"}, "cause": {"x"}, "remedy": {"x"}, "downtime": {"0"},
-			"override_materials": {"scope"}, "unit_cost": {"1"}, "unit": {"EA"}, "name": {"Scope"}, "role": {"technician"},
-			"site_id": {north}, "password": {"scope-password-1"}, "kind": {"calendar"}, "cal_every": {"2"}, "cal_unit": {"weeks"},
-			"schedule": {"fixed"}, "start": {"2026-01-05T06:00"}, "lead_time_days": {"1"}, "approver_role": {"approver"},
-			"min_amount": {"1"}, "cost_center": {"CC-NPWR"}, "auto_request_material": {"on"}}
-
-		var po procurement.PurchaseOrder
-		snapshot := func() string {
-			var b strings.Builder
-			s.db.View(ctx, func(tx *store.Tx) error {
-				add := func(v any, err error) {
-					j, _ := json.Marshal(v)
-					fmt.Fprintf(&b, "%s %v\n", j, err)
-				}
-				add(tx.WorkOrder(ctx, recs["work-orders"]))
-				add(tx.LaborEntries(ctx, recs["work-orders"]))
-				add(tx.Materials(ctx, recs["work-orders"]))
-				add(tx.Attachments(ctx, recs["work-orders"]))
-				add(tx.Asset(ctx, recs["assets"]))
-				add(tx.Plan(ctx, recs["pm-plans"]))
-				add(tx.ERPRule(ctx, recs["approval-rules"]))
-				add(tx.User(ctx, recs["users"]))
-				add(tx.ERPRequisition(ctx, req.ID))
-				if po.ID != "" {
-					add(tx.ERPPurchaseOrder(ctx, po.ID))
-				}
-				add(tx.OutboxMessage(ctx, recs["messages"]))
-				for _, kind := range slices.Sorted(maps.Keys(recs)) {
-					if recordKinds[kind].perSite {
-						p, err := tx.AuditEntries(ctx, store.AuditFilter{EntityID: recs[kind], Limit: 500})
-						fmt.Fprintf(&b, "audit %s %d %v\n", kind, len(p.Items), err)
-					}
-				}
-				return nil
-			})
-			return b.String()
+		nt, err := tx.SiteByCode(ctx, "NORTH")
+		if err != nil {
+			return err
 		}
-		users := map[millwright.Role]*user{}
-		roles := []millwright.Role{millwright.Admin, millwright.Planner, millwright.Technician, millwright.Storekeeper,
-			millwright.Buyer, millwright.Approver, millwright.Finance, millwright.Integration}
-		for _, role := range roles {
-			s.mustSiteUser("north-"+string(role), role, "NORTH")
-			users[role], _ = s.login("north-" + string(role))
+		south, north = st.ID, nt.ID
+		p, err := tx.ERPRequisitions(ctx, store.ERPRequisitionFilter{SiteID: south, Status: procurement.Submitted, Limit: 10})
+		if err != nil || len(p.Items) == 0 {
+			t.Fatalf("SOUTH's requisitions waiting = %v, %v; want one", p.Items, err)
 		}
-		var sent int
-		// sendAll sends every form whose pattern which says, as each role
-		// that may, and checks that SOUTH's records did not change.
-		sendAll := func(which func(pattern string) bool) {
-			before := snapshot()
-			for _, role := range roles {
-				u := users[role]
-				for _, p := range web.Pages() {
-					if p.Method != http.MethodPost || !strings.Contains(p.Pattern, "{") || !auth.Allowed(role, p.Action) || !which(p.Pattern) {
-						continue
-					}
-					path, perSite, err := fill(p.Pattern, recs)
-					if err != nil {
-						t.Error(err)
-						continue
-					}
-					if !perSite {
-						continue
-					}
-					f := url.Values{"csrf": {u.csrf}}
-					for k, v := range form {
-						f[k] = v
-					}
-					sent++
-					code, body, h := u.post(path, f)
-					if code != http.StatusForbidden && code != http.StatusNotFound && (code != http.StatusSeeOther || flashOf(h) != "error") {
-						t.Errorf("north-%s POST %s (SOUTH's): %d to %q with %q; want 403, 404 or back with an error\n%.300s", role, path, code, h.Get("Location"), flashOf(h), body)
-					}
-				}
-			}
-			if after := snapshot(); after != before {
-				t.Errorf("NORTH users' forms changed SOUTH's records:\nbefore:\n%s\nafter:\n%s", before, after)
-			}
+		req = p.Items[0]
+		m, err := tx.OutboxMessages(ctx, integration.MessageFilter{SiteID: south, Limit: 1})
+		if err != nil || len(m.Items) == 0 {
+			t.Fatalf("SOUTH's outbox messages = %v, %v; want one", m.Items, err)
 		}
-		// First the inbox, while SOUTH's requisition waits for a decision;
-		// then alan (of every site) approves it into a purchase order, and
-		// every other form is sent, receipts of that order included.
-		approvals := func(p string) bool { return strings.HasPrefix(p, "/ui/approvals/") }
-		sendAll(approvals)
-		alan, _ := s.login("alan")
-		alan.get("/ui/approvals")
-		if code, _, h := alan.post("/ui/approvals/"+req.ID+"/approve", url.Values{"csrf": {alan.csrf}}); code != http.StatusSeeOther || flashOf(h) != "notice" {
-			t.Fatalf("alan approves SOUTH's %s: %d %q", req.Number, code, flashOf(h))
-		}
-		s.db.View(ctx, func(tx *store.Tx) error {
-			p, err := tx.ERPPurchaseOrders(ctx, store.ERPPurchaseOrderFilter{RequisitionID: req.ID, Limit: 10})
-			if err != nil || len(p.Items) == 0 {
-				t.Fatalf("purchase orders of %s = %v, %v; want one", req.Number, p.Items, err)
-			}
-			po = p.Items[0]
-			return nil
-		})
-		recs["receipts"] = po.ID
-		for _, l := range po.Lines {
-			form.Set("qty-"+l.ID, "1")
-		}
-		sendAll(func(p string) bool { return !approvals(p) })
-		// The check sees a change: the same form by the admin of every site.
-		before := snapshot()
-		ada, _ := s.login("ada")
-		ada.get("/ui/work-orders/" + recs["work-orders"])
-		if code, _, h := ada.post("/ui/work-orders/"+recs["work-orders"]+"/assign", url.Values{"csrf": {ada.csrf}, "assigned_to": {""},
-			"scheduled_on": {"2026-12-08"}}); code != http.StatusSeeOther || flashOf(h) != "notice" || snapshot() == before {
-			t.Errorf("ada schedules SOUTH's work order: %d %q, changed %v; want it done and seen", code, flashOf(h), snapshot() != before)
-		}
-		t.Logf("%d forms sent", sent)
+		recs["messages"] = m.Items[0].ID
+		return nil
 	})
+	recs["approvals"], recs["do"] = req.ID, "cancel" // cancel: allowed from in progress
+
+	form := url.Values{"part": {"GSK-DN100"}, "quantity": {"1"}, "hours": {"1"}, "rate": {"48"}, "craft": {"mechanic"},
+		"note": {"scope"}, "reason": {"scope"}, "comment": {"scope"}, "title": {"Scope"}, "description": {"scope"},
+		"type": {"corrective"}, "priority": {"3"}, "assigned_to": {"tom"}, "scheduled_on": {"2026-12-07"},
+		"meter": {"vibration_mm_s"}, "value": {"1"}, "problem": {"x"}, "cause": {"x"}, "remedy": {"x"}, "downtime": {"0"},
+		"override_materials": {"scope"}, "unit_cost": {"1"}, "unit": {"EA"}, "name": {"Scope"}, "role": {"technician"},
+		"site_id": {north}, "password": {"scope-password-1"}, "kind": {"calendar"}, "cal_every": {"2"}, "cal_unit": {"weeks"},
+		"schedule": {"fixed"}, "start": {"2026-01-05T06:00"}, "lead_time_days": {"1"}, "approver_role": {"approver"},
+		"min_amount": {"1"}, "cost_center": {"CC-NPWR"}, "auto_request_material": {"on"}}
+
+	var po procurement.PurchaseOrder
+	snapshot := func() string {
+		var b strings.Builder
+		s.db.View(ctx, func(tx *store.Tx) error {
+			add := func(v any, err error) {
+				j, _ := json.Marshal(v)
+				fmt.Fprintf(&b, "%s %v\n", j, err)
+			}
+			add(tx.WorkOrder(ctx, recs["work-orders"]))
+			add(tx.LaborEntries(ctx, recs["work-orders"]))
+			add(tx.Materials(ctx, recs["work-orders"]))
+			add(tx.Attachments(ctx, recs["work-orders"]))
+			add(tx.Asset(ctx, recs["assets"]))
+			add(tx.Plan(ctx, recs["pm-plans"]))
+			add(tx.ERPRule(ctx, recs["approval-rules"]))
+			add(tx.User(ctx, recs["users"]))
+			add(tx.ERPRequisition(ctx, req.ID))
+			if po.ID != "" {
+				add(tx.ERPPurchaseOrder(ctx, po.ID))
+			}
+			add(tx.OutboxMessage(ctx, recs["messages"]))
+			for _, kind := range slices.Sorted(maps.Keys(recs)) {
+				if recordKinds[kind].perSite {
+					p, err := tx.AuditEntries(ctx, store.AuditFilter{EntityID: recs[kind], Limit: 500})
+					fmt.Fprintf(&b, "audit %s %d %v\n", kind, len(p.Items), err)
+				}
+			}
+			return nil
+		})
+		return b.String()
+	}
+	var sent int
+	// sendAll sends every form whose pattern which says, as each role
+	// that may, and checks that SOUTH's records did not change.
+	sendAll := func(which func(pattern string) bool) {
+		before := snapshot()
+		for _, role := range roles {
+			u := users[role]
+			for _, p := range web.Pages() {
+				if p.Method != http.MethodPost || !strings.Contains(p.Pattern, "{") || !auth.Allowed(role, p.Action) || !which(p.Pattern) {
+					continue
+				}
+				path, perSite, err := fill(p.Pattern, recs)
+				if err != nil {
+					t.Error(err)
+					continue
+				}
+				if !perSite {
+					continue
+				}
+				f := url.Values{"csrf": {u.csrf}}
+				for k, v := range form {
+					f[k] = v
+				}
+				sent++
+				code, body, h := u.post(path, f)
+				if code != http.StatusForbidden && code != http.StatusNotFound && (code != http.StatusSeeOther || flashOf(h) != "error") {
+					t.Errorf("north-%s POST %s (SOUTH's): %d to %q with %q; want 403, 404 or back with an error\n%.300s", role, path, code, h.Get("Location"), flashOf(h), body)
+				}
+			}
+		}
+		if after := snapshot(); after != before {
+			t.Errorf("NORTH users' forms changed SOUTH's records:\nbefore:\n%s\nafter:\n%s", before, after)
+		}
+	}
+	// First the inbox, while SOUTH's requisition waits for a decision;
+	// then alan (of every site) approves it into a purchase order, and
+	// every other form is sent, receipts of that order included.
+	approvals := func(p string) bool { return strings.HasPrefix(p, "/ui/approvals/") }
+	sendAll(approvals)
+	alan, _ := s.login("alan")
+	alan.get("/ui/approvals")
+	if code, _, h := alan.post("/ui/approvals/"+req.ID+"/approve", url.Values{"csrf": {alan.csrf}}); code != http.StatusSeeOther || flashOf(h) != "notice" {
+		t.Fatalf("alan approves SOUTH's %s: %d %q", req.Number, code, flashOf(h))
+	}
+	s.db.View(ctx, func(tx *store.Tx) error {
+		p, err := tx.ERPPurchaseOrders(ctx, store.ERPPurchaseOrderFilter{RequisitionID: req.ID, Limit: 10})
+		if err != nil || len(p.Items) == 0 {
+			t.Fatalf("purchase orders of %s = %v, %v; want one", req.Number, p.Items, err)
+		}
+		po = p.Items[0]
+		return nil
+	})
+	recs["receipts"] = po.ID
+	for _, l := range po.Lines {
+		form.Set("qty-"+l.ID, "1")
+	}
+	sendAll(func(p string) bool { return !approvals(p) })
+	// The check sees a change: the same form by the admin of every site.
+	before := snapshot()
+	ada, _ := s.login("ada")
+	ada.get("/ui/work-orders/" + recs["work-orders"])
+	if code, _, h := ada.post("/ui/work-orders/"+recs["work-orders"]+"/assign", url.Values{"csrf": {ada.csrf}, "assigned_to": {""},
+		"scheduled_on": {"2026-12-08"}}); code != http.StatusSeeOther || flashOf(h) != "notice" || snapshot() == before {
+		t.Errorf("ada schedules SOUTH's work order: %d %q, changed %v; want it done and seen", code, flashOf(h), snapshot() != before)
+	}
+	t.Logf("%d forms sent", sent)
 }
