@@ -70,7 +70,7 @@ func TestBrowserEveryPageFitsAPhone(t *testing.T) {
 	var wide []string
 	var seen int
 	for _, p := range web.GETPages() {
-		path, _, err := fill(p.Pattern, recs)
+		path, _, err := fillPattern(p.Pattern, recs)
 		if err != nil {
 			t.Error(err)
 			continue

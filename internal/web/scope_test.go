@@ -61,9 +61,9 @@ var backlogTotalRE = regexp.MustCompile(`id="(?:dash-)?backlog-total">(\d+)<`)
 
 var wildcardRE = regexp.MustCompile(`\{[^}]*\}`)
 
-// fill turns a page's pattern into a path with the ids of recs; perSite
+// fillPattern turns a page's pattern into a path with the ids of recs; perSite
 // says whether a wildcard names a record of a site.
-func fill(pattern string, recs records) (path string, perSite bool, err error) {
+func fillPattern(pattern string, recs records) (path string, perSite bool, err error) {
 	segs := strings.Split(strings.TrimSuffix(pattern, "{$}"), "/")
 	for i, seg := range segs {
 		if !wildcardRE.MatchString(seg) {
@@ -223,15 +223,15 @@ func (u *user) photo(woID string) {
 	}
 }
 
-// roles are the roles a site's user may have.
-var roles = []millwright.Role{millwright.Admin, millwright.Planner, millwright.Technician, millwright.Storekeeper,
+// everyRole is every role a site's user may have.
+var everyRole = []millwright.Role{millwright.Admin, millwright.Planner, millwright.Technician, millwright.Storekeeper,
 	millwright.Buyer, millwright.Approver, millwright.Finance, millwright.Integration}
 
 // northUsers makes a user limited to NORTH of each role, north-<role>,
 // and signs each in.
 func northUsers(s *site) map[millwright.Role]*user {
 	users := map[millwright.Role]*user{}
-	for _, role := range roles {
+	for _, role := range everyRole {
 		s.mustSiteUser("north-"+string(role), role, "NORTH")
 		users[role], _ = s.login("north-" + string(role))
 	}
@@ -303,14 +303,14 @@ func TestEveryPageSiteScoped(t *testing.T) {
 		pages := web.GETPages()
 		var checked, records int
 		users := northUsers(s)
-		for _, role := range roles {
+		for _, role := range everyRole {
 			name := "north-" + string(role)
 			u := users[role]
 			for _, p := range pages {
 				if !auth.Allowed(role, p.Action) {
 					continue
 				}
-				path, perSite, err := fill(p.Pattern, recs)
+				path, perSite, err := fillPattern(p.Pattern, recs)
 				if err != nil {
 					t.Error(err)
 					continue
@@ -467,13 +467,13 @@ func formsSiteScoped(t *testing.T, s *site, recs records, users map[millwright.R
 	// that may, and checks that SOUTH's records did not change.
 	sendAll := func(which func(pattern string) bool) {
 		before := snapshot()
-		for _, role := range roles {
+		for _, role := range everyRole {
 			u := users[role]
 			for _, p := range web.Pages() {
 				if p.Method != http.MethodPost || !strings.Contains(p.Pattern, "{") || !auth.Allowed(role, p.Action) || !which(p.Pattern) {
 					continue
 				}
-				path, perSite, err := fill(p.Pattern, recs)
+				path, perSite, err := fillPattern(p.Pattern, recs)
 				if err != nil {
 					t.Error(err)
 					continue

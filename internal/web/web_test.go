@@ -346,7 +346,7 @@ func TestPagesHaveTitlesAndLabels(t *testing.T) {
 		}
 		var every []string
 		for _, p := range web.GETPages() {
-			path, _, err := fill(p.Pattern, recs)
+			path, _, err := fillPattern(p.Pattern, recs)
 			if err != nil {
 				t.Error(err)
 				continue
