@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"html"
 	"io"
 	"log/slog"
 	"net/http"
@@ -287,13 +288,10 @@ func TestForbidden(t *testing.T) {
 	})
 }
 
-var (
-	fieldRE = regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
-	idRE    = regexp.MustCompile(`\bid="([^"]+)"`)
-	titleRE = regexp.MustCompile(`<title>[^<]+ · Millwright</title>`)
-)
-
-// Every page has a title and a label for every field, for each role's screens.
+// Every GET page of the route table, as the admin with NORTH's records in
+// its wildcards, and the screens each role sees differently as that role:
+// each has a title, a label for every field (label for=id, a label around
+// it, aria-label or aria-labelledby) and a name for every button.
 func TestPagesHaveTitlesAndLabels(t *testing.T) {
 	runSite(t, func(t *testing.T, s *site) {
 		wo := s.workOrder("Boiler 2 FD fan tripped on high vibration")
@@ -301,54 +299,142 @@ func TestPagesHaveTitlesAndLabels(t *testing.T) {
 		if _, err := reconcile.Run(s.ctx(), s.db, erp.New(s.db), "manual"); err != nil {
 			t.Fatal(err)
 		}
+		tom, _ := s.login("tom")
+		tom.photo(pump.ID)
+		fiona, _ := s.login("fiona")
+		fiona.get("/ui/approval-rules")
+		var north string
 		var plans []string
+		recs := records{"work-orders": pump.ID, "my-work": pump.ID, "assets": pump.AssetID}
 		s.db.View(s.ctx(), func(tx *store.Tx) error {
+			st, err := tx.SiteByCode(s.ctx(), "NORTH")
+			if err != nil {
+				return err
+			}
+			north = st.ID
 			p, err := tx.Plans(s.ctx(), pm.Filter{Limit: 100})
 			for _, pl := range p.Items {
 				plans = append(plans, "/ui/pm-plans/"+pl.ID)
+				recs["pm-plans"] = pl.ID
+			}
+			if u, err := tx.UserByName(s.ctx(), "tom"); err == nil {
+				recs["users"] = u.ID
+			}
+			if it, err := tx.ItemByPartNumber(s.ctx(), "GSK-DN100"); err == nil {
+				recs["items"] = it.ID
+			}
+			atts, _ := tx.Attachments(s.ctx(), pump.ID)
+			for _, a := range atts {
+				recs["attachments"] = a.ID
+			}
+			return err
+		})
+		if code, _, _ := fiona.post("/ui/approval-rules", url.Values{"csrf": {fiona.csrf}, "site_id": {north}, "min_amount": {"9000"}, "approver_role": {"finance"}}); code != http.StatusSeeOther {
+			t.Fatalf("NORTH's approval rule: %d", code)
+		}
+		s.db.View(s.ctx(), func(tx *store.Tx) error {
+			rules, err := tx.ERPRules(s.ctx())
+			for _, r := range rules {
+				if r.SiteID == north {
+					recs["approval-rules"] = r.ID
+				}
 			}
 			return err
 		})
 		if len(plans) < 3 {
 			t.Fatalf("the demo plant has %d PM plans; want a calendar, a meter and a condition plan", len(plans))
 		}
+		var every []string
+		for _, p := range web.GETPages() {
+			path, _, err := fillPattern(p.Pattern, recs)
+			if err != nil {
+				t.Error(err)
+				continue
+			}
+			every = append(every, path)
+		}
 		pages := map[string][]string{
-			"tom": {"/ui/my-work", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + pump.ID},
+			"ada": every,
+			"tom": {"/ui/my-work", "/ui/my-work/" + pump.ID, "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + pump.ID, "/ui/requests"},
 			"paula": append([]string{"/ui/work-orders", "/ui/work-orders/" + wo.ID, "/ui/work-orders/" + wo.ID + "/trace", "/ui/assets",
-				"/ui/assets/" + wo.AssetID, "/ui/assets/" + pump.AssetID, "/ui/pm-plans", "/ui/kpis",
+				"/ui/assets/" + wo.AssetID, "/ui/assets/" + pump.AssetID, "/ui/pm-plans", "/ui/kpis", "/ui/board", "/ui/backlog",
 				"/ui/work-orders/new", "/ui/work-orders/new?asset_id=" + pump.AssetID, "/ui/crafts", "/ui/work-orders/" + pump.ID + "/plan"}, plans...),
-			"ada":   {"/ui/admin/users", "/ui/crafts"},
 			"alan":  {"/ui/approvals"},
-			"fiona": {"/ui/costs", "/ui/costs/ledger?work_order_id=" + wo.ID, "/ui/kpis"},
-			"ivan":  {"/ui/integration", "/ui/integration?status=delivered", "/ui/integration/reconciliation", "/ui/integration/settings"},
-			"sam":   {"/ui/stock", "/ui/receipts"},
+			"fiona": {"/ui/costs", "/ui/costs/ledger?work_order_id=" + wo.ID, "/ui/kpis", "/ui/costs/budgets", "/ui/approval-rules"},
+			"ivan":  {"/ui/integration", "/ui/integration?status=delivered", "/ui/integration/reconciliation", "/ui/integration/mappings", "/ui/integration/settings"},
+			"sam":   {"/ui/stock", "/ui/receipts", "/ui/items", "/ui/storerooms", "/ui/requests"},
 		}
 		for name, paths := range pages {
 			u, _ := s.login(name)
 			for _, p := range paths {
-				code, body, _ := u.get(p)
+				code, body, h := u.get(p)
+				if code == http.StatusSeeOther && p == "/ui/" {
+					continue // the role's start page, checked as its own path
+				}
 				if code != http.StatusOK {
 					t.Errorf("%s GET %s: %d", name, p, code)
 					continue
 				}
-				if !titleRE.MatchString(body) {
-					t.Errorf("%s GET %s: no <title>", name, p)
+				if !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+					continue // a photo
 				}
 				if i := strings.Index(body, "/api/v1"); i >= 0 {
 					t.Errorf("%s GET %s sends people to the API: …%s…", name, p, body[max(0, i-120):min(len(body), i+80)])
 				}
-				for _, f := range fieldRE.FindAllString(body, -1) {
-					if strings.Contains(f, `type="hidden"`) || strings.Contains(f, "aria-label=") {
-						continue
-					}
-					id := idRE.FindStringSubmatch(f)
-					if id == nil || !strings.Contains(body, `for="`+id[1]+`"`) {
-						t.Errorf("%s GET %s: field %s has no <label>", name, p, f)
-					}
+				for _, msg := range accessible(body) {
+					t.Errorf("%s GET %s: %s", name, p, msg)
 				}
 			}
 		}
 	})
+}
+
+var (
+	fieldRE  = regexp.MustCompile(`<(input|select|textarea)\b[^>]*>`)
+	idRE     = regexp.MustCompile(`\bid="([^"]+)"`)
+	titleRE  = regexp.MustCompile(`<title>[^<]+ · Millwright</title>`)
+	typeRE   = regexp.MustCompile(`\btype="(hidden|submit|button|reset|image)"`)
+	buttonRE = regexp.MustCompile(`(?s)<button\b([^>]*)>(.*?)</button>`)
+	tagRE    = regexp.MustCompile(`(?s)<[^>]*>`)
+	// What the keyboard cannot reach: a link without an address, a
+	// control taken out of the tab order, a tab order of its own.
+	unreachableRE = regexp.MustCompile(`<(?:a|button|input|select|textarea|summary)\b[^>]*tabindex="-1"[^>]*>|tabindex="[1-9]|<a\b[^>]*>`)
+)
+
+// accessible says what a page lacks: a title, a label of a field, a name
+// of a button.
+func accessible(body string) []string {
+	var out []string
+	if !titleRE.MatchString(body) {
+		out = append(out, "no <title>")
+	}
+	for _, loc := range fieldRE.FindAllStringIndex(body, -1) {
+		f := body[loc[0]:loc[1]]
+		if typeRE.MatchString(f) || strings.Contains(f, "aria-label=") || strings.Contains(f, "aria-labelledby=") {
+			continue
+		}
+		if id := idRE.FindStringSubmatch(f); id != nil && strings.Contains(body, `for="`+id[1]+`"`) {
+			continue
+		}
+		before := body[:loc[0]]
+		if open := strings.LastIndex(before, "<label"); open >= 0 && !strings.Contains(before[open:], "</label>") {
+			continue // inside its label
+		}
+		out = append(out, "field "+f+" has no label")
+	}
+	for _, m := range unreachableRE.FindAllString(body, -1) {
+		if strings.HasPrefix(m, "<a") && strings.Contains(m, "href=") && !strings.Contains(m, "tabindex=") {
+			continue
+		}
+		out = append(out, m+" cannot be reached by the keyboard")
+	}
+	for _, m := range buttonRE.FindAllStringSubmatch(body, -1) {
+		if strings.Contains(m[1], "aria-label=") || strings.TrimSpace(html.UnescapeString(tagRE.ReplaceAllString(m[2], ""))) != "" {
+			continue
+		}
+		out = append(out, "button "+m[0]+" has no text or aria-label")
+	}
+	return out
 }
 
 // The approver rejects with a comment through the inbox, and may not
@@ -614,4 +700,19 @@ func TestSignInThrottled(t *testing.T) {
 			t.Fatalf("an unknown name after five failures = %d; want 429 like a real one", code)
 		}
 	})
+}
+
+// The check of TestPagesHaveTitlesAndLabels finds what it is for.
+func TestAccessibleFindsGaps(t *testing.T) {
+	good := `<title>Stock · Millwright</title><label for="q">Find</label><input id="q" name="q">
+<label>Note <textarea name="n"></textarea></label><input type="hidden" name="csrf"><input aria-label="Qty" name="x">
+<button type="submit">Save</button><button aria-label="Close">×</button>`
+	if got := accessible(good); len(got) != 0 {
+		t.Errorf("accessible(good) = %q; want nothing", got)
+	}
+	bad := `<title>x</title><label for="a">A</label><input id="b" name="b"><label>A</label><select name="s"></select><button type="submit"> <span></span> </button>
+<a class="x">go</a><button tabindex="-1">Hidden</button><a href="/ui/" tabindex="3">Third</a>`
+	if got := accessible(bad); len(got) != 7 {
+		t.Errorf("accessible(bad) = %q; want the title, the input, the select, the button without a name, the link without an address, the button and the link out of the tab order", got)
+	}
 }
