@@ -223,7 +223,21 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 			return nil
 		}
 	}
-	w := run(d, clients, call("POST", "/api/v1/work-orders/"+woID+"/labor", body, 201))
+	// Each client logs on a work order of its own, as technicians do: one
+	// work order's labor queues on its row lock on PostgreSQL.
+	wos, err := underWay(ctx, db, clients)
+	if err != nil {
+		return err
+	}
+	posts := make(chan func() error, len(wos))
+	for _, id := range wos {
+		posts <- call("POST", "/api/v1/work-orders/"+id+"/labor", body, 201)
+	}
+	w := run(d, clients, func() error {
+		post := <-posts
+		defer func() { posts <- post }()
+		return post()
+	})
 	w.print(e, fmt.Sprintf("API labor entry (%d clients)", clients))
 	r := run(d, clients, call("GET", "/api/v1/work-orders/"+doneID+"/costs", nil, 200))
 	r.print(e, fmt.Sprintf("API work-order costs (%d cl.)", clients))
