@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/asset"
 	"github.com/millwright-cmms/millwright/internal/store"
@@ -297,4 +299,56 @@ func TestEditAssetClassForm(t *testing.T) {
 			t.Errorf("NORTH planner opens a shared class: %d; want 200, as the API lets her", code)
 		}
 	})
+}
+
+// In the browser: the planner opens a work order, edits it, is told the
+// title is missing without losing the description typed, and saves it;
+// then renames a location from the list of locations.
+func TestBrowserPlannerEditsWorkOrderAndLocation(t *testing.T) {
+	e := newEnv(t)
+	wo := e.workOrderByTitle("Boiler feed pump A overhaul")
+	ctx := e.browser(1280, 900)
+	e.login(ctx, "paula")
+	e.run(ctx, "open the work order and its edit form, clear the title",
+		chromedp.Navigate(e.srv.URL+"/ui/work-orders/"+wo.ID),
+		chromedp.WaitVisible(chromedp.CSS("#edit-wo")),
+		chromedp.Click(chromedp.CSS("#edit-wo")),
+		chromedp.WaitVisible(chromedp.CSS("#edit-wo-form")),
+		chromedp.Clear(chromedp.CSS("#wo-title")),
+		chromedp.Clear(chromedp.CSS("#wo-description")),
+		chromedp.SendKeys(chromedp.CSS("#wo-description"), "Replace both seals"),
+		chromedp.SetValue(chromedp.CSS("#wo-priority"), "2"),
+		submit("#wo-save"),
+		chromedp.WaitVisible(chromedp.CSS("#wo-title-error")),
+	)
+	if msg, _ := textOf(ctx, "#wo-title-error"); !strings.Contains(msg, "title is required") {
+		t.Errorf("title error = %q; want it to say the title is required", msg)
+	}
+	if desc, _ := chromedp.Run(ctx, chromedp.Value(chromedp.CSS("#wo-description"))); desc != "Replace both seals" {
+		t.Errorf("after the refusal the description is %q; want what was typed", desc)
+	}
+	e.run(ctx, "give a title and save",
+		chromedp.SendKeys(chromedp.CSS("#wo-title"), "Pump A overhaul, new seals"),
+		submit("#wo-save"),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+	if n, _ := textOf(ctx, "p.notice"); !strings.Contains(n, "saved: Pump A overhaul, new seals") {
+		t.Errorf("notice = %q; want the work order saved", n)
+	}
+	if got := e.workOrderByTitle("Pump A overhaul, new seals"); got.ID != wo.ID || got.Priority != 2 || got.Description != "Replace both seals" {
+		t.Errorf("saved %+v; want the title, priority and description typed", got)
+	}
+
+	e.run(ctx, "open a location from the list and rename it",
+		chromedp.Navigate(e.srv.URL+"/ui/locations"),
+		chromedp.WaitVisible(chromedp.CSS("#locations-table a")),
+		chromedp.Click(chromedp.CSS("#locations-table a")),
+		chromedp.WaitVisible(chromedp.CSS("#edit-location-form")),
+		chromedp.SetValue(chromedp.CSS("#location-name"), "Renamed from the screen"),
+		submit("#location-save"),
+		chromedp.WaitVisible(chromedp.CSS("p.notice")),
+	)
+	if n, _ := textOf(ctx, "#locations-table"); !strings.Contains(n, "Renamed from the screen") {
+		t.Errorf("the list of locations does not show the new name:\n%s", n)
+	}
 }
