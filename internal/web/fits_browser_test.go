@@ -9,6 +9,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/millwright-cmms/millwright/internal/asset"
 	"github.com/millwright-cmms/millwright/internal/pm"
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/web"
@@ -55,6 +56,13 @@ func TestBrowserEveryPageFitsAPhone(t *testing.T) {
 		}
 		if it, err := tx.ItemByPartNumber(ctx, "GSK-DN100"); err == nil {
 			recs["items"] = it.ID
+		}
+		recs["sites"] = pump.SiteID
+		if ls, err := tx.Locations(ctx, asset.LocationFilter{SiteID: pump.SiteID, Limit: 1}); err == nil && len(ls.Items) > 0 {
+			recs["locations"] = ls.Items[0].ID
+		}
+		if cs, err := tx.Classes(ctx, "", 1); err == nil && len(cs.Items) > 0 {
+			recs["asset-classes"] = cs.Items[0].ID
 		}
 		if atts, err := tx.Attachments(ctx, pump.ID); err == nil && len(atts) > 0 {
 			recs["attachments"] = atts[0].ID

@@ -55,6 +55,9 @@ var recordKinds = map[string]struct {
 	"receipts":       {"purchase order", true},
 	"messages":       {"outbox message", true},
 	"do":             {"verb", false}, // the verb of a status change: start, release, …
+	"sites":          {"site", true},
+	"locations":      {"location", true},
+	"asset-classes":  {"asset class", false}, // shared by every site
 }
 
 var backlogTotalRE = regexp.MustCompile(`id="(?:dash-)?backlog-total">(\d+)<`)
@@ -190,10 +193,20 @@ func southData(t *testing.T, s *site) (records, []string) {
 		for _, it := range items.Items {
 			recs["items"] = it.ID
 		}
+		recs["sites"] = south.ID
+		locs, err8 := tx.Locations(ctx, asset.LocationFilter{SiteID: south.ID, Limit: 100})
+		for _, l := range locs.Items {
+			recs["locations"] = l.ID
+			secrets = append(secrets, l.Code, l.Name)
+		}
+		classes, err9 := tx.Classes(ctx, "", 1)
+		for _, c := range classes.Items {
+			recs["asset-classes"] = c.ID
+		}
 		if len(rooms.Items) == 0 || len(ccs) == 0 {
 			t.Fatalf("SOUTH has %d storerooms and %d cost centers; want some of each", len(rooms.Items), len(ccs))
 		}
-		return cmpErr(err, err2, err3, err4, err5, err6, err7)
+		return cmpErr(err, err2, err3, err4, err5, err6, err7, err8, err9)
 	})
 	slices.Sort(secrets)
 	return recs, slices.Compact(secrets)

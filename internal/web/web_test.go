@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/millwright-cmms/millwright"
+	"github.com/millwright-cmms/millwright/internal/asset"
 	"github.com/millwright-cmms/millwright/internal/auth"
 	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/erp"
@@ -312,6 +313,13 @@ func TestPagesHaveTitlesAndLabels(t *testing.T) {
 				return err
 			}
 			north = st.ID
+			recs["sites"] = north
+			if ls, err := tx.Locations(s.ctx(), asset.LocationFilter{SiteID: north, Limit: 1}); err == nil && len(ls.Items) > 0 {
+				recs["locations"] = ls.Items[0].ID
+			}
+			if cs, err := tx.Classes(s.ctx(), "", 1); err == nil && len(cs.Items) > 0 {
+				recs["asset-classes"] = cs.Items[0].ID
+			}
 			p, err := tx.Plans(s.ctx(), pm.Filter{Limit: 100})
 			for _, pl := range p.Items {
 				plans = append(plans, "/ui/pm-plans/"+pl.ID)
