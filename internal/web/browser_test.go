@@ -19,6 +19,7 @@ import (
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/demo"
 	"github.com/millwright-cmms/millwright/internal/erp"
+	"github.com/millwright-cmms/millwright/internal/erp/procurement"
 	"github.com/millwright-cmms/millwright/internal/httpapi"
 	"github.com/millwright-cmms/millwright/internal/integration"
 	"github.com/millwright-cmms/millwright/internal/integration/outbox"
@@ -254,4 +255,47 @@ func submitWith(act chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Voi
 		}
 		return errors.New("no new page 30 s after the form was sent")
 	})
+}
+
+// requisitionOf waits until the ERP holds a requisition for work order w
+// (the dispatcher delivered its release) and returns it.
+func (e *env) requisitionOf(w *workorder.WorkOrder) procurement.Requisition {
+	e.t.Helper()
+	var req procurement.Requisition
+	eventually(e.t, "the release's requisition reaches the ERP", func() string {
+		var msg string
+		e.db.View(e.ctx(), func(tx *store.Tx) error {
+			p, err := tx.ERPRequisitions(e.ctx(), store.ERPRequisitionFilter{WorkOrderID: w.ID, Limit: 10})
+			switch {
+			case err != nil:
+				msg = err.Error()
+			case len(p.Items) == 0:
+				msg = "no requisition for " + w.Number + " yet"
+			default:
+				req = p.Items[0]
+			}
+			return nil
+		})
+		return msg
+	})
+	return req
+}
+
+// laborAtCraftRate fails unless work order w holds one labor entry, tom's
+// hours at the mechanic craft's rate of its site, and returns it.
+func (e *env) laborAtCraftRate(w *workorder.WorkOrder, hours string) workorder.Labor {
+	e.t.Helper()
+	var craft *workorder.Craft
+	var labor []workorder.Labor
+	e.db.View(e.ctx(), func(tx *store.Tx) (err error) {
+		if craft, err = tx.CraftAt(e.ctx(), "mechanic", w.SiteID); err != nil {
+			return err
+		}
+		labor, err = tx.LaborEntries(e.ctx(), w.ID)
+		return err
+	})
+	if craft == nil || len(labor) != 1 || labor[0].Technician != "tom" || labor[0].Rate.String() != craft.Rate.String() || labor[0].Hours.String() != hours {
+		e.t.Fatalf("labor = %+v; want tom's %s h at the mechanic craft's rate %+v", labor, hours, craft)
+	}
+	return labor[0]
 }

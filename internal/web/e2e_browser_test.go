@@ -100,23 +100,7 @@ func TestBrowserEveryRoleEndToEnd(t *testing.T) {
 		e.run(desk, "sign out", submit("#logout"))
 
 		// The approver: the seal's requisition, approved with a comment.
-		var req procurement.Requisition
-		eventually(t, "the release's requisition reaches the ERP", func() string {
-			var msg string
-			e.db.View(e.ctx(), func(tx *store.Tx) error {
-				p, err := tx.ERPRequisitions(e.ctx(), store.ERPRequisitionFilter{WorkOrderID: wo.ID, Limit: 10})
-				switch {
-				case err != nil:
-					msg = err.Error()
-				case len(p.Items) == 0:
-					msg = "no requisition for " + wo.Number + " yet"
-				default:
-					req = p.Items[0]
-				}
-				return nil
-			})
-			return msg
-		})
+		req := e.requisitionOf(wo)
 		e.login(desk, "alan")
 		e.run(desk, "approve with a comment in the inbox",
 			chromedp.Navigate(e.srv.URL+"/ui/approvals"),
@@ -199,19 +183,7 @@ func TestBrowserEveryRoleEndToEnd(t *testing.T) {
 			jsValue("#labor-hours", "1.5"),
 			submit("#labor-submit"),
 			chromedp.WaitVisible(chromedp.CSS("#labor-list")))
-		var craft *workorder.Craft
-		var labor []workorder.Labor
-		e.db.View(e.ctx(), func(tx *store.Tx) (err error) {
-			if craft, err = tx.CraftAt(e.ctx(), "mechanic", wo.SiteID); err != nil {
-				return err
-			}
-			labor, err = tx.LaborEntries(e.ctx(), wo.ID)
-			return err
-		})
-		if craft == nil || len(labor) != 1 || labor[0].Technician != "tom" || labor[0].Rate.String() != craft.Rate.String() || labor[0].Hours.String() != "1.5" {
-			t.Fatalf("labor = %+v; want tom's 1.5 h at the mechanic craft's rate %+v", labor, craft)
-		}
-		laborAmount := labor[0].Amount
+		laborAmount := e.laborAtCraftRate(wo, "1.5").Amount
 		e.run(phone, "issue the planned bearing by scanning its code",
 			chromedp.Click(chromedp.CSS("#issue > summary")),
 			chromedp.WaitVisible(chromedp.CSS("#issue-part")),

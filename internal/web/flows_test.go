@@ -175,23 +175,7 @@ func TestBrowserApproverApprovesReleaseRequisition(t *testing.T) {
 	e := newEnv(t)
 	e.startDispatcher()
 	wo := e.workOrderByTitle("Boiler feed pump A overhaul")
-	var req procurement.Requisition
-	eventually(t, "the release's requisition reaches the ERP", func() string {
-		var msg string
-		e.db.View(e.ctx(), func(tx *store.Tx) error {
-			p, err := tx.ERPRequisitions(e.ctx(), store.ERPRequisitionFilter{WorkOrderID: wo.ID, Limit: 10})
-			switch {
-			case err != nil:
-				msg = err.Error()
-			case len(p.Items) == 0:
-				msg = "no requisition for " + wo.Number + " yet"
-			default:
-				req = p.Items[0]
-			}
-			return nil
-		})
-		return msg
-	})
+	req := e.requisitionOf(wo)
 	if req.Status != procurement.Submitted {
 		t.Fatalf("requisition %s is %s; want submitted (waiting for approval)", req.Number, req.Status)
 	}

@@ -113,18 +113,7 @@ func TestBrowserTechnicianPhoneWorkOrder(t *testing.T) {
 			if n, _ := textOf(ctx, "p.notice"); !contains(n, "time logged: 1.5 h at 48.00") {
 				t.Errorf("notice = %q; want the time logged at the craft's rate", n)
 			}
-			var craft *workorder.Craft
-			var labor []workorder.Labor
-			e.db.View(e.ctx(), func(tx *store.Tx) (err error) {
-				if craft, err = tx.CraftAt(e.ctx(), "mechanic", wo.SiteID); err != nil {
-					return err
-				}
-				labor, err = tx.LaborEntries(e.ctx(), wo.ID)
-				return err
-			})
-			if craft == nil || len(labor) != 1 || labor[0].Technician != "tom" || labor[0].Rate.String() != craft.Rate.String() || labor[0].Hours.String() != "1.5" {
-				t.Fatalf("labor = %+v; want tom's 1.5 h at the mechanic craft's rate %+v", labor, craft)
-			}
+			e.laborAtCraftRate(wo, "1.5")
 
 			e.run(ctx, "issue a part by scanning its code",
 				chromedp.Click(chromedp.CSS("#issue > summary")),
