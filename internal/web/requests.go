@@ -229,16 +229,8 @@ func (h *Handler) showPlan(w http.ResponseWriter, r *http.Request, s *session, s
 		if p.Asset, err = tx.Asset(ctx, wo.AssetID); err != nil {
 			return err
 		}
-		mats, err := workorder.Materials(ctx, tx, wo.ID)
-		if err != nil {
+		if p.Materials, err = materialRows(ctx, tx, wo.ID); err != nil {
 			return err
-		}
-		for _, m := range mats {
-			row := materialRow{Material: m, Description: m.Description}
-			if it, err := tx.Item(ctx, m.ItemID); err == nil && !m.SpecialBuy {
-				row.Description = it.Description
-			}
-			p.Materials = append(p.Materials, row)
 		}
 		srs, err := tx.Storerooms(ctx, inventory.StoreroomFilter{SiteID: wo.SiteID, Limit: 100})
 		if err != nil {

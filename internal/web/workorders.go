@@ -139,6 +139,28 @@ type materialRow struct {
 	Steps       []procStep
 }
 
+// materialRows are a work order's planned lines as its pages show them:
+// described by the line (a special buy) or its item, with a direct line's
+// procurement steps.
+func materialRows(ctx context.Context, tx *store.Tx, woID string) ([]materialRow, error) {
+	mats, err := workorder.Materials(ctx, tx, woID)
+	if err != nil {
+		return nil, err
+	}
+	rows := make([]materialRow, 0, len(mats))
+	for _, m := range mats {
+		row := materialRow{Material: m, Description: m.Description}
+		if it, err := tx.Item(ctx, m.ItemID); err == nil && !m.SpecialBuy {
+			row.Description = it.Description
+		}
+		if m.Direct {
+			row.Steps = steps(m.ProcurementStatus)
+		}
+		rows = append(rows, row)
+	}
+	return rows, nil
+}
+
 // procStep is one stage of a direct line's procurement, done or not.
 type procStep struct {
 	Label string
@@ -177,22 +199,13 @@ func (h *Handler) workOrder(w http.ResponseWriter, r *http.Request, s *session) 
 		if p.Asset, err = tx.Asset(ctx, wo.AssetID); err != nil {
 			return err
 		}
-		mats, err := workorder.Materials(ctx, tx, wo.ID)
-		if err != nil {
+		if p.Materials, err = materialRows(ctx, tx, wo.ID); err != nil {
 			return err
 		}
-		for _, m := range mats {
-			row := materialRow{Material: m}
-			if it, err := tx.Item(ctx, m.ItemID); err == nil {
-				row.Description = it.Description
+		for _, row := range p.Materials {
+			if row.Direct && row.Quantity.IsPositive() && row.ProcurementStatus != workorder.ProcurementReceived && row.ProcurementStatus != workorder.ProcurementInvoiced {
+				p.Waiting = append(p.Waiting, row)
 			}
-			if m.Direct {
-				row.Steps = steps(m.ProcurementStatus)
-				if m.Quantity.IsPositive() && m.ProcurementStatus != workorder.ProcurementReceived && m.ProcurementStatus != workorder.ProcurementInvoiced {
-					p.Waiting = append(p.Waiting, row)
-				}
-			}
-			p.Materials = append(p.Materials, row)
 		}
 		if p.Labor, err = workorder.LaborEntries(ctx, tx, wo.ID); err != nil {
 			return err
