@@ -174,6 +174,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	if l := remoteERP.lease; l != 0 && l < time.Second {
+		return usagef("serve: --outbox-lease %s is too short; give at least 1s, such as 20s (the default)", l)
+	}
 	if *mqttURL != "" {
 		if _, _, err := ingest.ParseBroker(*mqttURL); err != nil {
 			return err

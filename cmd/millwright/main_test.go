@@ -112,6 +112,7 @@ func TestBadInputExitsTwo(t *testing.T) {
 		{"token", "create", "--db", db, "--user", "bob", "--role", "wizard"},
 		{"token", "create", "--db", db, "--user", "bob", "--role", "planner", "--site", "NOPE"},
 		{"user", "password", "--db", db, "--user", "bob", "--role", "planner"},
+		{"serve", "--db", db, "--outbox-lease", "500ms"},
 	} {
 		err := run(t.Context(), args, env(nil), strings.NewReader("short\n"), io.Discard, io.Discard)
 		if err == nil || exitCode(err) != 2 {

@@ -199,7 +199,7 @@ func (d *Dispatcher) keepLeases(ctx context.Context, ms []integration.OutboxMess
 	done := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		t := time.NewTicker(d.lease() / 3)
+		t := time.NewTicker(max(d.lease()/3, time.Millisecond))
 		defer t.Stop()
 		for {
 			select {
