@@ -26,6 +26,25 @@ type Tx struct {
 	*store.Tx
 	Events []integration.Event
 	actor  string // whose message is being applied; empty: the transaction's principal
+
+	atEnd  bool          // budgets are checked when the batch settles (SendBatch on PostgreSQL)
+	checks []budgetCheck // the budgets to check then
+}
+
+// budgetCheck is a budget a message of a batch touched, checked when the
+// batch settles; an alert it raises is part of that message's answer.
+type budgetCheck struct {
+	costCenter, period, actor string
+	message                   int // index in the batch
+}
+
+// CheckAtEnd notes a budget to check when the batch settles, in a
+// transaction that settles at its end; see budget.Tx.
+func (tx *Tx) CheckAtEnd(costCenter, period string) bool {
+	if tx.atEnd {
+		tx.checks = append(tx.checks, budgetCheck{costCenter: costCenter, period: period, actor: tx.actor})
+	}
+	return tx.atEnd
 }
 
 // Wrap returns stx as an ERP transaction.
@@ -93,9 +112,15 @@ const (
 // pass over is answered integration.ErrNotTried. It answers what Send
 // would have, message by message; when a transaction itself fails, each
 // of its messages gets that error and is sent again.
+//
+// On PostgreSQL a batch numbers its entries and events, adds its budget
+// use and checks its budgets at its end (store.Tx.DeferERPNumbering):
+// the ERP's numbering lock is held for that last step only, so that
+// batches of several dispatchers, and a release's requisition beside
+// them, do not wait for one another.
 func (e *ERP) SendBatch(ctx context.Context, ms []integration.Message, skip func(i int, errs []error) bool) ([][]integration.Event, []error) {
 	events, errs := make([][]integration.Event, len(ms)), make([]error, len(ms))
-	per := batchTx
+	per, atEnd := batchTx, e.db.Engine == store.Postgres
 	if e.db.Engine == store.SQLite {
 		per = batchTxSQLite
 	}
@@ -104,12 +129,19 @@ func (e *ERP) SendBatch(ctx context.Context, ms []integration.Message, skip func
 		err := e.db.InTx(ctx, func(stx *store.Tx) error {
 			clear(events[lo:hi])
 			clear(errs[lo:hi]) // a retried transaction starts over
+			if atEnd {
+				if err := stx.DeferERPNumbering(ctx); err != nil {
+					return err
+				}
+			}
+			var checks []budgetCheck
 			for i := lo; i < hi; i++ {
 				if skip != nil && skip(i, errs[:i]) {
 					errs[i] = integration.ErrNotTried
 					continue
 				}
 				tx := Wrap(stx)
+				tx.atEnd = atEnd
 				errs[i] = stx.Savepoint(ctx, func() (err error) {
 					events[i], err = Apply(ctx, tx, ms[i])
 					return err
@@ -117,8 +149,17 @@ func (e *ERP) SendBatch(ctx context.Context, ms []integration.Message, skip func
 				if errs[i] != nil && millwright.ErrorKind(errs[i]) == 0 && !store.IsDuplicate(errs[i]) {
 					return errs[i] // not the message's fault: the database's
 				}
+				if errs[i] == nil {
+					for _, c := range tx.checks {
+						c.message = i
+						checks = append(checks, c)
+					}
+				}
 			}
-			return nil
+			if !atEnd {
+				return nil
+			}
+			return settle(ctx, stx, ms, events, checks)
 		})
 		if err != nil {
 			for i := lo; i < hi; i++ {
@@ -127,6 +168,45 @@ func (e *ERP) SendBatch(ctx context.Context, ms []integration.Message, skip func
 		}
 	}
 	return events, errs
+}
+
+// settle ends a batch that deferred its numbering: it adds the batch's
+// budget use, checks each budget it touched once (an alert is answered
+// with the last message that touched the budget), and numbers the
+// batch's entries and events, turning the answers' placeholders into the
+// numbers committed.
+func settle(ctx context.Context, stx *store.Tx, ms []integration.Message, events [][]integration.Event, checks []budgetCheck) error {
+	if err := stx.SettleERPBudgets(ctx); err != nil {
+		return err
+	}
+	last := map[[2]string]int{}
+	for i, c := range checks {
+		last[[2]string{c.costCenter, c.period}] = i
+	}
+	for i, c := range checks {
+		if last[[2]string{c.costCenter, c.period}] != i {
+			continue
+		}
+		tx := Wrap(stx)
+		tx.actor = c.actor
+		if err := budget.Check(ctx, tx, c.costCenter, c.period); err != nil {
+			return err
+		}
+		if len(tx.Events) > 0 {
+			events[c.message] = append(events[c.message], tx.Events...)
+			stx.AddERPMessageEvents(ms[c.message].IdempotencyKey, tx.Events)
+		}
+	}
+	r, err := stx.SettleERPNumbers(ctx)
+	if err != nil {
+		return err
+	}
+	for _, evs := range events {
+		for j := range evs {
+			evs[j] = r.Event(evs[j])
+		}
+	}
+	return nil
 }
 
 // Events returns the events after seq; see integration.Connector.

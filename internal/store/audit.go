@@ -33,11 +33,20 @@ import (
 // The entry commits with the change or not at all; it joins the hash chain
 // when the sealer next runs (DB.SealAudit), which this wakes after the commit.
 func (tx *Tx) Audit(ctx context.Context, entityType, entityID, action string, before, after any) error {
-	if _, err := tx.exec(ctx, `
+	const insert = `
 		INSERT INTO audit_log (at, actor, entity_type, entity_id, action, before_json, after_json)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		tx.now, tx.Actor().Username, entityType, entityID, action,
-		string(mustJSON(before)), string(mustJSON(after))); err != nil {
+		VALUES (?, ?, ?, ?, ?, ?, ?)`
+	afterJSON := string(mustJSON(after))
+	args := []any{tx.now, tx.Actor().Username, entityType, entityID, action, string(mustJSON(before)), afterJSON}
+	if d := tx.deferred; d != nil && strings.Contains(afterJSON, entryPlaceholderPrefix) {
+		// An entry not numbered yet: its record gets the number when the
+		// transaction settles (SettleERPNumbers), found by its id.
+		var id int64
+		if err := tx.queryRow(ctx, insert+` RETURNING id`, args...).Scan(&id); err != nil {
+			return fmt.Errorf("audit: %w", err)
+		}
+		d.audits = append(d.audits, deferredAudit{id, afterJSON})
+	} else if _, err := tx.exec(ctx, insert, args...); err != nil {
 		return fmt.Errorf("audit: %w", err)
 	}
 	if !tx.audited && tx.sealWake != nil {

@@ -42,18 +42,30 @@ func (tx *Tx) ERPNextNumber(ctx context.Context, name string) (int64, error) {
 // databases sharing a server do not share it (a no-op on SQLite, whose
 // single writer holds every lock at once).
 func (tx *Tx) lockERPNumbering(ctx context.Context) error {
-	if tx.engine != Postgres {
+	if tx.engine != Postgres || tx.numbering {
 		return nil
 	}
 	if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.erp_numbering'))`); err != nil {
 		return fmt.Errorf("ERP numbering lock: %w", err)
 	}
+	tx.numbering = true
 	return nil
 }
 
-// SaveERPSite records a site the ERP has heard of and its time zone.
+// SaveERPSite records a site the ERP has heard of and its time zone. A
+// site already recorded as it is is only read: every message names its
+// site, and an upsert would hold the site's row until the commit, one
+// message's transaction after the other.
 func (tx *Tx) SaveERPSite(ctx context.Context, siteID, code, timeZone string) error {
-	_, err := tx.exec(ctx, `
+	var have [2]string
+	err := tx.queryRow(ctx, `SELECT code, time_zone FROM erp_sites WHERE site_id = ?`, siteID).Scan(&have[0], &have[1])
+	switch {
+	case err == nil && have == [2]string{code, timeZone}:
+		return nil
+	case err != nil && !errors.Is(err, sql.ErrNoRows):
+		return err
+	}
+	_, err = tx.exec(ctx, `
 		INSERT INTO erp_sites (site_id, code, time_zone, updated_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (site_id) DO UPDATE SET code = excluded.code, time_zone = excluded.time_zone, updated_at = excluded.updated_at`,
 		siteID, code, timeZone, tx.now)
@@ -142,11 +154,17 @@ func (tx *Tx) ERPCostCenters(ctx context.Context) ([]ledger.CostCenter, error) {
 // InsertERPEntry stores a posted journal entry with its lines and number.
 // Entries are never updated or deleted.
 func (tx *Tx) InsertERPEntry(ctx context.Context, e *ledger.Entry) error {
-	n, err := tx.ERPNextNumber(ctx, "entry")
-	if err != nil {
-		return err
+	e.ID = millwright.NewID("je")
+	if d := tx.deferred; d != nil {
+		e.Number = entryPlaceholder(e.ID)
+		d.entries = append(d.entries, deferredEntry{e.ID, e.Number})
+	} else {
+		n, err := tx.ERPNextNumber(ctx, "entry")
+		if err != nil {
+			return err
+		}
+		e.Number = fmt.Sprintf("JE-%06d", n)
 	}
-	e.ID, e.Number = millwright.NewID("je"), fmt.Sprintf("JE-%06d", n)
 	if _, err := tx.exec(ctx, `
 		INSERT INTO erp_entries (id, number, at, period, site_id, memo, source, source_id, reverses_id, created_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -181,12 +199,23 @@ func (tx *Tx) addBudgetUse(ctx context.Context, e *ledger.Entry, l ledger.Line) 
 	if cents == 0 {
 		return nil
 	}
+	u := budgetUse{costCenter: l.CostCenter, period: e.Period, siteID: e.SiteID, account: l.Account, cents: cents}
+	if d := tx.deferred; d != nil {
+		d.budget = append(d.budget, u)
+		return nil
+	}
+	return tx.upsertBudgetUse(ctx, u)
+}
+
+// upsertBudgetUse adds u to its running total when its account is an
+// expense account.
+func (tx *Tx) upsertBudgetUse(ctx context.Context, u budgetUse) error {
 	_, err := tx.exec(ctx, `
 		INSERT INTO erp_budget_use (cost_center, period, site_id, actual_cents)
 		SELECT CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS BIGINT)
 		WHERE EXISTS (SELECT 1 FROM erp_accounts WHERE code = ? AND type = 'expense')
 		ON CONFLICT (cost_center, period, site_id) DO UPDATE SET actual_cents = erp_budget_use.actual_cents + excluded.actual_cents`,
-		l.CostCenter, e.Period, e.SiteID, cents, l.Account)
+		u.costCenter, u.period, u.siteID, u.cents, u.account)
 	return err
 }
 
@@ -545,11 +574,19 @@ func (tx *Tx) EmitERPEvent(ctx context.Context, kind integration.EventKind, docu
 	if err != nil {
 		return integration.Event{}, fmt.Errorf("encode %s event: %w", kind, err)
 	}
-	seq, err := tx.ERPNextNumber(ctx, "event")
+	var seq int64
+	if d := tx.deferred; d != nil {
+		seq, err = d.nextSeq()
+	} else {
+		seq, err = tx.ERPNextNumber(ctx, "event")
+	}
 	if err != nil {
 		return integration.Event{}, err
 	}
 	ev := integration.Event{Seq: seq, Kind: kind, DocumentKey: documentKey, At: tx.now, Actor: actor, Payload: b}
+	if d := tx.deferred; d != nil {
+		d.events = append(d.events, ev)
+	}
 	_, err = tx.exec(ctx, `INSERT INTO erp_events (seq, kind, document_key, payload, created_at, actor) VALUES (?, ?, ?, ?, ?, ?)`,
 		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At, ev.Actor)
 	// Whoever reads the event log (the dispatcher in process, the webhook
@@ -606,6 +643,9 @@ func (tx *Tx) ERPMessage(ctx context.Context, key string) (hash string, events [
 func (tx *Tx) SaveERPMessage(ctx context.Context, key string, kind integration.MessageKind, hash string, events []integration.Event) error {
 	if events == nil {
 		events = []integration.Event{}
+	}
+	if d := tx.deferred; d != nil {
+		d.messages = append(d.messages, deferredMessage{key, slices.Clone(events)})
 	}
 	b, err := json.Marshal(events)
 	if err != nil {

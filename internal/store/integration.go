@@ -195,7 +195,7 @@ func (tx *Tx) OutboxMessages(ctx context.Context, f integration.MessageFilter) (
 // and a crash mid-send only delays it. On PostgreSQL the rows are taken
 // FOR UPDATE SKIP LOCKED, so several processes share the work.
 func (tx *Tx) ClaimMessages(ctx context.Context, limit int, lease time.Duration) ([]integration.OutboxMessage, error) {
-	return tx.claimMessages(ctx, limit, lease, false)
+	return tx.claimMessages(ctx, limit, lease, 0)
 }
 
 // ClaimRuns is ClaimMessages for a sender that applies a claim in order
@@ -203,19 +203,34 @@ func (tx *Tx) ClaimMessages(ctx context.Context, limit int, lease time.Duration)
 // messages of a work order or order key at once, in order, as long as no
 // earlier one of theirs is out of the claim (leased elsewhere, or waiting
 // for a retry), and a message other than an item master only when every
-// pending item master is in the claim before it. On PostgreSQL claims
-// take turns (a transaction-scoped advisory lock), so that no claim
-// skips a row another is taking and runs ahead of it.
-func (tx *Tx) ClaimRuns(ctx context.Context, limit int, lease time.Duration) ([]integration.OutboxMessage, error) {
-	return tx.claimMessages(ctx, limit, lease, true)
+// pending item master is in the claim before it.
+//
+// A claim takes the runs of one share-th of the work orders and order
+// keys that have messages due (share > 1), leaving the others to the
+// claims made beside it: the dispatcher's other lanes and other
+// processes, which could otherwise find every work order's next message
+// in the first claim and nothing to take. Claims need no turn: on
+// PostgreSQL a run is kept only from its first message on, and only as
+// far as this claim could lock each of its messages still due (lockRuns),
+// so no claim runs ahead of another taking the same rows.
+func (tx *Tx) ClaimRuns(ctx context.Context, limit, share int, lease time.Duration) ([]integration.OutboxMessage, error) {
+	return tx.claimMessages(ctx, limit, lease, max(share, 1))
 }
 
-func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration, runs bool) ([]integration.OutboxMessage, error) {
-	if runs && tx.engine == Postgres {
-		if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(hashtext(current_schema() || '.outbox_claim'))`); err != nil {
-			return nil, err
-		}
+// ClaimRequisitions is ClaimMessages for requisitions only: the lane of a
+// release's request, which never waits for a claim of other kinds. It
+// takes the first undelivered message of a work order only.
+func (tx *Tx) ClaimRequisitions(ctx context.Context, limit int, lease time.Duration) ([]integration.OutboxMessage, error) {
+	ms, err := tx.claim(ctx, "m.kind = ?", integration.KindRequisitionRequest, limit, false)
+	if err != nil {
+		return nil, err
 	}
+	return ms, tx.leaseClaimed(ctx, ms, lease)
+}
+
+// claimMessages claims as ClaimMessages, or as ClaimRuns when share > 0.
+func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration, share int) ([]integration.OutboxMessage, error) {
+	runs := share > 0
 	ms, err := tx.claim(ctx, "m.kind = ?", integration.KindRequisitionRequest, limit, false)
 	if err != nil {
 		return nil, err
@@ -225,9 +240,14 @@ func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration,
 		if runs {
 			lane, kind = "m.kind <> ?", "" // every kind: a requisition behind its work order's postings
 		}
-		rest, err := tx.claim(ctx, lane, kind, limit, runs)
+		rest, err := tx.claim(ctx, lane, kind, limit*max(share, 1), runs)
 		if err != nil {
 			return nil, err
+		}
+		if runs {
+			if rest, err = tx.lockRuns(ctx, shareOf(rest, share)); err != nil {
+				return nil, err
+			}
 		}
 		taken := map[string]bool{}
 		for _, m := range ms {
@@ -239,15 +259,104 @@ func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration,
 			}
 		}
 	}
-	until := tx.now.Add(lease)
+	return ms, tx.leaseClaimed(ctx, ms, lease)
+}
+
+// leaseClaimed counts an attempt of each claimed message and leaves it
+// alone until lease from now, in one statement.
+func (tx *Tx) leaseClaimed(ctx context.Context, ms []integration.OutboxMessage, lease time.Duration) error {
+	if len(ms) == 0 {
+		return nil
+	}
+	args := []any{tx.now.Add(lease)}
 	for i := range ms {
 		ms[i].Attempts++
-		if _, err := tx.exec(ctx, `UPDATE integration_messages SET attempts = ?, next_attempt_at = ? WHERE id = ?`,
-			ms[i].Attempts, until, ms[i].ID); err != nil {
+		args = append(args, ms[i].ID)
+	}
+	_, err := tx.exec(ctx, `UPDATE integration_messages SET attempts = attempts + 1, next_attempt_at = ? WHERE id IN (?`+
+		strings.Repeat(", ?", len(ms)-1)+`)`, args...)
+	return err
+}
+
+// lockRuns locks the rows of a claim's runs on PostgreSQL, skipping those
+// another claim holds or has leased since they were read, and keeps of
+// each work order and order key the messages before the first it could
+// not lock, and nothing after an item master it could not lock. (SQLite's
+// single writer claims one at a time: nothing to lock.)
+func (tx *Tx) lockRuns(ctx context.Context, ms []integration.OutboxMessage) ([]integration.OutboxMessage, error) {
+	if tx.engine != Postgres || len(ms) == 0 {
+		return ms, nil
+	}
+	args := []any{integration.StatusPending, tx.now}
+	for _, m := range ms {
+		args = append(args, m.ID)
+	}
+	rows, err := tx.query(ctx, `SELECT id FROM integration_messages WHERE status = ? AND next_attempt_at <= ? AND id IN (?`+
+		strings.Repeat(", ?", len(ms)-1)+`) FOR UPDATE SKIP LOCKED`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	locked := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
 			return nil, err
 		}
+		locked[id] = true
 	}
-	return ms, nil
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out, stopped := ms[:0], map[string]bool{}
+	for _, m := range ms {
+		wo, key := "wo:"+m.WorkOrderID, "key:"+m.OrderKey
+		switch {
+		case !locked[m.ID] && m.Kind == string(integration.KindItemMaster):
+			return out, nil
+		case !locked[m.ID]:
+			stopped[wo], stopped[key] = m.WorkOrderID != "", m.OrderKey != ""
+		case !stopped[wo] && !stopped[key]:
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}
+
+// shareOf keeps, of the messages of a claim in order, those of the first
+// share-th of their work orders and order keys (at least one): whole runs,
+// since each one's messages are a run from its first due one. A claim
+// that holds an item master is kept whole, as the messages after it may
+// need it.
+func shareOf(ms []integration.OutboxMessage, share int) []integration.OutboxMessage {
+	if share <= 1 {
+		return ms
+	}
+	key := func(m *integration.OutboxMessage) string {
+		switch {
+		case m.WorkOrderID != "":
+			return "wo:" + m.WorkOrderID
+		case m.OrderKey != "":
+			return "key:" + m.OrderKey
+		}
+		return "id:" + m.ID
+	}
+	var order []string
+	seen := map[string]bool{}
+	for i := range ms {
+		if ms[i].Kind == string(integration.KindItemMaster) {
+			return ms
+		}
+		if k := key(&ms[i]); !seen[k] {
+			seen[k] = true
+			order = append(order, k)
+		}
+	}
+	keep := map[string]bool{}
+	for _, k := range order[:(len(order)+share-1)/share] {
+		keep[k] = true
+	}
+	return slices.DeleteFunc(ms, func(m integration.OutboxMessage) bool { return !keep[key(&m)] })
 }
 
 // RenewLeases extends the leases of claimed messages still pending to
@@ -272,8 +381,8 @@ func (tx *Tx) RenewLeases(ctx context.Context, ids []string, lease time.Duration
 // for a retry) or, for an item master, not before it.
 func (tx *Tx) claim(ctx context.Context, lane string, kind integration.MessageKind, limit int, runs bool) ([]integration.OutboxMessage, error) {
 	lock := ""
-	if tx.engine == Postgres {
-		lock = " FOR UPDATE SKIP LOCKED"
+	if tx.engine == Postgres && !runs {
+		lock = " FOR UPDATE SKIP LOCKED" // runs are locked after (lockRuns)
 	}
 	held, imHeld := "", ""
 	args := []any{integration.StatusPending, kind, tx.now, integration.StatusPending}
@@ -498,6 +607,19 @@ func lockOf(tx *Tx, t string) string {
 		return " FOR UPDATE OF " + t
 	}
 	return ""
+}
+
+// StillWaiting reports whether the recorded event seq still waits, and
+// holds its row until the transaction ends: of two appliers that listed
+// it waiting (a delivery's answer and the waiting events' pass, or two
+// processes), one applies it and the other finds it applied.
+func (tx *Tx) StillWaiting(ctx context.Context, seq int64) (bool, error) {
+	var status string
+	err := tx.queryRow(ctx, `SELECT status FROM inbound_events WHERE seq = ?`+tx.forUpdate(), seq).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	return status == "waiting", err
 }
 
 // EarlierWaiting reports whether an event of the same document with a

@@ -101,8 +101,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		if err != nil {
 			return nil, millwright.Errorf(millwright.Invalid, "bad_dsn", "cannot read the PostgreSQL DSN: %v", err)
 		}
+		// Connections are kept while they are used at all: a new one
+		// costs a PostgreSQL backend's start, milliseconds, where the
+		// dispatcher's lanes and the API's requests each hold one.
 		p.SetMaxOpenConns(16)
-		p.SetMaxIdleConns(4)
+		p.SetMaxIdleConns(16)
 		p.SetConnMaxIdleTime(30 * time.Second)
 		db.write, db.read = p, p
 	default:
@@ -247,6 +250,8 @@ type Tx struct {
 	unprepared  []string                   // queries to add to cache after the transaction
 	meterPlans  map[[2]string][]pm.Plan    // PlansForMeter's, by asset and meter
 	trace       func(q string, args []any) // tests: sees each query (TraceForTest)
+	deferred    *deferred                  // PostgreSQL: ERP numbers left to the end (DeferERPNumbering)
+	numbering   bool                       // the ERP's numbering lock is held (lockERPNumbering)
 }
 
 // Now is the time of the transaction, fixed when it began.
@@ -269,7 +274,12 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	if _, err := tx.exec(ctx, "SAVEPOINT "+name); err != nil {
 		return err
 	}
+	// What fn leaves pending goes with it when it is undone, and so does
+	// a lock it took (PostgreSQL releases those at the rollback).
+	pending, numbering := tx.deferred.mark(), tx.numbering
 	if err := fn(); err != nil {
+		tx.deferred.undo(pending)
+		tx.numbering = numbering
 		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return errors.Join(err, rerr)
 		}

@@ -59,6 +59,10 @@ type Tx interface {
 	SaveERPBudget(ctx context.Context, b *Budget) error
 	ERPBudgetUse(ctx context.Context, costCenter, period string) (actual, committed millwright.Money, err error)
 	Emit(ctx context.Context, kind integration.EventKind, documentKey string, payload any) error
+	// CheckAtEnd reports whether the transaction checks this budget once,
+	// at its end, instead of now: a batch of postings whose budget use
+	// is added when it settles (store.Tx.DeferERPNumbering).
+	CheckAtEnd(costCenter, period string) bool
 }
 
 // Check recomputes a cost center's status for a period after a posting or
@@ -66,7 +70,7 @@ type Tx interface {
 // budget alert (once, until the forecast falls back within the budget).
 // A cost center with no budget for the period is not checked.
 func Check(ctx context.Context, tx Tx, costCenter, period string) error {
-	if costCenter == "" {
+	if costCenter == "" || tx.CheckAtEnd(costCenter, period) {
 		return nil
 	}
 	b, err := tx.ERPBudgetForUpdate(ctx, costCenter, period)

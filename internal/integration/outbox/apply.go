@@ -44,7 +44,14 @@ func (d *Dispatcher) applyWaiting(ctx context.Context) error {
 		return err
 	}
 	for _, ev := range waiting {
-		if err := d.DB.InTx(ctx, func(tx *store.Tx) error { return applyOne(ctx, tx, ev) }); err != nil {
+		if err := d.DB.InTx(ctx, func(tx *store.Tx) error {
+			// Listed before this transaction: it may have been applied
+			// since, with a delivery's answer or by another process.
+			if waits, err := tx.StillWaiting(ctx, ev.Seq); err != nil || !waits {
+				return err
+			}
+			return applyOne(ctx, tx, ev)
+		}); err != nil {
 			return err
 		}
 	}

@@ -28,6 +28,7 @@ import (
 	"math/rand/v2"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -43,6 +44,7 @@ const (
 	DefaultBackoff     = time.Second
 	DefaultLease       = 20 * time.Second
 	DefaultConcurrency = 8
+	DefaultWorkers     = 4
 	batch              = 50
 	lastSeqKey         = "last_event_seq"
 )
@@ -61,13 +63,26 @@ type Dispatcher struct {
 	// and run out within it when the process holding it dies.
 	Lease       time.Duration
 	Concurrency int // messages sent at once; DefaultConcurrency when zero
+	// Workers is how many claims Run delivers at the same time, beside
+	// its requisition lane. Zero: DefaultWorkers for the embedded ERP on
+	// PostgreSQL, whose batches settle their numbers at their end and so
+	// run side by side; one otherwise (SQLite has a single writer, and a
+	// remote connector sends a claim's messages at once already).
+	Workers int
 	// PollInterval is how often the ERP's events are polled; zero polls at
 	// every step. With events pushed by webhook (Receive), polling is the
 	// fallback and may be slow.
 	PollInterval time.Duration
 
-	lastPoll   time.Time // when poll last ran; Run's goroutine only
-	heldLogged bool      // whether messages held back by an unavailable ERP were logged since the last delivery
+	// polling is held by each delivery in flight but a requisition's
+	// (read) and by the poll and the waiting events' application
+	// (write): the ERP's stock level is applied against the stock
+	// movements not yet delivered (syncStock), so an event must not be
+	// applied while a message the ERP has applied is not yet recorded as
+	// delivered. A requisition moves no stock.
+	polling    sync.RWMutex
+	lastPoll   time.Time   // when poll last ran; Run's goroutine only
+	heldLogged atomic.Bool // whether messages held back by an unavailable ERP were logged since the last delivery
 }
 
 func (d *Dispatcher) interval() time.Duration { return or(d.Interval, DefaultInterval) }
@@ -79,6 +94,16 @@ func (d *Dispatcher) concurrency() int {
 		return DefaultConcurrency
 	}
 	return d.Concurrency
+}
+
+func (d *Dispatcher) workers() int {
+	switch _, batches := d.Connector.(integration.BatchSender); {
+	case d.Workers > 0:
+		return d.Workers
+	case batches && d.DB.Engine == store.Postgres:
+		return DefaultWorkers
+	}
+	return 1
 }
 
 func (d *Dispatcher) maxAttempts() int {
@@ -104,17 +129,44 @@ func (d *Dispatcher) log() *slog.Logger {
 
 // Run delivers due messages and applies events until ctx is cancelled. It
 // wakes when a transaction that wrote a message commits, and at each tick.
+//
+// Messages go out in lanes that run at the same time: one for
+// requisitions only, so that a release's request never waits behind a
+// claim of labor postings in flight, and Workers for every kind (on
+// PostgreSQL they share the outbox as several processes do, each claim
+// skipping the rows another holds). One more lane polls the ERP's events
+// and applies what waits, between the other kinds' deliveries (polling).
 func (d *Dispatcher) Run(ctx context.Context) error {
 	ctx = millwright.WithPrincipal(ctx, millwright.System)
+	lanes := []func(){func() { d.deliverAll(ctx, lane{requisitionsOnly: true}) }}
+	for range d.workers() {
+		lanes = append(lanes, func() { d.deliverAll(ctx, lane{share: d.workers()}) })
+	}
+	lanes = append(lanes, func() { d.report(ctx, d.events(ctx)) })
+	wakes := make([]chan struct{}, len(lanes))
+	var wg sync.WaitGroup
+	for i, run := range lanes {
+		wakes[i] = make(chan struct{}, 1)
+		wg.Go(func() {
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-wakes[i]:
+				}
+				run()
+			}
+		})
+	}
+	defer wg.Wait()
 	t := time.NewTicker(d.interval())
 	defer t.Stop()
 	for {
-		switch err := d.Step(ctx); {
-		case err == nil || ctx.Err() != nil:
-		case errors.Is(err, integration.ErrUnavailable):
-			d.log().Warn("integration dispatch: the ERP is unavailable", "err", err)
-		default:
-			d.log().Error("integration dispatch", "err", err)
+		for _, w := range wakes {
+			select {
+			case w <- struct{}{}:
+			default: // that lane has a wake-up waiting already
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -125,11 +177,42 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 	}
 }
 
+// deliverAll delivers what is due in lane until nothing is.
+func (d *Dispatcher) deliverAll(ctx context.Context, l lane) {
+	for ctx.Err() == nil {
+		n, err := d.deliverDue(ctx, l)
+		d.report(ctx, err)
+		if err != nil || n == 0 {
+			return
+		}
+	}
+}
+
+// report logs an error of a step, once the ERP's unavailability as a
+// warning.
+func (d *Dispatcher) report(ctx context.Context, err error) {
+	switch {
+	case err == nil || ctx.Err() != nil:
+	case errors.Is(err, integration.ErrUnavailable):
+		d.log().Warn("integration dispatch: the ERP is unavailable", "err", err)
+	default:
+		d.log().Error("integration dispatch", "err", err)
+	}
+}
+
+// lane is which messages a claim takes: requisitions only, or
+// requisitions first and then every kind, from one share-th of the work
+// orders that have messages due (store.Tx.ClaimRuns).
+type lane struct {
+	requisitionsOnly bool
+	share            int
+}
+
 // Step delivers every message that is due, then reads the ERP's new
 // events and applies what is waiting.
 func (d *Dispatcher) Step(ctx context.Context) error {
 	for {
-		n, err := d.deliverDue(ctx)
+		n, err := d.deliverDue(ctx, lane{share: 1})
 		if err != nil {
 			return err
 		}
@@ -137,6 +220,14 @@ func (d *Dispatcher) Step(ctx context.Context) error {
 			break
 		}
 	}
+	return d.events(ctx)
+}
+
+// events polls the ERP's new events when a poll is due and applies those
+// waiting.
+func (d *Dispatcher) events(ctx context.Context) error {
+	d.polling.Lock()
+	defer d.polling.Unlock()
 	var pollErr error
 	if now := time.Now(); d.PollInterval <= 0 || now.Sub(d.lastPoll) >= d.PollInterval {
 		if pollErr = d.poll(ctx); pollErr == nil {
@@ -156,13 +247,20 @@ func (d *Dispatcher) Step(ctx context.Context) error {
 // or order key) and records their outcomes together. It returns how many
 // it claimed, or 0 when the connector said the ERP is unavailable, so
 // that the step waits for the next probe.
-func (d *Dispatcher) deliverDue(ctx context.Context) (int, error) {
+func (d *Dispatcher) deliverDue(ctx context.Context, l lane) (int, error) {
+	if !l.requisitionsOnly {
+		d.polling.RLock()
+		defer d.polling.RUnlock()
+	}
 	var ms []integration.OutboxMessage
 	_, runs := d.Connector.(integration.BatchSender)
 	err := d.DB.InTx(ctx, func(tx *store.Tx) (err error) {
-		if runs {
-			ms, err = tx.ClaimRuns(ctx, batch, d.lease())
-		} else {
+		switch {
+		case l.requisitionsOnly:
+			ms, err = tx.ClaimRequisitions(ctx, batch, d.lease())
+		case runs:
+			ms, err = tx.ClaimRuns(ctx, batch, l.share, d.lease())
+		default:
 			ms, err = tx.ClaimMessages(ctx, batch, d.lease())
 		}
 		return err
@@ -314,7 +412,7 @@ func (d *Dispatcher) logFailures(ms []integration.OutboxMessage, sent []sent, er
 	for i := range ms {
 		switch e := sent[i].err; {
 		case e == nil:
-			d.heldLogged = false
+			d.heldLogged.Store(false)
 		case errors.Is(e, integration.ErrNotTried):
 		case errors.Is(e, integration.ErrUnavailable):
 			held, why = held+1, e
@@ -322,8 +420,7 @@ func (d *Dispatcher) logFailures(ms []integration.OutboxMessage, sent []sent, er
 			d.log().Warn("integration message not delivered", "id", ms[i].ID, "kind", ms[i].Kind, "attempts", ms[i].Attempts, "err", e)
 		}
 	}
-	if held > 0 && !d.heldLogged {
-		d.heldLogged = true // once per outage, not once per step
+	if held > 0 && d.heldLogged.CompareAndSwap(false, true) { // once per outage, not once per step
 		d.log().Warn("integration messages not delivered: the ERP is unavailable; they wait for its next probe", "messages", held, "err", why)
 	}
 }
