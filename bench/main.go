@@ -70,9 +70,10 @@ func main() {
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
 	processes := flag.Int("processes", 3000, "labor postings drained by one dispatcher process, then by two, on PostgreSQL (0: skip)")
 	worker := flag.String("drain-worker", "", "(internal) run as a worker process of -processes over this database")
+	lanes := flag.Int("drain-lanes", 0, "(internal) the worker process's delivery lanes (0: the dispatcher's default)")
 	flag.Parse()
 	if *worker != "" {
-		if err := drainWorker(*worker); err != nil {
+		if err := drainWorker(*worker, *lanes); err != nil {
 			fmt.Fprintln(os.Stderr, "bench drain worker:", err)
 			os.Exit(1)
 		}

@@ -20,32 +20,41 @@ import (
 // measureProcesses drains one backlog of n labor postings with one
 // dispatcher process, then an equal backlog in a fresh database with two
 // processes at once, as two `serve` processes on one PostgreSQL share the
-// outbox, and prints both rates and their ratio. The processes are this
-// program again (drainWorker), each with its own connections.
+// outbox, and prints both rates and their ratio: once with each process's
+// default lanes (4 on PostgreSQL, which already use the machine), once
+// with one delivery lane per process (how far the sharing itself scales).
+// The processes are this program again (drainWorker), each with its own
+// connections.
 func measureProcesses(ctx context.Context, pg string, n int) error {
-	var rates [2]float64
-	for k := 1; k <= 2; k++ {
-		dsn, cleanup, err := freshDB(store.Postgres, pg)
-		if err != nil {
-			return err
+	for _, lanes := range []int{0, 1} {
+		label := "default lanes"
+		if lanes > 0 {
+			label = fmt.Sprintf("%d lane each", lanes)
 		}
-		rate, err := drainWith(ctx, dsn, n, k)
-		cleanup()
-		if err != nil {
-			return err
+		var rates [2]float64
+		for k := 1; k <= 2; k++ {
+			dsn, cleanup, err := freshDB(store.Postgres, pg)
+			if err != nil {
+				return err
+			}
+			rate, err := drainWith(ctx, dsn, n, k, lanes)
+			cleanup()
+			if err != nil {
+				return err
+			}
+			rates[k-1] = rate
+			fmt.Printf("%-17s %-28s %10.1f   (%d labor postings, %d dispatcher process%s, %s)\n", "postgres", fmt.Sprintf("outbox drain, %d process%s", k, map[bool]string{true: "es"}[k > 1]),
+				rate, n, k, map[bool]string{true: "es"}[k > 1], label)
 		}
-		rates[k-1] = rate
-		fmt.Printf("%-17s %-28s %10.1f   (%d labor postings, %d dispatcher process%s)\n", "postgres", fmt.Sprintf("outbox drain, %d process%s", k, map[bool]string{true: "es"}[k > 1]),
-			rate, n, k, map[bool]string{true: "es"}[k > 1])
+		fmt.Printf("%-17s %-28s %9.2fx   (%s)\n", "postgres", "two processes / one", rates[1]/rates[0], label)
 	}
-	fmt.Printf("%-17s %-28s %9.2fx\n", "postgres", "two processes / one", rates[1]/rates[0])
 	return nil
 }
 
 // drainWith loads the demo into dsn, writes n labor postings with no
 // dispatcher running, then starts k worker processes and times them until
 // the outbox holds nothing pending.
-func drainWith(ctx context.Context, dsn string, n, k int) (float64, error) {
+func drainWith(ctx context.Context, dsn string, n, k, lanes int) (float64, error) {
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return 0, err
@@ -59,7 +68,7 @@ func drainWith(ctx context.Context, dsn string, n, k int) (float64, error) {
 	}
 	// Deliver the demo's own messages first, in process, so the workers
 	// time the labor postings only.
-	if err := drainInProcess(ctx, db); err != nil {
+	if err := drainInProcess(ctx, db, 0); err != nil {
 		return 0, err
 	}
 	wos, err := underWay(ctx, db, 32)
@@ -85,7 +94,7 @@ func drainWith(ctx context.Context, dsn string, n, k int) (float64, error) {
 	start := time.Now()
 	var workers []*exec.Cmd
 	for range k {
-		cmd := exec.CommandContext(ctx, os.Args[0], "-drain-worker", dsn)
+		cmd := exec.CommandContext(ctx, os.Args[0], "-drain-worker", dsn, "-drain-lanes", fmt.Sprint(lanes))
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			return 0, err
@@ -101,11 +110,11 @@ func drainWith(ctx context.Context, dsn string, n, k int) (float64, error) {
 }
 
 // drainInProcess delivers what the outbox holds with a dispatcher in this
-// process.
-func drainInProcess(ctx context.Context, db *store.DB) error {
+// process, with lanes delivery lanes (0: the default).
+func drainInProcess(ctx context.Context, db *store.DB, lanes int) error {
 	dctx, stop := context.WithCancel(ctx)
 	defer stop()
-	d := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	d := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Workers: lanes, Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	go d.Run(dctx)
 	return waitEmpty(ctx, db, 3*time.Minute)
 }
@@ -113,14 +122,14 @@ func drainInProcess(ctx context.Context, db *store.DB) error {
 // drainWorker is the worker process of measureProcesses: a dispatcher
 // with the embedded ERP over dsn, as serve runs it, until the outbox holds
 // nothing pending.
-func drainWorker(dsn string) error {
+func drainWorker(dsn string, lanes int) error {
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	return drainInProcess(ctx, db)
+	return drainInProcess(ctx, db, lanes)
 }
 
 // waitEmpty waits until db's outbox holds no pending message.

@@ -57,33 +57,45 @@ func (tx *Tx) lockERPNumbering(ctx context.Context) error {
 // site, and an upsert would hold the site's row until the commit, one
 // message's transaction after the other.
 func (tx *Tx) SaveERPSite(ctx context.Context, siteID, code, timeZone string) error {
+	want := [2]string{code, timeZone}
+	if tx.reads().sites[siteID] == want {
+		return nil
+	}
 	var have [2]string
 	err := tx.queryRow(ctx, `SELECT code, time_zone FROM erp_sites WHERE site_id = ?`, siteID).Scan(&have[0], &have[1])
 	switch {
-	case err == nil && have == [2]string{code, timeZone}:
-		return nil
 	case err != nil && !errors.Is(err, sql.ErrNoRows):
 		return err
+	case err != nil || have != want:
+		if _, err := tx.exec(ctx, `
+			INSERT INTO erp_sites (site_id, code, time_zone, updated_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (site_id) DO UPDATE SET code = excluded.code, time_zone = excluded.time_zone, updated_at = excluded.updated_at`,
+			siteID, code, timeZone, tx.now); err != nil {
+			return err
+		}
 	}
-	_, err = tx.exec(ctx, `
-		INSERT INTO erp_sites (site_id, code, time_zone, updated_at) VALUES (?, ?, ?, ?)
-		ON CONFLICT (site_id) DO UPDATE SET code = excluded.code, time_zone = excluded.time_zone, updated_at = excluded.updated_at`,
-		siteID, code, timeZone, tx.now)
-	return err
+	tx.reads().sites[siteID] = want
+	return nil
 }
 
 // ERPSiteTimeZone returns the time zone of a site, UTC for a site the ERP
 // has not heard of.
 func (tx *Tx) ERPSiteTimeZone(ctx context.Context, siteID string) (*time.Location, error) {
-	var tz string
-	err := tx.queryRow(ctx, `SELECT time_zone FROM erp_sites WHERE site_id = ?`, siteID).Scan(&tz)
-	if errors.Is(err, sql.ErrNoRows) || tz == "" {
+	tz, ok := tx.reads().sites[siteID]
+	if !ok {
+		err := tx.queryRow(ctx, `SELECT code, time_zone FROM erp_sites WHERE site_id = ?`, siteID).Scan(&tz[0], &tz[1])
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return time.UTC, nil
+		case err != nil:
+			return nil, err
+		}
+		tx.reads().sites[siteID] = tz
+	}
+	if tz[1] == "" {
 		return time.UTC, nil
 	}
-	if err != nil {
-		return nil, err
-	}
-	loc, err := time.LoadLocation(tz)
+	loc, err := time.LoadLocation(tz[1])
 	if err != nil {
 		return time.UTC, nil
 	}
@@ -92,10 +104,16 @@ func (tx *Tx) ERPSiteTimeZone(ctx context.Context, siteID string) (*time.Locatio
 
 // ERPAccount returns an account of the chart.
 func (tx *Tx) ERPAccount(ctx context.Context, code string) (*ledger.Account, error) {
+	if a, ok := tx.reads().accounts[code]; ok {
+		return &a, nil
+	}
 	var a ledger.Account
 	err := tx.queryRow(ctx, `SELECT code, name, type FROM erp_accounts WHERE code = ?`, code).Scan(&a.Code, &a.Name, &a.Type)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, millwright.Errorf(millwright.NotFound, "not_found", "account %s is not in the chart of accounts", code)
+	}
+	if err == nil {
+		tx.reads().accounts[code] = a
 	}
 	return &a, err
 }
@@ -120,9 +138,32 @@ func (tx *Tx) ERPAccounts(ctx context.Context) ([]ledger.Account, error) {
 
 // EnsureERPCostCenter creates a cost center the first time it is named.
 func (tx *Tx) EnsureERPCostCenter(ctx context.Context, code string) error {
+	if tx.reads().costCenters[code] {
+		return nil
+	}
 	_, err := tx.exec(ctx, `INSERT INTO erp_cost_centers (code, name, created_at) VALUES (?, ?, ?)
 		ON CONFLICT (code) DO NOTHING`, code, code, tx.now)
+	if err == nil {
+		tx.reads().costCenters[code] = true
+	}
 	return err
+}
+
+// erpReads is what one transaction has read or made sure of in the ERP's
+// master data (accounts, sites, cost centers), which every posting of a
+// batch asks for again: each is read once per transaction. A savepoint
+// undone forgets it all, as what it held may have been written there.
+type erpReads struct {
+	accounts    map[string]ledger.Account
+	sites       map[string][2]string // code and time zone, as stored
+	costCenters map[string]bool      // known to exist
+}
+
+func (tx *Tx) reads() *erpReads {
+	if tx.erpReads == nil {
+		tx.erpReads = &erpReads{accounts: map[string]ledger.Account{}, sites: map[string][2]string{}, costCenters: map[string]bool{}}
+	}
+	return tx.erpReads
 }
 
 // SaveERPCostCenter creates or renames a cost center.

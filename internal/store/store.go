@@ -252,6 +252,7 @@ type Tx struct {
 	trace       func(q string, args []any) // tests: sees each query (TraceForTest)
 	deferred    *deferred                  // PostgreSQL: ERP numbers left to the end (DeferERPNumbering)
 	numbering   bool                       // the ERP's numbering lock is held (lockERPNumbering)
+	erpReads    *erpReads                  // the ERP's master data read in this transaction
 }
 
 // Now is the time of the transaction, fixed when it began.
@@ -279,7 +280,7 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	pending, numbering := tx.deferred.mark(), tx.numbering
 	if err := fn(); err != nil {
 		tx.deferred.undo(pending)
-		tx.numbering = numbering
+		tx.numbering, tx.erpReads = numbering, nil
 		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return errors.Join(err, rerr)
 		}

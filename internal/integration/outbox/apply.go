@@ -40,9 +40,11 @@ func (d *Dispatcher) applyWaiting(ctx context.Context) error {
 	if err := d.DB.View(ctx, func(tx *store.Tx) (err error) {
 		waiting, err = tx.WaitingEvents(ctx, 500)
 		return err
-	}); err != nil {
+	}); err != nil || len(waiting) == 0 {
 		return err
 	}
+	d.polling.Lock() // see Dispatcher.polling
+	defer d.polling.Unlock()
 	for _, ev := range waiting {
 		if err := d.DB.InTx(ctx, func(tx *store.Tx) error {
 			// Listed before this transaction: it may have been applied

@@ -75,11 +75,11 @@ type Dispatcher struct {
 	PollInterval time.Duration
 
 	// polling is held by each delivery in flight but a requisition's
-	// (read) and by the poll and the waiting events' application
-	// (write): the ERP's stock level is applied against the stock
-	// movements not yet delivered (syncStock), so an event must not be
-	// applied while a message the ERP has applied is not yet recorded as
-	// delivered. A requisition moves no stock.
+	// (read) and while polled or waiting events are applied (write): the
+	// ERP's stock level is applied against the stock movements not yet
+	// delivered (syncStock), so an event must not be applied while a
+	// message the ERP has applied is not yet recorded as delivered. A
+	// requisition moves no stock.
 	polling    sync.RWMutex
 	lastPoll   time.Time   // when poll last ran; Run's goroutine only
 	heldLogged atomic.Bool // whether messages held back by an unavailable ERP were logged since the last delivery
@@ -226,8 +226,6 @@ func (d *Dispatcher) Step(ctx context.Context) error {
 // events polls the ERP's new events when a poll is due and applies those
 // waiting.
 func (d *Dispatcher) events(ctx context.Context) error {
-	d.polling.Lock()
-	defer d.polling.Unlock()
 	var pollErr error
 	if now := time.Now(); d.PollInterval <= 0 || now.Sub(d.lastPoll) >= d.PollInterval {
 		if pollErr = d.poll(ctx); pollErr == nil {
@@ -535,7 +533,12 @@ func (d *Dispatcher) poll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := d.apply(ctx, events); err != nil {
+		if len(events) > 0 {
+			d.polling.Lock()
+			err = d.apply(ctx, events)
+			d.polling.Unlock()
+		}
+		if err != nil {
 			return err
 		}
 		if len(events) < batch {
