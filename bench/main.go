@@ -46,6 +46,9 @@ var (
 	loadRate    int
 	pmPlans     int
 	mqttOnly    bool
+	// laborProfile is where the CPU profile of the API labor measurement
+	// alone goes, one file per engine ("": none).
+	laborProfile string
 )
 
 func main() {
@@ -68,6 +71,7 @@ func main() {
 	scale := flag.Bool("scale", false, "instead of the rest: load a plant of -scale-factor × (100,000 assets, 1,000,000 work orders) and measure the read paths, the reports and the scheduler on it")
 	scaleFactor := flag.Float64("scale-factor", 0.1, "size of the -scale plant (1: 100,000 assets and 1,000,000 work orders)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	flag.StringVar(&laborProfile, "labor-cpuprofile", "", "write a CPU profile of the API labor measurement alone to this file, suffixed .ENGINE (not with -cpuprofile)")
 	processes := flag.Int("processes", 3000, "labor postings drained by one dispatcher process, then by two, on PostgreSQL (0: skip)")
 	worker := flag.String("drain-worker", "", "(internal) run as a worker process of -processes over this database")
 	lanes := flag.Int("drain-lanes", 0, "(internal) the worker process's delivery lanes (0: the dispatcher's default)")
@@ -234,11 +238,16 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 	for _, id := range wos {
 		posts <- call("POST", "/api/v1/work-orders/"+id+"/labor", body, 201)
 	}
+	stopProfile, err := startProfile(laborProfile, e)
+	if err != nil {
+		return err
+	}
 	w := run(d, clients, func() error {
 		post := <-posts
 		defer func() { posts <- post }()
 		return post()
 	})
+	stopProfile()
 	w.print(e, fmt.Sprintf("API labor entry (%d clients)", clients))
 	r := run(d, clients, call("GET", "/api/v1/work-orders/"+doneID+"/costs", nil, 200))
 	r.print(e, fmt.Sprintf("API work-order costs (%d cl.)", clients))
@@ -280,6 +289,23 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 		return measureMQTT(ctx, e, db, mq, d)
 	}
 	return nil
+}
+
+// startProfile starts a CPU profile to path.ENGINE, and returns what
+// stops it; with path "" it does nothing.
+func startProfile(path string, e store.Engine) (stop func(), err error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(path + "." + string(e))
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 type result struct {
