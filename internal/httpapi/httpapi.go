@@ -128,7 +128,8 @@ func (h *Handler) authenticate(r *http.Request) (context.Context, string, error)
 		u       *store.User
 		tokenID string
 	)
-	err := h.db.View(r.Context(), func(tx *store.Tx) (err error) {
+	// One statement, outside a transaction: it is on every request.
+	err := h.db.Lookup(r.Context(), func(tx *store.Tx) (err error) {
 		u, tokenID, err = tx.UserByTokenHash(r.Context(), auth.HashToken(token))
 		return err
 	})

@@ -33,6 +33,43 @@ func TestHealthAndAuth(t *testing.T) {
 	})
 }
 
+// TestTokenReadEachRequest: a token is looked up on every request, so a
+// change to its user's role or site, or the token's removal, holds from
+// the very next request. Whoever adds a cache of tokens keeps this true.
+func TestTokenReadEachRequest(t *testing.T) {
+	runAPI(t, func(t *testing.T, a *api) {
+		tok := a.token("rosa", millwright.Admin, "")
+		if r := a.do("GET", "/api/v1/users", tok, nil); r.Status != http.StatusOK {
+			t.Fatalf("GET /api/v1/users as admin = %d %s; want 200", r.Status, r.Raw)
+		}
+		setUser := func(role millwright.Role, siteID string) {
+			t.Helper()
+			if err := a.db.InTx(t.Context(), func(tx *store.Tx) error {
+				u, err := tx.UserByName(t.Context(), "rosa")
+				if err != nil {
+					return err
+				}
+				u.Role, u.SiteID = role, siteID
+				return tx.SaveUser(t.Context(), u)
+			}); err != nil {
+				t.Fatalf("save user rosa: %v", err)
+			}
+		}
+		setUser(millwright.Technician, "")
+		wantError(t, a.do("GET", "/api/v1/users", tok, nil), http.StatusForbidden, "forbidden")
+		south := mustSiteInStore(t, a, "SOUTH")
+		north := mustSiteInStore(t, a, "NORTH")
+		setUser(millwright.Technician, south)
+		if r := a.do("GET", "/api/v1/sites/"+north, tok, nil); r.Status == http.StatusOK {
+			t.Fatalf("GET another site's record after the user was limited to SOUTH = 200; want it refused")
+		}
+		if err := a.db.Exec(t.Context(), `DELETE FROM tokens`); err != nil {
+			t.Fatal(err)
+		}
+		wantError(t, a.do("GET", "/api/v1/sites", tok, nil), http.StatusUnauthorized, "unauthorized")
+	})
+}
+
 // mustSiteInStore creates a site directly in the store (the sites API is
 // another part's) and returns its id.
 func mustSiteInStore(t *testing.T, a *api, code string) string {

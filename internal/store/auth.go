@@ -76,13 +76,19 @@ func (tx *Tx) CreateToken(ctx context.Context, userID, hash string) (string, err
 	return id, err
 }
 
-// UserByTokenHash returns the user a token belongs to and the token's id.
+// UserByTokenHash returns the user a token belongs to and the token's id,
+// in one statement (authentication runs it on every request, with
+// DB.Lookup).
 func (tx *Tx) UserByTokenHash(ctx context.Context, hash string) (*User, string, error) {
-	var tokenID string
-	u, err := scanUser(tx.queryRow(ctx, `
-		SELECT u.id, u.username, u.role, u.site_id, u.password_hash, u.created_at, u.craft
+	var (
+		u       User
+		tokenID string
+	)
+	err := tx.queryRow(ctx, `
+		SELECT u.id, u.username, u.role, u.site_id, u.password_hash, u.created_at, u.craft, t.id
 		FROM tokens t JOIN users u ON u.id = t.user_id
-		WHERE t.hash = ?`, hash))
+		WHERE t.hash = ?`, hash,
+	).Scan(&u.ID, &u.Username, &u.Role, (*nullStr)(&u.SiteID), &u.PasswordHash, (*dbTime)(&u.CreatedAt), &u.Craft, &tokenID)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", millwright.Errorf(millwright.Unauthorized, "unauthorized",
 			"the bearer token is not valid; create one with: millwright token create --user NAME --role ROLE")
@@ -90,8 +96,7 @@ func (tx *Tx) UserByTokenHash(ctx context.Context, hash string) (*User, string, 
 	if err != nil {
 		return nil, "", err
 	}
-	err = tx.queryRow(ctx, `SELECT id FROM tokens WHERE hash = ?`, hash).Scan(&tokenID)
-	return &u, tokenID, err
+	return &u, tokenID, nil
 }
 
 // User returns the user with id.

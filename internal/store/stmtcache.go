@@ -67,6 +67,9 @@ func (tx *Tx) stmt(ctx context.Context, q string) *sql.Stmt {
 		return nil
 	}
 	st, prepare := tx.cache.get(q)
+	if st != nil && tx.tx == nil { // DB.Lookup: the pool's statement itself
+		return st
+	}
 	if st != nil {
 		return tx.tx.StmtContext(ctx, st)
 	}

@@ -185,6 +185,21 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 	return db.inTx(ctx, db.read, &sql.TxOptions{ReadOnly: db.Engine == Postgres}, fn)
 }
 
+// Lookup runs fn, a read of one statement, on the read pool outside any
+// transaction. One statement sees one committed state by itself; a read
+// transaction around it would cost PostgreSQL two round trips more (BEGIN,
+// COMMIT) and SQLite two statements more. fn must run one statement only:
+// two would each see a state of their own. Authentication, on every
+// request, reads this way.
+func (db *DB) Lookup(ctx context.Context, fn func(tx *Tx) error) error {
+	tx := &Tx{conn: db.read, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, cache: db.readStmts}
+	err := fn(tx)
+	if len(tx.unprepared) > 0 {
+		go tx.cache.prepare(tx.unprepared)
+	}
+	return err
+}
+
 // snapshot runs fn in a read-only transaction whose every statement sees
 // the same committed state: REPEATABLE READ on PostgreSQL, where View's
 // READ COMMITTED gives each statement a snapshot of its own. A SQLite read
@@ -202,7 +217,7 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, wake: db.wake, sealWake: db.sealWake}
+	tx := &Tx{tx: stx, conn: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, wake: db.wake, sealWake: db.sealWake}
 	tx.cache = db.readStmts
 	if pool == db.write {
 		tx.cache = db.writeStmts
@@ -236,7 +251,8 @@ func retryable(err error) bool {
 // Tx is a database transaction. Its methods, one file per domain, are the
 // only SQL in Millwright.
 type Tx struct {
-	tx          *sql.Tx
+	tx          *sql.Tx // nil in DB.Lookup, which runs outside a transaction
+	conn        sqlConn // tx, or in DB.Lookup the read pool
 	engine      Engine
 	now         time.Time
 	ctx         context.Context
@@ -253,6 +269,14 @@ type Tx struct {
 	deferred    *deferred                  // PostgreSQL: ERP numbers left to the end (DeferERPNumbering)
 	numbering   bool                       // the ERP's numbering lock is held (lockERPNumbering)
 	erpReads    *erpReads                  // the ERP's master data read in this transaction
+}
+
+// sqlConn is what a Tx runs its statements on: a *sql.Tx, or the read
+// pool's *sql.DB in DB.Lookup.
+type sqlConn interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // Now is the time of the transaction, fixed when it began.
@@ -298,7 +322,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 		res, err := st.ExecContext(ctx, tx.args(args)...)
 		return res, tx.translate(err)
 	}
-	res, err := tx.tx.ExecContext(ctx, tx.rebind(q), tx.args(args)...)
+	res, err := tx.conn.ExecContext(ctx, tx.rebind(q), tx.args(args)...)
 	return res, tx.translate(err)
 }
 
@@ -333,7 +357,7 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 		rows, err := st.QueryContext(ctx, tx.args(args)...)
 		return rows, tx.translate(err)
 	}
-	rows, err := tx.tx.QueryContext(ctx, tx.rebind(q), tx.args(args)...)
+	rows, err := tx.conn.QueryContext(ctx, tx.rebind(q), tx.args(args)...)
 	return rows, tx.translate(err)
 }
 
@@ -341,7 +365,7 @@ func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, tx.args(args)...)
 	}
-	return tx.tx.QueryRowContext(ctx, tx.rebind(q), tx.args(args)...)
+	return tx.conn.QueryRowContext(ctx, tx.rebind(q), tx.args(args)...)
 }
 
 // forUpdate is the row-lock suffix of a SELECT that is followed by an
