@@ -55,6 +55,19 @@ type MappingReader interface {
 	// AccountMapping returns the account of a posting category at a site
 	// (the site's own first, then the global one), NotFound when it has none.
 	AccountMapping(ctx context.Context, siteID, category string) (*AccountMapping, error)
+	// ChargeMappings looks up, at once, the mappings of a cost posting at
+	// a site (see ERPCharge, run for every labor entry and stock movement).
+	ChargeMappings(ctx context.Context, siteID, costCenter, category string) (ChargeMappings, error)
+}
+
+// ChargeMappings are the mappings that apply to a cost posting at a site:
+// what CostCenterMapping, CostCentersMapped and AccountMapping say,
+// answered together.
+type ChargeMappings struct {
+	CostCenterMapped  bool   // the cost center has a mapping at the site
+	ERPCostCenter     string // and this is its ERP code
+	CostCentersMapped bool   // some cost-center mapping applies to the site
+	ERPAccount        string // the category's ERP account; "" for none
 }
 
 // UnmappedCostCenter is what the reason of a line blocked for want of a
@@ -83,7 +96,13 @@ func ERPCostCenter(ctx context.Context, r MappingReader, siteID, siteCode, costC
 	if err != nil || !required {
 		return costCenter, err
 	}
-	return "", millwright.Errorf(millwright.Rule, "unmapped_cost_center",
+	return "", unmapped(costCenter, siteCode)
+}
+
+// unmapped is the error of a cost center with no mapping at a site where
+// one is required.
+func unmapped(costCenter, siteCode string) error {
+	return millwright.Errorf(millwright.Rule, "unmapped_cost_center",
 		"cost center %s: %s %s; add one with POST /api/v1/integration/mappings/cost-centers",
 		costCenter, UnmappedCostCenter, siteCode)
 }
@@ -103,17 +122,21 @@ type ERPCostCenterCode struct {
 // rebuilds and sends it — the change that caused it is not refused.
 func ERPCharge(ctx context.Context, r MappingReader, siteID, siteCode, costCenter, category string) (ERPCostCenterCode, string, error) {
 	cc := ERPCostCenterCode{Code: costCenter}
-	code, err := ERPCostCenter(ctx, r, siteID, siteCode, costCenter)
-	switch {
-	case err == nil:
-		cc.Code = code
-	case millwright.ErrorKind(err) == millwright.Rule:
-		cc.Gap = err.Error()
-	default:
+	if err := checkCategory(category); err != nil {
 		return cc, "", err
 	}
-	account, err := ERPAccount(ctx, r, siteID, category)
-	return cc, account, err
+	m, err := r.ChargeMappings(ctx, siteID, costCenter, category)
+	if err != nil {
+		return cc, "", err
+	}
+	switch {
+	case costCenter == "":
+	case m.CostCenterMapped:
+		cc.Code = m.ERPCostCenter
+	case m.CostCentersMapped:
+		cc.Gap = unmapped(costCenter, siteCode).Error()
+	}
+	return cc, m.ERPAccount, nil
 }
 
 // ERPAccount returns the ERP account a cost of category is charged to at a
@@ -121,9 +144,8 @@ func ERPCharge(ctx context.Context, r MappingReader, siteID, siteCode, costCente
 // default. Messages carry it as expense_account; the ERP refuses an account
 // its chart does not have.
 func ERPAccount(ctx context.Context, r MappingReader, siteID, category string) (string, error) {
-	if !slices.Contains(AccountCategories, category) {
-		return "", millwright.Errorf(millwright.Invalid, "invalid_category",
-			"%q is not a posting category; use labor, parts, direct_material or services", category)
+	if err := checkCategory(category); err != nil {
+		return "", err
 	}
 	m, err := r.AccountMapping(ctx, siteID, category)
 	switch {
@@ -133,6 +155,14 @@ func ERPAccount(ctx context.Context, r MappingReader, siteID, category string) (
 		return "", nil
 	}
 	return "", err
+}
+
+func checkCategory(category string) error {
+	if !slices.Contains(AccountCategories, category) {
+		return millwright.Errorf(millwright.Invalid, "invalid_category",
+			"%q is not a posting category; use labor, parts, direct_material or services", category)
+	}
+	return nil
 }
 
 // MasterDataReader is a Connector that can show its item master and chart

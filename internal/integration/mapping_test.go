@@ -39,6 +39,18 @@ func (m mappings) AccountMapping(_ context.Context, site, cat string) (*integrat
 	return nil, millwright.Errorf(millwright.NotFound, "not_found", "none")
 }
 
+func (m mappings) ChargeMappings(ctx context.Context, site, cc, cat string) (integration.ChargeMappings, error) {
+	var c integration.ChargeMappings
+	if mapped, err := m.CostCenterMapping(ctx, site, cc); err == nil {
+		c.CostCenterMapped, c.ERPCostCenter = true, mapped.ERPCostCenter
+	}
+	c.CostCentersMapped, _ = m.CostCentersMapped(ctx, site)
+	if a, err := m.AccountMapping(ctx, site, cat); err == nil {
+		c.ERPAccount = a.ERPAccount
+	}
+	return c, nil
+}
+
 func TestERPCostCenter(t *testing.T) {
 	none := mappings{cc: map[string]string{}}
 	north := mappings{cc: map[string]string{"N|CC-1": "4001"}}

@@ -107,3 +107,66 @@ func TestOutboxMessagesOrder(t *testing.T) {
 		}
 	})
 }
+
+// ChargeMappings answers in one statement what CostCenterMapping,
+// CostCentersMapped and AccountMapping answer apart: a site's own mapping
+// before the global one, none, and a site where cost centers need one.
+func TestChargeMappingsAgree(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			for _, m := range []integration.CostCenterMapping{
+				{SiteID: "site_n", CostCenter: "CC-1", ERPCostCenter: "4001"},
+				{SiteID: "", CostCenter: "CC-2", ERPCostCenter: "4900"},
+				{SiteID: "site_n", CostCenter: "CC-2", ERPCostCenter: "4002"},
+			} {
+				if err := tx.SaveCostCenterMapping(ctx, &m); err != nil {
+					return err
+				}
+			}
+			for _, m := range []integration.AccountMapping{
+				{SiteID: "", Category: integration.AccountLabor, ERPAccount: "6110"},
+				{SiteID: "site_s", Category: integration.AccountLabor, ERPAccount: "6111"},
+				{SiteID: "site_n", Category: integration.AccountParts, ERPAccount: "6120"},
+			} {
+				if err := tx.SaveAccountMapping(ctx, &m); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, site := range []string{"site_n", "site_s", "site_x"} {
+			for _, cc := range []string{"CC-1", "CC-2", "CC-3", ""} {
+				for _, cat := range integration.AccountCategories {
+					db.View(ctx, func(tx *store.Tx) error {
+						got, err := tx.ChargeMappings(ctx, site, cc, cat)
+						if err != nil {
+							t.Fatalf("ChargeMappings(%s, %s, %s) = %v", site, cc, cat, err)
+						}
+						var want integration.ChargeMappings
+						if m, err := tx.CostCenterMapping(ctx, site, cc); err == nil {
+							want.CostCenterMapped, want.ERPCostCenter = true, m.ERPCostCenter
+						} else if millwright.ErrorKind(err) != millwright.NotFound {
+							t.Fatal(err)
+						}
+						if want.CostCentersMapped, err = tx.CostCentersMapped(ctx, site); err != nil {
+							t.Fatal(err)
+						}
+						if m, err := tx.AccountMapping(ctx, site, cat); err == nil {
+							want.ERPAccount = m.ERPAccount
+						} else if millwright.ErrorKind(err) != millwright.NotFound {
+							t.Fatal(err)
+						}
+						if got != want {
+							t.Errorf("ChargeMappings(%s, %s, %s) = %+v; want %+v", site, cc, cat, got, want)
+						}
+						return nil
+					})
+				}
+			}
+		}
+	})
+}

@@ -40,6 +40,28 @@ func (tx *Tx) CostCentersMapped(ctx context.Context, siteID string) (bool, error
 	return n > 0, err
 }
 
+// ChargeMappings looks up the mappings of a cost posting at a site in one
+// statement: the cost center's ERP code (the site's own mapping first,
+// then the global one), whether any cost-center mapping applies to the
+// site, and the category's ERP account (the same way round).
+func (tx *Tx) ChargeMappings(ctx context.Context, siteID, costCenter, category string) (integration.ChargeMappings, error) {
+	var (
+		m  integration.ChargeMappings
+		cc sql.NullString
+	)
+	err := tx.queryRow(ctx, `
+		SELECT
+			(SELECT erp_cost_center FROM cost_center_mappings
+				WHERE cost_center = ? AND (site_id = ? OR site_id = '') ORDER BY site_id DESC LIMIT 1),
+			EXISTS (SELECT 1 FROM cost_center_mappings WHERE site_id = ? OR site_id = ''),
+			COALESCE((SELECT erp_account FROM account_mappings
+				WHERE category = ? AND (site_id = ? OR site_id = '') ORDER BY site_id DESC LIMIT 1), '')`,
+		costCenter, siteID, siteID, category, siteID,
+	).Scan(&cc, &m.CostCentersMapped, &m.ERPAccount)
+	m.CostCenterMapped, m.ERPCostCenter = cc.Valid, cc.String
+	return m, err
+}
+
 // SaveCostCenterMapping creates or replaces the mapping of a cost center at a site.
 func (tx *Tx) SaveCostCenterMapping(ctx context.Context, m *integration.CostCenterMapping) error {
 	m.UpdatedAt = tx.now
