@@ -195,8 +195,16 @@ func (tx *Tx) SetIntegrationScopes(ctx context.Context, scopes []Scope) error {
 // why in words an operator can act on.
 func (tx *Tx) IntegrationLive(ctx context.Context, siteID, classID string) (live bool, reason string, err error) {
 	scopes, err := tx.IntegrationScopes(ctx)
-	if err != nil || len(scopes) == 0 {
-		return err == nil, "", err
+	if err != nil {
+		return false, "", err
+	}
+	return tx.integrationLive(ctx, scopes, siteID, classID)
+}
+
+// integrationLive is IntegrationLive over the rollout's scopes.
+func (tx *Tx) integrationLive(ctx context.Context, scopes []Scope, siteID, classID string) (live bool, reason string, err error) {
+	if len(scopes) == 0 {
+		return true, "", nil
 	}
 	siteListed := false
 	for _, s := range scopes {
@@ -226,15 +234,30 @@ func (tx *Tx) IntegrationLive(ctx context.Context, siteID, classID string) (live
 // starts in: pending where integration is live, skipped, with the reason,
 // where the phased rollout has not reached it yet. A message of no site
 // (an item master shared by every site) is never held back.
+//
+// Every outbox message comes here, so the rollout's scopes and the asset
+// class of the work order are read in one statement; with no scopes (the
+// rollout done) the class is not needed, and no row comes back.
 func (tx *Tx) scopeStatus(ctx context.Context, siteID, workOrderID string) (status, why string, err error) {
 	if siteID == "" { // the company's master data, shared by every site
 		return integration.StatusPending, "", nil
 	}
-	class, err := tx.workOrderClass(ctx, workOrderID)
+	rows, err := tx.query(ctx, `
+		SELECT site_id, asset_class_id,
+			COALESCE((SELECT a.asset_class_id FROM work_orders w JOIN assets a ON a.id = w.asset_id WHERE w.id = ?), '')
+		FROM integration_scopes ORDER BY site_id, asset_class_id`, workOrderID)
 	if err != nil {
 		return "", "", err
 	}
-	live, why, err := tx.IntegrationLive(ctx, siteID, class)
+	var class string // the work order's asset class; "" when there is no work order, or its asset has none
+	scopes, err := scanAll(rows, func(r interface{ Scan(...any) error }) (s Scope, err error) {
+		err = r.Scan(&s.SiteID, &s.AssetClassID, &class)
+		return s, err
+	})
+	if err != nil {
+		return "", "", err
+	}
+	live, why, err := tx.integrationLive(ctx, scopes, siteID, class)
 	if err != nil || live {
 		return integration.StatusPending, "", err
 	}
@@ -246,21 +269,6 @@ func (tx *Tx) scopeStatus(ctx context.Context, siteID, workOrderID string) (stat
 func (tx *Tx) MessageLive(ctx context.Context, m *integration.OutboxMessage) (bool, string, error) {
 	status, why, err := tx.scopeStatus(ctx, m.SiteID, m.WorkOrderID)
 	return status == integration.StatusPending, why, err
-}
-
-// workOrderClass returns the asset class of a work order's asset, "" when
-// there is no work order.
-func (tx *Tx) workOrderClass(ctx context.Context, workOrderID string) (string, error) {
-	if workOrderID == "" {
-		return "", nil
-	}
-	var class string
-	err := tx.queryRow(ctx, `SELECT COALESCE(a.asset_class_id, '') FROM work_orders w JOIN assets a ON a.id = w.asset_id WHERE w.id = ?`,
-		workOrderID).Scan(&class)
-	if errors.Is(err, sql.ErrNoRows) {
-		return "", nil
-	}
-	return class, err
 }
 
 // SaveReconciliation keeps the result of a reconciliation run.
