@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -43,7 +44,9 @@ type DB struct {
 	read   *sql.DB // SQLite: a pool of read-only connections; PostgreSQL: same as write
 	// SQLite: the prepared statements of write and of read.
 	writeStmts, readStmts *stmtCache
-	dsn                   string
+	// PostgreSQL: the $n text of each statement (Tx.rebind).
+	rebound *reboundTexts
+	dsn     string
 
 	// Clock returns the current time; tests replace it.
 	Clock func() time.Time
@@ -97,6 +100,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		db.writeStmts, db.readStmts = newStmtCache(w), newStmtCache(r)
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		db.Engine = Postgres
+		db.rebound = &reboundTexts{m: map[string]string{}}
 		p, err := sql.Open("pgx", dsn)
 		if err != nil {
 			return nil, millwright.Errorf(millwright.Invalid, "bad_dsn", "cannot read the PostgreSQL DSN: %v", err)
@@ -192,7 +196,7 @@ func (db *DB) View(ctx context.Context, fn func(tx *Tx) error) error {
 // two would each see a state of their own. Authentication, on every
 // request, reads this way.
 func (db *DB) Lookup(ctx context.Context, fn func(tx *Tx) error) error {
-	tx := &Tx{conn: db.read, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, cache: db.readStmts}
+	tx := &Tx{conn: db.read, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, cache: db.readStmts, rebound: db.rebound}
 	err := fn(tx)
 	if len(tx.unprepared) > 0 {
 		go tx.cache.prepare(tx.unprepared)
@@ -217,7 +221,7 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, conn: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, wake: db.wake, sealWake: db.sealWake}
+	tx := &Tx{tx: stx, conn: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, wake: db.wake, sealWake: db.sealWake, rebound: db.rebound}
 	tx.cache = db.readStmts
 	if pool == db.write {
 		tx.cache = db.writeStmts
@@ -262,6 +266,7 @@ type Tx struct {
 	sealWake    chan struct{}
 	audited     bool                       // an audit entry was written: wake the sealer after the commit
 	stmts       map[string]*sql.Stmt       // execPrepared's, closed with the transaction
+	rebound     *reboundTexts              // PostgreSQL: rebind's texts
 	cache       *stmtCache                 // SQLite: the pool's prepared statements
 	unprepared  []string                   // queries to add to cache after the transaction
 	meterPlans  map[[2]string][]pm.Plan    // PlansForMeter's, by asset and meter
@@ -378,12 +383,18 @@ func (tx *Tx) forUpdate() string {
 	return ""
 }
 
-// rebind rewrites ? placeholders to $1, $2, ... for PostgreSQL.
+// rebind rewrites ? placeholders to $1, $2, ... for PostgreSQL. The store's
+// statements are a few hundred fixed texts run over and over, so each is
+// rewritten once and kept (DB.rebound).
 func (tx *Tx) rebind(q string) string {
 	if tx.engine != Postgres || !strings.Contains(q, "?") {
 		return q
 	}
+	if pq, ok := tx.rebound.get(q); ok {
+		return pq
+	}
 	var b strings.Builder
+	b.Grow(len(q) + 16)
 	n := 0
 	for _, r := range q {
 		if r == '?' {
@@ -394,7 +405,39 @@ func (tx *Tx) rebind(q string) string {
 		}
 		b.WriteRune(r)
 	}
-	return b.String()
+	pq := b.String()
+	tx.rebound.put(q, pq)
+	return pq
+}
+
+// reboundTexts keeps the PostgreSQL text of each statement rebind has
+// rewritten, up to maxCachedStmts of them: beyond that (texts built per
+// call, such as a list of n placeholders) a text is rewritten each time.
+// A nil *reboundTexts keeps nothing.
+type reboundTexts struct {
+	mu sync.RWMutex
+	m  map[string]string
+}
+
+func (c *reboundTexts) get(q string) (string, bool) {
+	if c == nil {
+		return "", false
+	}
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	pq, ok := c.m[q]
+	return pq, ok
+}
+
+func (c *reboundTexts) put(q, pq string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.m) < maxCachedStmts {
+		c.m[q] = pq
+	}
 }
 
 // args converts times to the engine's form: UTC timestamps on PostgreSQL,
