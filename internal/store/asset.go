@@ -27,8 +27,13 @@ const siteCols = `id, code, name, currency, time_zone, created_at`
 
 func scanSite(r interface{ Scan(...any) error }) (asset.Site, error) {
 	var s asset.Site
-	err := r.Scan(&s.ID, &s.Code, &s.Name, &s.Currency, &s.TimeZone, (*dbTime)(&s.CreatedAt))
+	err := r.Scan(siteDest(&s)...)
 	return s, err
+}
+
+// siteDest is where the columns of siteCols scan to.
+func siteDest(s *asset.Site) []any {
+	return []any{&s.ID, &s.Code, &s.Name, &s.Currency, &s.TimeZone, (*dbTime)(&s.CreatedAt)}
 }
 
 // Site returns the site with id.
@@ -195,16 +200,30 @@ func (tx *Tx) Classes(ctx context.Context, cursor string, limit int) (millwright
 const assetCols = `id, tag, name, site_id, asset_class_id, parent_id, location_id, criticality, cost_center, auto_request_material, created_at, updated_at`
 
 func scanAsset(r interface{ Scan(...any) error }) (asset.Asset, error) {
-	var (
-		a   asset.Asset
-		arm sql.NullBool
-	)
-	err := r.Scan(&a.ID, &a.Tag, &a.Name, &a.SiteID, (*nullStr)(&a.ClassID), (*nullStr)(&a.ParentID), (*nullStr)(&a.LocationID),
-		&a.Criticality, &a.CostCenter, &arm, (*dbTime)(&a.CreatedAt), (*dbTime)(&a.UpdatedAt))
-	if arm.Valid {
-		a.AutoRequestMaterial = &arm.Bool
-	}
+	var a asset.Asset
+	err := r.Scan(assetDest(&a)...)
 	return a, err
+}
+
+// assetDest is where the columns of assetCols scan to.
+func assetDest(a *asset.Asset) []any {
+	return []any{&a.ID, &a.Tag, &a.Name, &a.SiteID, (*nullStr)(&a.ClassID), (*nullStr)(&a.ParentID), (*nullStr)(&a.LocationID),
+		&a.Criticality, &a.CostCenter, nullBool{&a.AutoRequestMaterial}, (*dbTime)(&a.CreatedAt), (*dbTime)(&a.UpdatedAt)}
+}
+
+// nullBool scans a nullable boolean into a *bool that stays nil for NULL.
+type nullBool struct{ p **bool }
+
+func (n nullBool) Scan(src any) error {
+	var b sql.NullBool
+	if err := b.Scan(src); err != nil {
+		return err
+	}
+	*n.p = nil
+	if b.Valid {
+		*n.p = &b.Bool
+	}
+	return nil
 }
 
 // CreateAsset stores a new asset.
@@ -247,6 +266,33 @@ func (tx *Tx) asset(ctx context.Context, id, lock string) (*asset.Asset, error) 
 		return nil, millwright.Errorf(millwright.NotFound, "not_found", "asset %s does not exist", id)
 	}
 	return &a, err
+}
+
+// SiteAndAsset returns a site and an asset in one statement: a work
+// order's, which each of its cost postings and requisitions reads.
+func (tx *Tx) SiteAndAsset(ctx context.Context, siteID, assetID string) (*asset.Site, *asset.Asset, error) {
+	var (
+		s asset.Site
+		a asset.Asset
+	)
+	err := tx.queryRow(ctx, `
+		SELECT s.id, s.code, s.name, s.currency, s.time_zone, s.created_at,
+			a.id, a.tag, a.name, a.site_id, a.asset_class_id, a.parent_id, a.location_id, a.criticality,
+			a.cost_center, a.auto_request_material, a.created_at, a.updated_at
+		FROM sites s, assets a
+		WHERE s.id = ? AND a.id = ?`, siteID, assetID,
+	).Scan(append(siteDest(&s), assetDest(&a)...)...)
+	if errors.Is(err, sql.ErrNoRows) { // say which is missing
+		if _, err := tx.Site(ctx, siteID); err != nil {
+			return nil, nil, err
+		}
+		_, err := tx.Asset(ctx, assetID)
+		return nil, nil, err
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return &s, &a, nil
 }
 
 // Assets lists assets by id. The query matches part of the tag or the

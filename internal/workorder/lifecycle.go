@@ -457,15 +457,7 @@ func releaseReservations(ctx context.Context, tx Tx, w *WorkOrder) error {
 // siteAndAsset returns the site and the asset of a work order, which every
 // message to the ERP about it names.
 func siteAndAsset(ctx context.Context, tx Tx, w *WorkOrder) (*asset.Site, *asset.Asset, error) {
-	site, err := tx.Site(ctx, w.SiteID)
-	if err != nil {
-		return nil, nil, err
-	}
-	a, err := tx.Asset(ctx, w.AssetID)
-	if err != nil {
-		return nil, nil, err
-	}
-	return site, a, nil
+	return tx.SiteAndAsset(ctx, w.SiteID, w.AssetID)
 }
 
 // checkReceived refuses to complete a work order whose direct materials

@@ -24,6 +24,8 @@ type Tx interface {
 
 	Site(ctx context.Context, id string) (*asset.Site, error)
 	Asset(ctx context.Context, id string) (*asset.Asset, error)
+	// SiteAndAsset returns a site and an asset, in one look-up.
+	SiteAndAsset(ctx context.Context, siteID, assetID string) (*asset.Site, *asset.Asset, error)
 	Class(ctx context.Context, id string) (*asset.Class, error)
 	AssetBOM(ctx context.Context, assetID string) ([]asset.BOMLine, error)
 	ClassBOM(ctx context.Context, classID string) ([]asset.BOMLine, error)
