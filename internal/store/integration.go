@@ -228,6 +228,17 @@ func (tx *Tx) ClaimRequisitions(ctx context.Context, limit int, lease time.Durat
 	return ms, tx.leaseClaimed(ctx, ms, lease)
 }
 
+// RequisitionsDue reports whether a requisition is pending and due: the
+// requisition lane looks before it opens a write transaction to claim,
+// which on SQLite would take the one writer at every wake-up.
+func (tx *Tx) RequisitionsDue(ctx context.Context) (bool, error) {
+	var n int
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM integration_messages
+		WHERE status = ? AND kind = ? AND next_attempt_at <= ? LIMIT 1) AS due`,
+		integration.StatusPending, integration.KindRequisitionRequest, tx.now).Scan(&n)
+	return n > 0, err
+}
+
 // claimMessages claims as ClaimMessages, or as ClaimRuns when share > 0.
 func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration, share int) ([]integration.OutboxMessage, error) {
 	runs := share > 0
@@ -466,6 +477,35 @@ type InboundEvent struct {
 	integration.Event
 	Status string // applied or waiting
 	Note   string
+}
+
+// UnrecordedEvents returns the events of events whose sequence numbers
+// were not recorded yet, in order.
+func (tx *Tx) UnrecordedEvents(ctx context.Context, events []integration.Event) ([]integration.Event, error) {
+	if len(events) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(events))
+	for i, ev := range events {
+		args[i] = ev.Seq
+	}
+	rows, err := tx.query(ctx, `SELECT seq FROM inbound_events WHERE seq IN (?`+strings.Repeat(", ?", len(events)-1)+`)`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	seen := map[int64]bool{}
+	for rows.Next() {
+		var seq int64
+		if err := rows.Scan(&seq); err != nil {
+			return nil, err
+		}
+		seen[seq] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return slices.DeleteFunc(slices.Clone(events), func(ev integration.Event) bool { return seen[ev.Seq] }), nil
 }
 
 // RecordEvent keeps ev once, as waiting; it reports false when ev's

@@ -1,8 +1,10 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 
 	"github.com/millwright-cmms/millwright"
@@ -12,25 +14,36 @@ import (
 )
 
 // apply records each polled event once and applies it, or leaves it
-// waiting, and moves the polling position past it. (The events a Send
-// returns are applied with the delivery, in deliver.)
+// waiting, and moves the polling position past it: a page of events in
+// one transaction (most of them, answers to deliveries, are recorded
+// already and only move the position). (The events a Send returns are
+// applied with the delivery, in deliver.)
 func (d *Dispatcher) apply(ctx context.Context, events []integration.Event) error {
-	for _, ev := range events {
-		err := d.DB.InTx(ctx, func(tx *store.Tx) error {
-			if err := advance(ctx, tx, ev.Seq); err != nil {
-				return err
-			}
-			fresh, err := tx.RecordEvent(ctx, ev)
-			if err != nil || !fresh {
-				return err
-			}
-			return applyOne(ctx, tx, ev)
-		})
-		if err != nil {
+	if len(events) == 0 {
+		return nil
+	}
+	return d.DB.InTx(ctx, func(tx *store.Tx) error {
+		if err := advance(ctx, tx, lastSeq(events)); err != nil {
 			return err
 		}
-	}
-	return nil
+		for _, ev := range events {
+			fresh, err := tx.RecordEvent(ctx, ev)
+			if err != nil {
+				return err
+			}
+			if fresh {
+				if err := applyOne(ctx, tx, ev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// lastSeq is the highest sequence number of events.
+func lastSeq(events []integration.Event) int64 {
+	return slices.MaxFunc(events, func(a, b integration.Event) int { return cmp.Compare(a.Seq, b.Seq) }).Seq
 }
 
 // applyWaiting applies the events that wait, in sequence order, where

@@ -250,6 +250,12 @@ func (d *Dispatcher) deliverDue(ctx context.Context, l lane) (int, error) {
 		d.polling.RLock()
 		defer d.polling.RUnlock()
 	}
+	if l.requisitionsOnly {
+		var due bool
+		if err := d.DB.View(ctx, func(tx *store.Tx) (err error) { due, err = tx.RequisitionsDue(ctx); return err }); err != nil || !due {
+			return 0, err
+		}
+	}
 	var ms []integration.OutboxMessage
 	_, runs := d.Connector.(integration.BatchSender)
 	err := d.DB.InTx(ctx, func(tx *store.Tx) (err error) {
@@ -514,6 +520,28 @@ func message(err error) string {
 	return err.Error()
 }
 
+// applyPolled applies a page of polled events. Most are answers to
+// deliveries, recorded already: when all are, the polling position only
+// moves past them, and the deliveries in flight go on.
+func (d *Dispatcher) applyPolled(ctx context.Context, events []integration.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	var fresh []integration.Event
+	if err := d.DB.View(ctx, func(tx *store.Tx) (err error) {
+		fresh, err = tx.UnrecordedEvents(ctx, events)
+		return err
+	}); err != nil {
+		return err
+	}
+	if len(fresh) == 0 {
+		return d.DB.InTx(ctx, func(tx *store.Tx) error { return advance(ctx, tx, lastSeq(events)) })
+	}
+	d.polling.Lock() // see Dispatcher.polling
+	defer d.polling.Unlock()
+	return d.apply(ctx, events)
+}
+
 // poll reads the ERP's events after the last one seen and applies them.
 func (d *Dispatcher) poll(ctx context.Context) error {
 	for {
@@ -533,12 +561,7 @@ func (d *Dispatcher) poll(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if len(events) > 0 {
-			d.polling.Lock()
-			err = d.apply(ctx, events)
-			d.polling.Unlock()
-		}
-		if err != nil {
+		if err := d.applyPolled(ctx, events); err != nil {
 			return err
 		}
 		if len(events) < batch {
