@@ -2,7 +2,6 @@ package outbox_test
 
 import (
 	"context"
-	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -37,22 +36,7 @@ func TestRunningLanesShareTheWork(t *testing.T) {
 		}
 		stop()
 		wg.Wait()
-		if got := len(mustMessages(t, db, integration.StatusDelivered)); got != n {
-			t.Fatalf("delivered = %d after 30 s; want %d", got, n)
-		}
-		for k, c := range erp.sends {
-			if c != 1 {
-				t.Errorf("%s sent %d times; want 1", k, c)
-			}
-		}
-		if len(erp.overlap) > 0 {
-			t.Fatalf("sent twice at once: %v", erp.overlap)
-		}
-		for wo, got := range erp.order {
-			if !slices.IsSorted(got) {
-				t.Errorf("%s's messages applied in the order %v; want the order they were written in", wo, got)
-			}
-		}
+		sharedOnce(t, db, n, erp.slowERP, erp.order)
 	})
 }
 

@@ -254,23 +254,31 @@ func shareTheWork(t *testing.T, batch bool) {
 			})
 		}
 		wg.Wait()
-		if got := len(mustMessages(t, db, integration.StatusDelivered)); got != n {
-			t.Fatalf("delivered = %d; want %d", got, n)
-		}
-		for k, c := range erp.sends {
-			if c != 1 {
-				t.Errorf("%s sent %d times; want 1", k, c)
-			}
-		}
-		if len(erp.overlap) > 0 {
-			t.Fatalf("sent twice at once: %v", erp.overlap)
-		}
-		for wo, got := range batched.order {
-			if !slices.IsSorted(got) {
-				t.Errorf("%s's messages applied in the order %v; want the order they were written in", wo, got)
-			}
-		}
+		sharedOnce(t, db, n, erp, batched.order)
 	})
+}
+
+// sharedOnce checks what dispatchers that shared n messages leave: every
+// message delivered, sent once and never by two at once, and each work
+// order's applied in the order they were written in.
+func sharedOnce(t *testing.T, db *store.DB, n int, erp *slowERP, order map[string][]int) {
+	t.Helper()
+	if got := len(mustMessages(t, db, integration.StatusDelivered)); got != n {
+		t.Fatalf("delivered = %d; want %d", got, n)
+	}
+	for k, c := range erp.sends {
+		if c != 1 {
+			t.Errorf("%s sent %d times; want 1", k, c)
+		}
+	}
+	if len(erp.overlap) > 0 {
+		t.Fatalf("sent twice at once: %v", erp.overlap)
+	}
+	for wo, got := range order {
+		if !slices.IsSorted(got) {
+			t.Errorf("%s's messages applied in the order %v; want the order they were written in", wo, got)
+		}
+	}
 }
 
 // An event about a line the CMMS does not know yet waits and is applied
