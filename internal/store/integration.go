@@ -396,7 +396,7 @@ func (tx *Tx) claim(ctx context.Context, lane string, kind integration.MessageKi
 		lock = " FOR UPDATE SKIP LOCKED" // runs are locked after (lockRuns)
 	}
 	held, imHeld := "", ""
-	args := []any{integration.StatusPending, kind, tx.now, integration.StatusPending}
+	args := []any{kind, tx.now, integration.StatusPending}
 	if runs {
 		held = " AND e.next_attempt_at > ?"
 		imHeld = " AND (e.next_attempt_at > ? OR e.id > m.id)"
@@ -406,8 +406,11 @@ func (tx *Tx) claim(ctx context.Context, lane string, kind integration.MessageKi
 		args = append(args, integration.StatusPending,
 			integration.KindItemMaster, integration.KindItemMaster, integration.StatusPending, limit)
 	}
+	// The status is written out, not bound, so that both engines may walk
+	// the pending messages' own index (integration_messages_pending_id)
+	// in id order and stop at the limit.
 	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages m
-		WHERE m.status = ? AND `+lane+` AND m.next_attempt_at <= ?
+		WHERE m.status = '`+integration.StatusPending+`' AND `+lane+` AND m.next_attempt_at <= ?
 			AND (m.work_order_id = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
 				WHERE e.work_order_id = m.work_order_id AND e.status = ? AND e.id < m.id`+held+`))
 			AND (m.order_key = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
