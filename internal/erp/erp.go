@@ -35,7 +35,7 @@ type Tx struct {
 // batch settles; an alert it raises is part of that message's answer.
 type budgetCheck struct {
 	costCenter, period, actor string
-	message                   int // index in the batch
+	message                   int // index in the transaction's part of the batch
 }
 
 // CheckAtEnd notes a budget to check when the batch settles, in a
@@ -151,7 +151,7 @@ func (e *ERP) SendBatch(ctx context.Context, ms []integration.Message, skip func
 				}
 				if errs[i] == nil {
 					for _, c := range tx.checks {
-						c.message = i
+						c.message = i - lo
 						checks = append(checks, c)
 					}
 				}
@@ -159,7 +159,7 @@ func (e *ERP) SendBatch(ctx context.Context, ms []integration.Message, skip func
 			if !atEnd {
 				return nil
 			}
-			return settle(ctx, stx, ms, events, checks)
+			return settle(ctx, stx, ms[lo:hi], events[lo:hi], checks)
 		})
 		if err != nil {
 			for i := lo; i < hi; i++ {

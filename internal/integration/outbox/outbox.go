@@ -139,8 +139,9 @@ func (d *Dispatcher) log() *slog.Logger {
 func (d *Dispatcher) Run(ctx context.Context) error {
 	ctx = millwright.WithPrincipal(ctx, millwright.System)
 	lanes := []func(){func() { d.deliverAll(ctx, lane{requisitionsOnly: true}) }}
-	for range d.workers() {
-		lanes = append(lanes, func() { d.deliverAll(ctx, lane{share: d.workers()}) })
+	workers := d.workers()
+	for range workers {
+		lanes = append(lanes, func() { d.deliverAll(ctx, lane{share: workers}) })
 	}
 	lanes = append(lanes, func() { d.report(ctx, d.events(ctx)) })
 	wakes := make([]chan struct{}, len(lanes))
