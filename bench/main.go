@@ -49,6 +49,8 @@ var (
 	// laborProfile is where the CPU profile of the API labor measurement
 	// alone goes, one file per engine ("": none).
 	laborProfile string
+	// drainProfile is the same for the in-process outbox drain.
+	drainProfile string
 )
 
 func main() {
@@ -71,6 +73,7 @@ func main() {
 	scale := flag.Bool("scale", false, "instead of the rest: load a plant of -scale-factor × (100,000 assets, 1,000,000 work orders) and measure the read paths, the reports and the scheduler on it")
 	scaleFactor := flag.Float64("scale-factor", 0.1, "size of the -scale plant (1: 100,000 assets and 1,000,000 work orders)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the whole run to this file (go tool pprof)")
+	flag.StringVar(&drainProfile, "drain-cpuprofile", "", "write a CPU profile of the in-process outbox drain alone to this file, suffixed .ENGINE (not with -cpuprofile)")
 	flag.StringVar(&laborProfile, "labor-cpuprofile", "", "write a CPU profile of the API labor measurement alone to this file, suffixed .ENGINE (not with -cpuprofile)")
 	processes := flag.Int("processes", 3000, "labor postings drained by one dispatcher process, then by two, on PostgreSQL (0: skip)")
 	worker := flag.String("drain-worker", "", "(internal) run as a worker process of -processes over this database")
@@ -258,10 +261,15 @@ func measure(e store.Engine, pg string, d time.Duration, clients int, mq mqttOpt
 		dctx, stop := context.WithCancel(ctx)
 		defer stop()
 		d2 := &outbox.Dispatcher{DB: db, Connector: erp.New(db), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+		stopProfile, err := startProfile(drainProfile, e)
+		if err != nil {
+			return err
+		}
 		go d2.Run(dctx)
 		if err := drain(ctx, string(e)+"/in-proc", db, 3*time.Minute); err != nil {
 			return err
 		}
+		stopProfile()
 		c := client{base: srv.URL, tokens: res.Tokens}
 		if err := measureFlows(ctx, string(e)+"/in-proc", c, embeddedERP{c}, woID, d, flowClients, loadRate); err != nil {
 			return err

@@ -233,7 +233,7 @@ func (tx *Tx) ClaimRequisitions(ctx context.Context, limit int, lease time.Durat
 // which on SQLite would take the one writer at every wake-up.
 func (tx *Tx) RequisitionsDue(ctx context.Context) (bool, error) {
 	var n int
-	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM integration_messages
+	err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM integration_messages`+tx.indexedBy("integration_messages_kind_pending")+`
 		WHERE status = ? AND kind = ? AND next_attempt_at <= ? LIMIT 1) AS due`,
 		integration.StatusPending, integration.KindRequisitionRequest, tx.now).Scan(&n)
 	return n > 0, err
@@ -408,14 +408,19 @@ func (tx *Tx) claim(ctx context.Context, lane string, kind integration.MessageKi
 	}
 	// The status is written out, not bound, so that both engines may walk
 	// the pending messages' own index (integration_messages_pending_id)
-	// in id order and stop at the limit.
-	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages m
+	// in id order and stop at the limit; a lane of one kind walks that
+	// kind's.
+	index := "integration_messages_pending_id"
+	if strings.HasPrefix(lane, "m.kind = ") {
+		index = "integration_messages_kind_pending"
+	}
+	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages m`+tx.indexedBy(index)+`
 		WHERE m.status = '`+integration.StatusPending+`' AND `+lane+` AND m.next_attempt_at <= ?
 			AND (m.work_order_id = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
 				WHERE e.work_order_id = m.work_order_id AND e.status = ? AND e.id < m.id`+held+`))
 			AND (m.order_key = '' OR NOT EXISTS (SELECT 1 FROM integration_messages e
 				WHERE e.order_key = m.order_key AND e.status = ? AND e.id < m.id`+held+`))
-			AND (m.kind = ? OR NOT EXISTS (SELECT 1 FROM integration_messages e
+			AND (m.kind = ? OR NOT EXISTS (SELECT 1 FROM integration_messages e`+tx.indexedBy("integration_messages_kind_pending")+`
 				WHERE e.kind = ? AND e.status = ?`+imHeld+`))
 		ORDER BY m.id LIMIT ?`+lock, args...)
 	return tx.scanMessages(ctx, rows, err)

@@ -83,9 +83,12 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// WAL lets readers run beside the one writer. synchronous=FULL makes a
 		// commit durable on power loss: the outbox and the ledger depend on it.
 		// _txlock=immediate takes the write lock at BEGIN, so a read-then-write
-		// transaction never fails with SQLITE_BUSY half way.
+		// transaction never fails with SQLITE_BUSY half way. temp_store
+		// keeps the writer's statement journals (a savepoint per message
+		// of an ERP batch) in memory, not in temporary files written
+		// through the kernel: a batch's pwrite calls fell by two thirds.
 		pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(FULL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)"
-		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+		w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=temp_store(MEMORY)&_txlock=immediate")
 		if err != nil {
 			return nil, err
 		}
@@ -364,6 +367,19 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	}
 	rows, err := tx.conn.QueryContext(ctx, tx.rebind(q), tx.args(args)...)
 	return rows, tx.translate(err)
+}
+
+// indexedBy names the index a SQLite query must use (" INDEXED BY
+// name"), and is empty on PostgreSQL, whose planner keeps statistics.
+// SQLite's planner has none (no ANALYZE is run) and, for the outbox's
+// claims, chose the index of every due message and a sort: 10 ms a claim
+// over a backlog of 3,000 where the pending messages' own index, walked in
+// id order to the limit, takes 0.2 ms.
+func (tx *Tx) indexedBy(name string) string {
+	if tx.engine == SQLite {
+		return " INDEXED BY " + name
+	}
+	return ""
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
