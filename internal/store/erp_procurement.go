@@ -346,12 +346,18 @@ type ERPRequisitionFilter struct {
 // ERPRequisitions lists requisitions with their lines.
 func (tx *Tx) ERPRequisitions(ctx context.Context, f ERPRequisitionFilter) (millwright.Page[procurement.Requisition], error) {
 	n := page(f.Limit)
-	rows, err := tx.query(ctx, `SELECT `+reqCols+` FROM erp_requisitions r
-		WHERE r.id > ? AND (? = '' OR r.site_id = ?) AND (? = '' OR r.status = ?)
-		  AND (? = '' OR r.work_order_id = ? OR EXISTS (SELECT 1 FROM erp_requisition_lines l WHERE l.requisition_id = r.id AND l.work_order_id = ?))
-		  AND (? = '' OR EXISTS (SELECT 1 FROM erp_requisition_lines l WHERE l.requisition_id = r.id AND (l.item_id = ? OR l.item_code = ?)))
-		ORDER BY r.id LIMIT ?`,
-		f.Cursor, f.SiteID, f.SiteID, f.Status, f.Status, f.WorkOrderID, f.WorkOrderID, f.WorkOrderID, f.ItemID, f.ItemID, f.ItemID, n)
+	var c conds
+	c.add("r.id > ?", f.Cursor)
+	c.eq("r.site_id", f.SiteID)
+	c.eq("r.status", f.Status)
+	if f.WorkOrderID != "" {
+		c.add(`r.id IN (SELECT id FROM erp_requisitions WHERE work_order_id = ?
+			UNION SELECT requisition_id FROM erp_requisition_lines WHERE work_order_id = ?)`, f.WorkOrderID, f.WorkOrderID)
+	}
+	if f.ItemID != "" {
+		c.add(`EXISTS (SELECT 1 FROM erp_requisition_lines l WHERE l.requisition_id = r.id AND (l.item_id = ? OR l.item_code = ?))`, f.ItemID, f.ItemID)
+	}
+	rows, err := tx.query(ctx, `SELECT `+reqCols+` FROM erp_requisitions r WHERE `+c.where()+` ORDER BY r.id LIMIT ?`, append(c.args, n)...)
 	if err != nil {
 		return millwright.Page[procurement.Requisition]{}, err
 	}
@@ -573,14 +579,20 @@ type ERPPurchaseOrderFilter struct {
 // ERPPurchaseOrders lists purchase orders with their lines.
 func (tx *Tx) ERPPurchaseOrders(ctx context.Context, f ERPPurchaseOrderFilter) (millwright.Page[procurement.PurchaseOrder], error) {
 	n := page(f.Limit)
-	rows, err := tx.query(ctx, `SELECT `+poCols+` FROM erp_purchase_orders o
-		WHERE o.id > ? AND (? = '' OR o.site_id = ?) AND (? = '' OR o.status = ?)
-		  AND (? = '' OR EXISTS (SELECT 1 FROM erp_po_lines l WHERE l.purchase_order_id = o.id AND l.requisition_id = ?))
-		  AND (? = '' OR EXISTS (SELECT 1 FROM erp_po_lines l WHERE l.purchase_order_id = o.id AND (l.item_id = ? OR l.item_code = ?)))
-		  AND (? = '' OR EXISTS (SELECT 1 FROM erp_po_lines l WHERE l.purchase_order_id = o.id AND l.work_order_id = ?))
-		ORDER BY o.id LIMIT ?`,
-		f.Cursor, f.SiteID, f.SiteID, f.Status, f.Status, f.RequisitionID, f.RequisitionID, f.ItemID, f.ItemID, f.ItemID,
-		f.WorkOrderID, f.WorkOrderID, n)
+	var c conds
+	c.add("o.id > ?", f.Cursor)
+	c.eq("o.site_id", f.SiteID)
+	c.eq("o.status", f.Status)
+	if f.RequisitionID != "" {
+		c.add("o.id IN (SELECT purchase_order_id FROM erp_po_lines WHERE requisition_id = ?)", f.RequisitionID)
+	}
+	if f.WorkOrderID != "" {
+		c.add("o.id IN (SELECT purchase_order_id FROM erp_po_lines WHERE work_order_id = ?)", f.WorkOrderID)
+	}
+	if f.ItemID != "" {
+		c.add(`EXISTS (SELECT 1 FROM erp_po_lines l WHERE l.purchase_order_id = o.id AND (l.item_id = ? OR l.item_code = ?))`, f.ItemID, f.ItemID)
+	}
+	rows, err := tx.query(ctx, `SELECT `+poCols+` FROM erp_purchase_orders o WHERE `+c.where()+` ORDER BY o.id LIMIT ?`, append(c.args, n)...)
 	if err != nil {
 		return millwright.Page[procurement.PurchaseOrder]{}, err
 	}

@@ -682,9 +682,13 @@ func (tx *Tx) EarlierWaiting(ctx context.Context, documentKey string, seq int64)
 // BlockedMaterials lists the blocked material lines of an item (of every
 // item when itemID is empty), oldest first.
 func (tx *Tx) BlockedMaterials(ctx context.Context, itemID string) ([]workorder.Material, error) {
+	// The status is written out so that both engines use the partial
+	// index of blocked lines (wo_materials_blocked).
+	var c conds
+	c.add("m.procurement_status = '" + workorder.ProcurementBlocked + "'")
+	c.eq("m.item_id", itemID)
 	rows, err := tx.query(ctx, `SELECT `+materialCols+`, i.part_number
-		FROM wo_materials m JOIN items i ON i.id = m.item_id
-		WHERE (? = '' OR m.item_id = ?) AND m.procurement_status = ? ORDER BY m.id`, itemID, itemID, workorder.ProcurementBlocked)
+		FROM wo_materials m`+tx.indexedBy("wo_materials_blocked")+` JOIN items i ON i.id = m.item_id WHERE `+c.where()+` ORDER BY m.id`, c.args...)
 	if err != nil {
 		return nil, err
 	}
