@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -95,23 +96,31 @@ func (e *ERP) Send(ctx context.Context, m integration.Message) ([]integration.Ev
 
 var _ integration.BatchSender = (*ERP)(nil)
 
-// batchTx is the most messages SendBatch applies in one transaction.
-// Each is a savepoint, and PostgreSQL caches 64 subtransactions per
-// transaction; past that, every visibility check of a row reads
-// pg_subtrans. 32 stays well inside the cache. SQLite has no such cache,
-// and its single writer gains most from few commits: a whole claim
-// (batchTxSQLite) goes in one.
+// batchTx is the most messages SendBatch applies in one transaction with
+// a savepoint each. PostgreSQL caches 64 subtransactions per transaction;
+// past that, every visibility check of a row reads pg_subtrans. 32 stays
+// well inside the cache. batchWhole is the most it applies in one
+// transaction without savepoints, which is how it tries first.
 const (
-	batchTx       = 32
-	batchTxSQLite = 200
+	batchTx    = 32
+	batchWhole = 200
 )
 
-// SendBatch applies ms in order, batchTx messages per transaction, each
-// within a savepoint: a message the ERP refuses is undone alone and
-// answered with its error, the others commit together; one skip says to
-// pass over is answered integration.ErrNotTried. It answers what Send
-// would have, message by message; when a transaction itself fails, each
-// of its messages gets that error and is sent again.
+// errRefused ends a transaction of SendBatch tried without savepoints when
+// one of its messages is refused: it is tried again with a savepoint per
+// message.
+var errRefused = errors.New("erp: a message of the batch was refused")
+
+// SendBatch applies ms in order and answers what Send would have, message
+// by message. It first applies up to batchWhole messages in one
+// transaction; when the ERP refuses one of them, that transaction is
+// undone and its messages are applied again batchTx at a time, each within
+// a savepoint: the refused message is undone alone and answered with its
+// error, the others commit together; one skip says to pass over is
+// answered integration.ErrNotTried. When a transaction itself fails, each
+// of its messages gets that error and is sent again. (Two statements per
+// message, the savepoint and its release, are saved in the usual case
+// where the ERP refuses none.)
 //
 // On PostgreSQL a batch numbers its entries and events, adds its budget
 // use and checks its budgets at its end (store.Tx.DeferERPNumbering):
@@ -119,55 +128,85 @@ const (
 // batches of several dispatchers, and a release's requisition beside
 // them, do not wait for one another.
 func (e *ERP) SendBatch(ctx context.Context, ms []integration.Message, skip func(i int, errs []error) bool) ([][]integration.Event, []error) {
-	events, errs := make([][]integration.Event, len(ms)), make([]error, len(ms))
-	per, atEnd := batchTx, e.db.Engine == store.Postgres
-	if e.db.Engine == store.SQLite {
-		per = batchTxSQLite
-	}
-	for lo := 0; lo < len(ms); lo += per {
-		hi := min(lo+per, len(ms))
-		err := e.db.InTx(ctx, func(stx *store.Tx) error {
-			clear(events[lo:hi])
-			clear(errs[lo:hi]) // a retried transaction starts over
-			if atEnd {
-				if err := stx.DeferERPNumbering(ctx); err != nil {
-					return err
-				}
-			}
-			var checks []budgetCheck
-			for i := lo; i < hi; i++ {
-				if skip != nil && skip(i, errs[:i]) {
-					errs[i] = integration.ErrNotTried
-					continue
-				}
-				tx := Wrap(stx)
-				tx.atEnd = atEnd
-				errs[i] = stx.Savepoint(ctx, func() (err error) {
-					events[i], err = Apply(ctx, tx, ms[i])
-					return err
-				})
-				if errs[i] != nil && millwright.ErrorKind(errs[i]) == 0 && !store.IsDuplicate(errs[i]) {
-					return errs[i] // not the message's fault: the database's
-				}
-				if errs[i] == nil {
-					for _, c := range tx.checks {
-						c.message = i - lo
-						checks = append(checks, c)
-					}
-				}
-			}
-			if !atEnd {
-				return nil
-			}
-			return settle(ctx, stx, ms[lo:hi], events[lo:hi], checks)
-		})
-		if err != nil {
-			for i := lo; i < hi; i++ {
-				events[i], errs[i] = nil, err
-			}
+	b := batch{ms: ms, skip: skip, events: make([][]integration.Event, len(ms)), errs: make([]error, len(ms))}
+	for lo := 0; lo < len(ms); lo += batchWhole {
+		hi := min(lo+batchWhole, len(ms))
+		if !errors.Is(e.applyBatch(ctx, &b, lo, hi, false), errRefused) {
+			continue
+		}
+		for l := lo; l < hi; l += batchTx {
+			e.applyBatch(ctx, &b, l, min(l+batchTx, hi), true)
 		}
 	}
-	return events, errs
+	return b.events, b.errs
+}
+
+// batch is what SendBatch applies and what it answers.
+type batch struct {
+	ms     []integration.Message
+	skip   func(i int, errs []error) bool
+	events [][]integration.Event
+	errs   []error
+}
+
+// applyBatch applies b.ms[lo:hi] in one transaction, each message within a
+// savepoint when savepoints is true; without, it returns errRefused when
+// the ERP refuses one, having answered none.
+func (e *ERP) applyBatch(ctx context.Context, b *batch, lo, hi int, savepoints bool) error {
+	atEnd := e.db.Engine == store.Postgres
+	err := e.db.InTx(ctx, func(stx *store.Tx) error {
+		clear(b.events[lo:hi])
+		clear(b.errs[lo:hi]) // a retried transaction starts over
+		if atEnd {
+			if err := stx.DeferERPNumbering(ctx); err != nil {
+				return err
+			}
+		}
+		var checks []budgetCheck
+		for i := lo; i < hi; i++ {
+			if b.skip != nil && b.skip(i, b.errs[:i]) {
+				b.errs[i] = integration.ErrNotTried
+				continue
+			}
+			tx := Wrap(stx)
+			tx.atEnd = atEnd
+			apply := func() (err error) {
+				b.events[i], err = Apply(ctx, tx, b.ms[i])
+				return err
+			}
+			if savepoints {
+				b.errs[i] = stx.Savepoint(ctx, apply)
+			} else {
+				b.errs[i] = apply()
+			}
+			switch err := b.errs[i]; {
+			case err != nil && millwright.ErrorKind(err) == 0 && !store.IsDuplicate(err):
+				return err // not the message's fault: the database's
+			case err != nil && !savepoints:
+				return errRefused
+			case err == nil:
+				for _, c := range tx.checks {
+					c.message = i - lo
+					checks = append(checks, c)
+				}
+			}
+		}
+		if !atEnd {
+			return nil
+		}
+		return settle(ctx, stx, b.ms[lo:hi], b.events[lo:hi], checks)
+	})
+	if errors.Is(err, errRefused) {
+		clear(b.events[lo:hi])
+		clear(b.errs[lo:hi])
+		return err
+	}
+	if err != nil {
+		for i := lo; i < hi; i++ {
+			b.events[i], b.errs[i] = nil, err
+		}
+	}
+	return err
 }
 
 // settle ends a batch that deferred its numbering: it adds the batch's

@@ -493,3 +493,43 @@ func TestSendBatch(t *testing.T) {
 		}
 	})
 }
+
+// A batch longer than a transaction of savepoints holds (batchTx) with one
+// refused message near its end: tried whole first, it is applied again a
+// savepoint per message, and answers each message as Send would, with
+// every accepted one applied once.
+func TestSendBatchRefusedLate(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		e := erp.New(db)
+		mustItem(t, e, "BRG-6205", procurement.DirectItem, "SKF", "40.00")
+		const n, refused = 45, 40
+		var batch []integration.Message
+		for i := range n {
+			code := "BRG-6205"
+			if i == refused {
+				code = "NOPE-1"
+			}
+			wo := fmt.Sprintf("wo_%d", i)
+			batch = append(batch, message(t, "late-"+wo, "pat", integration.RequisitionRequest{Priority: 3, WorkOrderID: wo,
+				Lines: []integration.RequisitionLine{{ERPItemCode: code, Quantity: millwright.NewQty(1), Unit: "EA"}}}))
+		}
+		events, errs := e.SendBatch(context.Background(), batch, nil)
+		seqs := map[int64]bool{}
+		for i := range n {
+			switch {
+			case i == refused && (millwright.ErrorCode(errs[i]) != "unknown_item" || len(events[i]) != 0):
+				t.Errorf("message %d = %v with %d events; want unknown_item and none", i, errs[i], len(events[i]))
+			case i != refused && (errs[i] != nil || len(events[i]) != 1):
+				t.Errorf("message %d = %v with %d events; want nil and one", i, errs[i], len(events[i]))
+			case i != refused:
+				seqs[events[i][0].Seq] = true
+			}
+		}
+		if len(seqs) != n-1 {
+			t.Errorf("answers carry %d distinct events; want %d", len(seqs), n-1)
+		}
+		if got := len(mustRequisitions(t, db, store.ERPRequisitionFilter{})); got != n-1 {
+			t.Errorf("requisitions = %d; want %d (each accepted message once, the refused one not)", got, n-1)
+		}
+	})
+}

@@ -30,8 +30,10 @@ import (
 
 // Audit appends an entry to the audit trail in this transaction. before and
 // after are the record as JSON before and after the change (nil for none).
-// The entry commits with the change or not at all; it joins the hash chain
-// when the sealer next runs (DB.SealAudit), which this wakes after the commit.
+// The entry commits with the change or not at all (it is written with the
+// transaction's other entries just before the commit, writeAudits); it
+// joins the hash chain when the sealer next runs (DB.SealAudit), which
+// this wakes after the commit.
 func (tx *Tx) Audit(ctx context.Context, entityType, entityID, action string, before, after any) error {
 	const insert = `
 		INSERT INTO audit_log (at, actor, entity_type, entity_id, action, before_json, after_json)
@@ -40,14 +42,18 @@ func (tx *Tx) Audit(ctx context.Context, entityType, entityID, action string, be
 	args := []any{tx.now, tx.Actor().Username, entityType, entityID, action, string(mustJSON(before)), afterJSON}
 	if d := tx.deferred; d != nil && strings.Contains(afterJSON, entryPlaceholderPrefix) {
 		// An entry not numbered yet: its record gets the number when the
-		// transaction settles (SettleERPNumbers), found by its id.
+		// transaction settles (SettleERPNumbers), found by its id. The
+		// rows held before it go first, in the order they were written.
+		if err := tx.writeAudits(ctx); err != nil {
+			return err
+		}
 		var id int64
 		if err := tx.queryRow(ctx, insert+` RETURNING id`, args...).Scan(&id); err != nil {
 			return fmt.Errorf("audit: %w", err)
 		}
 		d.audits = append(d.audits, deferredAudit{id, afterJSON})
-	} else if _, err := tx.exec(ctx, insert, args...); err != nil {
-		return fmt.Errorf("audit: %w", err)
+	} else {
+		tx.audits = append(tx.audits, args)
 	}
 	if !tx.audited && tx.sealWake != nil {
 		tx.audited = true
@@ -57,6 +63,27 @@ func (tx *Tx) Audit(ctx context.Context, entityType, entityID, action string, be
 			default:
 			}
 		})
+	}
+	return nil
+}
+
+// auditCols are the columns of an audit row as Audit holds it.
+var auditCols = []string{"at", "actor", "entity_type", "entity_id", "action", "before_json", "after_json"}
+
+// writeAudits inserts the audit rows the transaction holds, in one
+// statement for up to thousands of them: a transaction that writes one
+// per record it changes (a batch of deliveries, a labor entry with its
+// outbox message) pays one round trip for all. DB.InTx calls it before
+// the commit, and a read of the trail in the transaction before it reads.
+// A savepoint rolled back drops the rows written since.
+func (tx *Tx) writeAudits(ctx context.Context) error {
+	if len(tx.audits) == 0 {
+		return nil
+	}
+	rows := tx.audits
+	tx.audits = nil
+	if err := tx.InsertRows(ctx, "audit_log", auditCols, rows); err != nil {
+		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
 }
@@ -221,6 +248,9 @@ func (tx *Tx) AuditEntries(ctx context.Context, f AuditFilter) (millwright.Page[
 			return millwright.Page[audit.Entry]{}, millwright.Errorf(millwright.Invalid, "bad_cursor", "cursor %q is not one this API returned; pass next_cursor from the previous page", f.Cursor)
 		}
 	}
+	if err := tx.writeAudits(ctx); err != nil {
+		return millwright.Page[audit.Entry]{}, err
+	}
 	n := page(f.Limit)
 	rows, err := tx.query(ctx, `
 		SELECT seq, at, actor, entity_type, entity_id, action, before_json, after_json, prev_hash, hash
@@ -299,6 +329,9 @@ func (db *DB) VerifyAudit(ctx context.Context) (audit.Verification, error) {
 // latest commit, a seal between reading the head and the entries reads as
 // a broken chain.
 func (tx *Tx) VerifyAudit(ctx context.Context) (audit.Verification, error) {
+	if err := tx.writeAudits(ctx); err != nil {
+		return audit.Verification{}, err
+	}
 	var headSeq int64
 	var headHash string
 	if err := tx.queryRow(ctx, `SELECT seq, hash FROM audit_head WHERE id = 1`).Scan(&headSeq, &headHash); err != nil {

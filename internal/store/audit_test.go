@@ -477,3 +477,65 @@ func TestAuditUpgradeKeepsChain(t *testing.T) {
 		})
 	}
 }
+
+// A transaction's audit entries are written together before it commits:
+// in the order they were made, none when it rolls back, and none of what
+// a rolled-back savepoint made while the others around it stay. A read of
+// the trail in the transaction sees them.
+func TestAuditHeldUntilCommit(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		write := func(tx *store.Tx, id string) error {
+			return tx.Audit(ctx, "work_order", id, "update", nil, map[string]string{"id": id})
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			if err := write(tx, "a1"); err != nil {
+				return err
+			}
+			if err := tx.Savepoint(ctx, func() error {
+				if err := write(tx, "undone"); err != nil {
+					return err
+				}
+				return millwright.Errorf(millwright.Invalid, "refused", "refused")
+			}); millwright.ErrorCode(err) != "refused" {
+				return fmt.Errorf("savepoint = %v; want refused", err)
+			}
+			if err := tx.Savepoint(ctx, func() error { return write(tx, "a2") }); err != nil {
+				return err
+			}
+			if err := write(tx, "a3"); err != nil {
+				return err
+			}
+			p, err := tx.AuditEntries(ctx, store.AuditFilter{Limit: 10})
+			if err != nil {
+				return err
+			}
+			if len(p.Items) != 3 {
+				return fmt.Errorf("entries read in the transaction = %d; want 3", len(p.Items))
+			}
+			return write(tx, "a4")
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			if err := write(tx, "rolled-back"); err != nil {
+				return err
+			}
+			return millwright.Errorf(millwright.Invalid, "refused", "refused")
+		}); millwright.ErrorCode(err) != "refused" {
+			t.Fatalf("InTx = %v; want refused", err)
+		}
+		var got []string
+		for _, e := range allAudit(t, db, 100) {
+			if e.EntityType == "work_order" {
+				got = append(got, e.EntityID)
+			}
+		}
+		if strings.Join(got, ",") != "a1,a2,a3,a4" {
+			t.Errorf("audit trail = %v; want a1,a2,a3,a4 (nothing undone, nothing rolled back)", got)
+		}
+		if v := mustVerify(t, db); !v.OK {
+			t.Errorf("VerifyAudit = %+v; want the chain whole", v)
+		}
+	})
+}

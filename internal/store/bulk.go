@@ -11,8 +11,9 @@ const maxParams = 30000
 
 // InsertRows inserts rows, each the values of cols in order, into table
 // with multi-row INSERT statements of as many rows as the placeholder
-// limit allows. It is for loading many records at once (the bench's
-// loader): it writes no audit entry and checks no rule.
+// limit allows, one round trip for up to that many rows (the bench's
+// loader, a journal entry's lines). It writes no audit entry and checks
+// no rule: its callers do.
 func (tx *Tx) InsertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
 	per := max(1, maxParams/len(cols))
 	one := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"

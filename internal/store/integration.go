@@ -98,6 +98,17 @@ const messageCols = `id, kind, site_id, work_order_id, idempotency_key, message,
 	next_attempt_at, created_at, delivered_at, order_key, waits_for_item`
 
 func (tx *Tx) scanMessages(ctx context.Context, rows *sql.Rows, err error) ([]integration.OutboxMessage, error) {
+	out, err := scanMessageRows(rows, err)
+	if err != nil {
+		return nil, err
+	}
+	return out, tx.messageLines(ctx, out)
+}
+
+// scanMessageRows reads messages without their material lines: a claim
+// reads more candidates than it keeps, and fetches the lines of those it
+// keeps (messageLines).
+func scanMessageRows(rows *sql.Rows, err error) ([]integration.OutboxMessage, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -119,32 +130,44 @@ func (tx *Tx) scanMessages(ctx context.Context, rows *sql.Rows, err error) ([]in
 		out = append(out, m)
 	}
 	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for i := range out {
-		if out[i].MaterialLineIDs, err = tx.messageLines(ctx, out[i].ID); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
-func (tx *Tx) messageLines(ctx context.Context, id string) ([]string, error) {
-	rows, err := tx.query(ctx, `SELECT material_line_id FROM integration_message_lines WHERE message_id = ? ORDER BY material_line_id`, id)
-	if err != nil {
-		return nil, err
+// messageLines sets the material lines of ms, with one statement per
+// maxParams messages (one per message was a round trip each, 200 of them
+// in a claim on PostgreSQL).
+func (tx *Tx) messageLines(ctx context.Context, ms []integration.OutboxMessage) error {
+	at := make(map[string]*integration.OutboxMessage, len(ms))
+	for i := range ms {
+		ms[i].MaterialLineIDs = []string{}
+		at[ms[i].ID] = &ms[i]
 	}
-	defer rows.Close()
-	out := []string{}
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
+	for chunk := range slices.Chunk(ms, maxParams) {
+		args := make([]any, len(chunk))
+		for i := range chunk {
+			args[i] = chunk[i].ID
 		}
-		out = append(out, s)
+		rows, err := tx.query(ctx, `SELECT message_id, material_line_id FROM integration_message_lines
+			WHERE message_id IN (?`+strings.Repeat(", ?", len(args)-1)+`) ORDER BY message_id, material_line_id`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id, line string
+			if err := rows.Scan(&id, &line); err != nil {
+				rows.Close()
+				return err
+			}
+			if m := at[id]; m != nil {
+				m.MaterialLineIDs = append(m.MaterialLineIDs, line)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
 	}
-	return out, rows.Err()
+	return nil
 }
 
 // OutboxMessage returns the outbox message with id.
@@ -225,6 +248,9 @@ func (tx *Tx) ClaimRequisitions(ctx context.Context, limit int, lease time.Durat
 	if err != nil {
 		return nil, err
 	}
+	if err := tx.messageLines(ctx, ms); err != nil {
+		return nil, err
+	}
 	return ms, tx.leaseClaimed(ctx, ms, lease)
 }
 
@@ -269,6 +295,9 @@ func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration,
 				ms = append(ms, m)
 			}
 		}
+	}
+	if err := tx.messageLines(ctx, ms); err != nil {
+		return nil, err
 	}
 	return ms, tx.leaseClaimed(ctx, ms, lease)
 }
@@ -423,7 +452,7 @@ func (tx *Tx) claim(ctx context.Context, lane string, kind integration.MessageKi
 			AND (m.kind = ? OR NOT EXISTS (SELECT 1 FROM integration_messages e`+tx.indexedBy("integration_messages_kind_pending")+`
 				WHERE e.kind = ? AND e.status = ?`+imHeld+`))
 		ORDER BY m.id LIMIT ?`+lock, args...)
-	return tx.scanMessages(ctx, rows, err)
+	return scanMessageRows(rows, err)
 }
 
 // SaveOutboxMessage stores a message's status, attempts, error and times.

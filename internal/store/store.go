@@ -238,6 +238,10 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 		stx.Rollback()
 		return err
 	}
+	if err := tx.writeAudits(ctx); err != nil {
+		stx.Rollback()
+		return err
+	}
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
@@ -277,6 +281,7 @@ type Tx struct {
 	deferred    *deferred                  // PostgreSQL: ERP numbers left to the end (DeferERPNumbering)
 	numbering   bool                       // the ERP's numbering lock is held (lockERPNumbering)
 	erpReads    *erpReads                  // the ERP's master data read in this transaction
+	audits      [][]any                    // audit rows written at the commit, in one statement (Audit)
 }
 
 // sqlConn is what a Tx runs its statements on: a *sql.Tx, or the read
@@ -302,6 +307,11 @@ func (tx *Tx) Engine() Engine { return tx.engine }
 // Savepoint runs fn within a savepoint of tx: when fn fails, what it wrote
 // is undone and the rest of the transaction goes on.
 func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
+	// Audit rows held so far are written before the savepoint, so that
+	// undoing it drops the rows held since and only those.
+	if err := tx.writeAudits(ctx); err != nil {
+		return err
+	}
 	tx.savepoints++
 	name := fmt.Sprintf("sp%d", tx.savepoints)
 	if _, err := tx.exec(ctx, "SAVEPOINT "+name); err != nil {
@@ -312,7 +322,7 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	pending, numbering := tx.deferred.mark(), tx.numbering
 	if err := fn(); err != nil {
 		tx.deferred.undo(pending)
-		tx.numbering, tx.erpReads = numbering, nil
+		tx.numbering, tx.erpReads, tx.audits = numbering, nil, nil
 		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return errors.Join(err, rerr)
 		}
