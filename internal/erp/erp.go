@@ -162,6 +162,13 @@ func (e *ERP) applyBatch(ctx context.Context, b *batch, lo, hi int, savepoints b
 				return err
 			}
 		}
+		keys := make([]string, 0, hi-lo)
+		for _, m := range b.ms[lo:hi] {
+			keys = append(keys, m.IdempotencyKey)
+		}
+		if err := stx.PrefetchERPMessages(ctx, keys); err != nil {
+			return err
+		}
 		var checks []budgetCheck
 		for i := lo; i < hi; i++ {
 			if b.skip != nil && b.skip(i, b.errs[:i]) {

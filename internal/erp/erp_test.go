@@ -533,3 +533,24 @@ func TestSendBatchRefusedLate(t *testing.T) {
 		}
 	})
 }
+
+// A message twice in one batch is applied once: the second is answered
+// with the first's events, as a retry would be.
+func TestSendBatchSameKeyTwice(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		e := erp.New(db)
+		mustItem(t, e, "BRG-6205", procurement.DirectItem, "SKF", "40.00")
+		m := message(t, "twice", "pat", integration.RequisitionRequest{Priority: 3, WorkOrderID: "wo_1",
+			Lines: []integration.RequisitionLine{{ERPItemCode: "BRG-6205", Quantity: millwright.NewQty(1), Unit: "EA"}}})
+		events, errs := e.SendBatch(context.Background(), []integration.Message{m, m}, nil)
+		if errs[0] != nil || errs[1] != nil {
+			t.Fatalf("SendBatch errors = %v; want none", errs)
+		}
+		if len(events[0]) != 1 || len(events[1]) != 1 || events[0][0].Seq != events[1][0].Seq {
+			t.Errorf("answers = %v and %v; want the same one event", events[0], events[1])
+		}
+		if got := len(mustRequisitions(t, db, store.ERPRequisitionFilter{WorkOrderID: "wo_1"})); got != 1 {
+			t.Errorf("requisitions = %d; want 1", got)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -155,13 +156,21 @@ func (tx *Tx) EnsureERPCostCenter(ctx context.Context, code string) error {
 // undone forgets it all, as what it held may have been written there.
 type erpReads struct {
 	accounts    map[string]ledger.Account
-	sites       map[string][2]string // code and time zone, as stored
-	costCenters map[string]bool      // known to exist
+	sites       map[string][2]string   // code and time zone, as stored
+	costCenters map[string]bool        // known to exist
+	messages    map[string]*erpMessage // by idempotency key; nil: not applied (PrefetchERPMessages)
+}
+
+// erpMessage is an applied message as erp_messages keeps it.
+type erpMessage struct {
+	hash   string
+	events string // JSON
 }
 
 func (tx *Tx) reads() *erpReads {
 	if tx.erpReads == nil {
-		tx.erpReads = &erpReads{accounts: map[string]ledger.Account{}, sites: map[string][2]string{}, costCenters: map[string]bool{}}
+		tx.erpReads = &erpReads{accounts: map[string]ledger.Account{}, sites: map[string][2]string{}, costCenters: map[string]bool{},
+			messages: map[string]*erpMessage{}}
 	}
 	return tx.erpReads
 }
@@ -675,6 +684,12 @@ func (tx *Tx) ERPEvents(ctx context.Context, after int64, limit int) ([]integrat
 // ERPMessage returns the stored result of a port message already applied:
 // its request hash and the events it emitted. found is false for a new key.
 func (tx *Tx) ERPMessage(ctx context.Context, key string) (hash string, events []integration.Event, found bool, err error) {
+	if m, ok := tx.reads().messages[key]; ok {
+		if m == nil {
+			return "", nil, false, nil
+		}
+		return m.hash, events, true, json.Unmarshal([]byte(m.events), &events)
+	}
 	var js string
 	err = tx.queryRow(ctx, `SELECT request_hash, events_json FROM erp_messages WHERE idempotency_key = ?`, key).Scan(&hash, &js)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -684,6 +699,39 @@ func (tx *Tx) ERPMessage(ctx context.Context, key string) (hash string, events [
 		return "", nil, false, err
 	}
 	return hash, events, true, json.Unmarshal([]byte(js), &events)
+}
+
+// PrefetchERPMessages reads which of keys were applied, in one statement,
+// so that ERPMessage answers for them without one each (a batch of
+// messages looks up every key). What a savepoint undoes is read again.
+func (tx *Tx) PrefetchERPMessages(ctx context.Context, keys []string) error {
+	known := tx.reads().messages
+	for chunk := range slices.Chunk(keys, maxParams) {
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+			known[k] = nil
+		}
+		rows, err := tx.query(ctx, `SELECT idempotency_key, request_hash, events_json FROM erp_messages
+			WHERE idempotency_key IN (?`+strings.Repeat(", ?", len(args)-1)+`)`, args...)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var key string
+			var m erpMessage
+			if err := rows.Scan(&key, &m.hash, &m.events); err != nil {
+				rows.Close()
+				return err
+			}
+			known[key] = &m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SaveERPMessage records a port message as applied, with its events.
@@ -699,9 +747,14 @@ func (tx *Tx) SaveERPMessage(ctx context.Context, key string, kind integration.M
 	if err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `INSERT INTO erp_messages (idempotency_key, kind, request_hash, events_json, applied_at) VALUES (?, ?, ?, ?, ?)`,
-		key, kind, hash, string(b), tx.now)
-	return err
+	if _, err = tx.exec(ctx, `INSERT INTO erp_messages (idempotency_key, kind, request_hash, events_json, applied_at) VALUES (?, ?, ?, ?, ?)`,
+		key, kind, hash, string(b), tx.now); err != nil {
+		return err
+	}
+	if known := tx.reads().messages; known != nil {
+		known[key] = &erpMessage{hash: hash, events: string(b)}
+	}
+	return nil
 }
 
 // ERPSettingsMap returns the ERP's settings as stored.
