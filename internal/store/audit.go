@@ -30,31 +30,14 @@ import (
 
 // Audit appends an entry to the audit trail in this transaction. before and
 // after are the record as JSON before and after the change (nil for none).
-// The entry commits with the change or not at all (it is written with the
-// transaction's other entries just before the commit, writeAudits); it
+// The entry commits with the change or not at all (it is held, and written
+// with the transaction's other entries just before the commit,
+// writeAudits); it
 // joins the hash chain when the sealer next runs (DB.SealAudit), which
 // this wakes after the commit.
 func (tx *Tx) Audit(ctx context.Context, entityType, entityID, action string, before, after any) error {
-	const insert = `
-		INSERT INTO audit_log (at, actor, entity_type, entity_id, action, before_json, after_json)
-		VALUES (?, ?, ?, ?, ?, ?, ?)`
-	afterJSON := string(mustJSON(after))
-	args := []any{tx.now, tx.Actor().Username, entityType, entityID, action, string(mustJSON(before)), afterJSON}
-	if d := tx.deferred; d != nil && strings.Contains(afterJSON, entryPlaceholderPrefix) {
-		// An entry not numbered yet: its record gets the number when the
-		// transaction settles (SettleERPNumbers), found by its id. The
-		// rows held before it go first, in the order they were written.
-		if err := tx.writeAudits(ctx); err != nil {
-			return err
-		}
-		var id int64
-		if err := tx.queryRow(ctx, insert+` RETURNING id`, args...).Scan(&id); err != nil {
-			return fmt.Errorf("audit: %w", err)
-		}
-		d.audits = append(d.audits, deferredAudit{id, afterJSON})
-	} else {
-		tx.audits = append(tx.audits, args)
-	}
+	tx.audits = append(tx.audits, []any{tx.now, tx.Actor().Username, entityType, entityID, action,
+		string(mustJSON(before)), string(mustJSON(after))})
 	if !tx.audited && tx.sealWake != nil {
 		tx.audited = true
 		tx.AfterCommit(func() {
@@ -70,12 +53,16 @@ func (tx *Tx) Audit(ctx context.Context, entityType, entityID, action string, be
 // auditCols are the columns of an audit row as Audit holds it.
 var auditCols = []string{"at", "actor", "entity_type", "entity_id", "action", "before_json", "after_json"}
 
+// auditAfter is the index of after_json in a held audit row: an ERP entry
+// not numbered yet is named by a placeholder there until the transaction
+// settles (SettleERPNumbers).
+const auditAfter = 6
+
 // writeAudits inserts the audit rows the transaction holds, in one
 // statement for up to thousands of them: a transaction that writes one
 // per record it changes (a batch of deliveries, a labor entry with its
 // outbox message) pays one round trip for all. DB.InTx calls it before
-// the commit, and a read of the trail in the transaction before it reads.
-// A savepoint rolled back drops the rows written since.
+// the commit. A savepoint rolled back drops the rows held since it began.
 func (tx *Tx) writeAudits(ctx context.Context) error {
 	if len(tx.audits) == 0 {
 		return nil
@@ -86,6 +73,17 @@ func (tx *Tx) writeAudits(ctx context.Context) error {
 		return fmt.Errorf("audit: %w", err)
 	}
 	return nil
+}
+
+// auditsForRead writes the held audit rows before a read of the trail in
+// the same transaction, unless a savepoint is open (undoing it would undo
+// rows held before it) or ERP numbers are deferred (the rows may name a
+// placeholder): then the read does not see them.
+func (tx *Tx) auditsForRead(ctx context.Context) error {
+	if tx.savepointDepth > 0 || tx.deferred != nil {
+		return nil
+	}
+	return tx.writeAudits(ctx)
 }
 
 func mustJSON(v any) json.RawMessage {
@@ -248,7 +246,7 @@ func (tx *Tx) AuditEntries(ctx context.Context, f AuditFilter) (millwright.Page[
 			return millwright.Page[audit.Entry]{}, millwright.Errorf(millwright.Invalid, "bad_cursor", "cursor %q is not one this API returned; pass next_cursor from the previous page", f.Cursor)
 		}
 	}
-	if err := tx.writeAudits(ctx); err != nil {
+	if err := tx.auditsForRead(ctx); err != nil {
 		return millwright.Page[audit.Entry]{}, err
 	}
 	n := page(f.Limit)
@@ -329,7 +327,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (audit.Verification, error) {
 // latest commit, a seal between reading the head and the entries reads as
 // a broken chain.
 func (tx *Tx) VerifyAudit(ctx context.Context) (audit.Verification, error) {
-	if err := tx.writeAudits(ctx); err != nil {
+	if err := tx.auditsForRead(ctx); err != nil {
 		return audit.Verification{}, err
 	}
 	var headSeq int64

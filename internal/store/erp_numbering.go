@@ -36,13 +36,6 @@ type deferred struct {
 	events   []integration.Event // events written with a placeholder seq, as emitted
 	messages []deferredMessage   // applied messages whose stored events hold placeholders
 	budget   []budgetUse         // budget use not yet added, in the order first met
-	audits   []deferredAudit     // audit records that name a placeholder
-}
-
-// deferredAudit is an audit record written with a placeholder.
-type deferredAudit struct {
-	id    int64
-	after string
 }
 
 type deferredEntry struct{ id, placeholder string }
@@ -60,13 +53,13 @@ type budgetUse struct {
 
 // mark is how much a deferring transaction had pending when a savepoint
 // began, so that a message undone takes its pending work with it.
-type mark struct{ entries, events, messages, budget, audits int }
+type mark struct{ entries, events, messages, budget int }
 
 func (d *deferred) mark() mark {
 	if d == nil {
 		return mark{}
 	}
-	return mark{len(d.entries), len(d.events), len(d.messages), len(d.budget), len(d.audits)}
+	return mark{len(d.entries), len(d.events), len(d.messages), len(d.budget)}
 }
 
 func (d *deferred) undo(m mark) {
@@ -74,7 +67,7 @@ func (d *deferred) undo(m mark) {
 		return
 	}
 	d.entries, d.events, d.messages = d.entries[:m.entries], d.events[:m.events], d.messages[:m.messages]
-	d.budget, d.audits = d.budget[:m.budget], d.audits[:m.audits]
+	d.budget = d.budget[:m.budget]
 }
 
 // DeferERPNumbering makes tx write the ERP's entries and events with
@@ -171,7 +164,8 @@ func (r Renumbering) Event(ev integration.Event) integration.Event {
 // numbers, in the order they were written, under the numbering lock
 // (SettleERPBudgets took it), and rewrites the placeholders wherever
 // they were stored: the entries, the events and their payloads, the
-// applied messages' answers and the entries' audit records. The caller
+// applied messages' answers, and the entries' audit records, which the
+// transaction holds until its commit. The caller
 // turns the events it holds with the Renumbering. The transaction must
 // commit next; it writes no more entries or events.
 func (tx *Tx) SettleERPNumbers(ctx context.Context) (Renumbering, error) {
@@ -211,14 +205,11 @@ func (tx *Tx) SettleERPNumbers(ctx context.Context) (Renumbering, error) {
 			return Renumbering{}, fmt.Errorf("number entries: %w", err)
 		}
 	}
-	if len(d.audits) > 0 {
-		auditIDs, afters := make([]int64, len(d.audits)), make([]string, len(d.audits))
-		for i, a := range d.audits {
-			auditIDs[i], afters[i] = a.id, r.numbers.Replace(a.after)
-		}
-		if _, err := tx.exec(ctx, `UPDATE audit_log a SET after_json = v.after
-			FROM unnest(?::bigint[], ?::text[]) AS v(id, after) WHERE a.id = v.id`, auditIDs, afters); err != nil {
-			return Renumbering{}, fmt.Errorf("number entries' audit records: %w", err)
+	// The entries' audit records are still held (Tx.Audit): they get the
+	// numbers before they are written.
+	for _, row := range tx.audits {
+		if after := row[auditAfter].(string); r.numbers != nil && strings.Contains(after, entryPlaceholderPrefix) {
+			row[auditAfter] = r.numbers.Replace(after)
 		}
 	}
 	if len(olds) > 0 {

@@ -262,26 +262,27 @@ func retryable(err error) bool {
 // Tx is a database transaction. Its methods, one file per domain, are the
 // only SQL in Millwright.
 type Tx struct {
-	tx          *sql.Tx // nil in DB.Lookup, which runs outside a transaction
-	conn        sqlConn // tx, or in DB.Lookup the read pool
-	engine      Engine
-	now         time.Time
-	ctx         context.Context
-	afterCommit []func()
-	wake        chan struct{}
-	savepoints  int // savepoints taken, for their names
-	sealWake    chan struct{}
-	audited     bool                       // an audit entry was written: wake the sealer after the commit
-	stmts       map[string]*sql.Stmt       // execPrepared's, closed with the transaction
-	rebound     *reboundTexts              // PostgreSQL: rebind's texts
-	cache       *stmtCache                 // SQLite: the pool's prepared statements
-	unprepared  []string                   // queries to add to cache after the transaction
-	meterPlans  map[[2]string][]pm.Plan    // PlansForMeter's, by asset and meter
-	trace       func(q string, args []any) // tests: sees each query (TraceForTest)
-	deferred    *deferred                  // PostgreSQL: ERP numbers left to the end (DeferERPNumbering)
-	numbering   bool                       // the ERP's numbering lock is held (lockERPNumbering)
-	erpReads    *erpReads                  // the ERP's master data read in this transaction
-	audits      [][]any                    // audit rows written at the commit, in one statement (Audit)
+	tx             *sql.Tx // nil in DB.Lookup, which runs outside a transaction
+	conn           sqlConn // tx, or in DB.Lookup the read pool
+	engine         Engine
+	now            time.Time
+	ctx            context.Context
+	afterCommit    []func()
+	wake           chan struct{}
+	savepoints     int // savepoints taken, for their names
+	sealWake       chan struct{}
+	audited        bool                       // an audit entry was written: wake the sealer after the commit
+	stmts          map[string]*sql.Stmt       // execPrepared's, closed with the transaction
+	rebound        *reboundTexts              // PostgreSQL: rebind's texts
+	cache          *stmtCache                 // SQLite: the pool's prepared statements
+	unprepared     []string                   // queries to add to cache after the transaction
+	meterPlans     map[[2]string][]pm.Plan    // PlansForMeter's, by asset and meter
+	trace          func(q string, args []any) // tests: sees each query (TraceForTest)
+	deferred       *deferred                  // PostgreSQL: ERP numbers left to the end (DeferERPNumbering)
+	numbering      bool                       // the ERP's numbering lock is held (lockERPNumbering)
+	erpReads       *erpReads                  // the ERP's master data read in this transaction
+	audits         [][]any                    // audit rows written at the commit, in one statement (Audit)
+	savepointDepth int                        // savepoints open (Savepoint)
 }
 
 // sqlConn is what a Tx runs its statements on: a *sql.Tx, or the read
@@ -307,22 +308,19 @@ func (tx *Tx) Engine() Engine { return tx.engine }
 // Savepoint runs fn within a savepoint of tx: when fn fails, what it wrote
 // is undone and the rest of the transaction goes on.
 func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
-	// Audit rows held so far are written before the savepoint, so that
-	// undoing it drops the rows held since and only those.
-	if err := tx.writeAudits(ctx); err != nil {
-		return err
-	}
 	tx.savepoints++
+	tx.savepointDepth++
+	defer func() { tx.savepointDepth-- }()
 	name := fmt.Sprintf("sp%d", tx.savepoints)
 	if _, err := tx.exec(ctx, "SAVEPOINT "+name); err != nil {
 		return err
 	}
 	// What fn leaves pending goes with it when it is undone, and so does
 	// a lock it took (PostgreSQL releases those at the rollback).
-	pending, numbering := tx.deferred.mark(), tx.numbering
+	pending, numbering, audits := tx.deferred.mark(), tx.numbering, len(tx.audits)
 	if err := fn(); err != nil {
 		tx.deferred.undo(pending)
-		tx.numbering, tx.erpReads, tx.audits = numbering, nil, nil
+		tx.numbering, tx.erpReads, tx.audits = numbering, nil, tx.audits[:audits]
 		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return errors.Join(err, rerr)
 		}
