@@ -548,9 +548,24 @@ func (tx *Tx) UnrecordedEvents(ctx context.Context, events []integration.Event) 
 // RecordEvent keeps ev once, as waiting; it reports false when ev's
 // sequence number was seen before.
 func (tx *Tx) RecordEvent(ctx context.Context, ev integration.Event) (bool, error) {
-	res, err := tx.exec(ctx, `INSERT INTO inbound_events (seq, kind, document_key, payload, status, received_at, actor, at)
-		VALUES (?, ?, ?, ?, 'waiting', ?, ?, ?) ON CONFLICT (seq) DO NOTHING`,
-		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), tx.now, ev.Actor, ev.At)
+	return tx.recordEvent(ctx, ev, "waiting")
+}
+
+// RecordAppliedEvent keeps ev once, as applied at once: an event the CMMS
+// takes no action on. It reports false when ev's sequence number was seen
+// before.
+func (tx *Tx) RecordAppliedEvent(ctx context.Context, ev integration.Event) (bool, error) {
+	return tx.recordEvent(ctx, ev, "applied")
+}
+
+func (tx *Tx) recordEvent(ctx context.Context, ev integration.Event, status string) (bool, error) {
+	var applied any // applied_at
+	if status == "applied" {
+		applied = tx.now
+	}
+	res, err := tx.exec(ctx, `INSERT INTO inbound_events (seq, kind, document_key, payload, status, received_at, actor, at, applied_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING`,
+		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), status, tx.now, ev.Actor, ev.At, applied)
 	if err != nil {
 		return false, err
 	}

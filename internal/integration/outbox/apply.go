@@ -27,18 +27,32 @@ func (d *Dispatcher) apply(ctx context.Context, events []integration.Event) erro
 			return err
 		}
 		for _, ev := range events {
-			fresh, err := tx.RecordEvent(ctx, ev)
-			if err != nil {
+			if err := recordAndApply(ctx, tx, ev); err != nil {
 				return err
-			}
-			if fresh {
-				if err := applyOne(ctx, tx, ev); err != nil {
-					return err
-				}
 			}
 		}
 		return nil
 	})
+}
+
+// inert are the kinds of event the CMMS keeps but takes no action on
+// (applyEvent has no case for them), each about a document of its own
+// kind (a work order's costs, a budget): they are kept as applied at once,
+// without the look for an earlier waiting event of their document and the
+// second write that marks them applied. A labor posting's answer is one.
+var inert = map[integration.EventKind]bool{integration.EventCostPosted: true, integration.EventBudgetAlert: true}
+
+// recordAndApply keeps ev once and applies it unless it was kept before.
+func recordAndApply(ctx context.Context, tx *store.Tx, ev integration.Event) error {
+	if inert[ev.Kind] {
+		_, err := tx.RecordAppliedEvent(ctx, ev)
+		return err
+	}
+	fresh, err := tx.RecordEvent(ctx, ev)
+	if err != nil || !fresh {
+		return err
+	}
+	return applyOne(ctx, tx, ev)
 }
 
 // lastSeq is the highest sequence number of events.

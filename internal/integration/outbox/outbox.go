@@ -473,12 +473,8 @@ func (d *Dispatcher) outcome(ctx context.Context, tx *store.Tx, m *integration.O
 	// dispatcher's path (they do not move the polling position: ERP
 	// users' events before them may not have been polled yet).
 	for _, ev := range s.events {
-		if fresh, err := tx.RecordEvent(ctx, ev); err != nil {
+		if err := recordAndApply(ctx, tx, ev); err != nil {
 			return err
-		} else if fresh {
-			if err := applyOne(ctx, tx, ev); err != nil {
-				return err
-			}
 		}
 	}
 	return nil
