@@ -463,6 +463,23 @@ func (tx *Tx) SaveOutboxMessage(ctx context.Context, m *integration.OutboxMessag
 	return err
 }
 
+// MarkDelivered records the messages with ids as delivered now, in one
+// statement: what SaveOutboxMessage writes for a delivered message, whose
+// attempts and lease the claim wrote already.
+func (tx *Tx) MarkDelivered(ctx context.Context, ids []string) error {
+	for chunk := range slices.Chunk(ids, maxParams) {
+		args := []any{integration.StatusDelivered, tx.now}
+		for _, id := range chunk {
+			args = append(args, id)
+		}
+		if _, err := tx.exec(ctx, `UPDATE integration_messages SET status = ?, last_error = '', delivered_at = ?
+			WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // ItemMapping returns the ERP cross-reference of an item at a site: the
 // site's own mapping first, then the global one.
 func (tx *Tx) ItemMapping(ctx context.Context, itemID, siteID string) (*integration.ItemMapping, error) {

@@ -383,13 +383,27 @@ type sent struct {
 // message's trouble holds up no other. It returns the first error.
 func (d *Dispatcher) record(ctx context.Context, ms []integration.OutboxMessage, sent []sent) error {
 	err := d.DB.InTx(ctx, func(tx *store.Tx) error {
+		// The delivered messages are marked so in one statement at the
+		// end, unless an answer carries a stock level: that one is applied
+		// against the movements not yet delivered (syncStock), so each
+		// message's status must be written before its events are applied.
+		var delivered []string
+		together := true
+		for i := range sent {
+			for _, ev := range sent[i].events {
+				together = together && ev.Kind != integration.EventStockLevelChanged
+			}
+		}
 		for i := range ms {
 			m := ms[i] // a copy: a rolled-back outcome leaves ms as claimed
-			if err := d.outcome(ctx, tx, &m, sent[i]); err != nil {
+			if together && sent[i].err == nil {
+				delivered = append(delivered, m.ID)
+			}
+			if err := d.outcome(ctx, tx, &m, sent[i], together); err != nil {
 				return err
 			}
 		}
-		return nil
+		return tx.MarkDelivered(ctx, delivered)
 	})
 	if err == nil || len(ms) == 1 {
 		d.logFailures(ms, sent, err)
@@ -398,7 +412,7 @@ func (d *Dispatcher) record(ctx context.Context, ms []integration.OutboxMessage,
 	var first error
 	for i := range ms {
 		m := ms[i]
-		if err := d.DB.InTx(ctx, func(tx *store.Tx) error { return d.outcome(ctx, tx, &m, sent[i]) }); err != nil && first == nil {
+		if err := d.DB.InTx(ctx, func(tx *store.Tx) error { return d.outcome(ctx, tx, &m, sent[i], false) }); err != nil && first == nil {
 			first = err
 		}
 	}
@@ -431,8 +445,10 @@ func (d *Dispatcher) logFailures(ms []integration.OutboxMessage, sent []sent, er
 }
 
 // outcome records what the connector answered to one claimed message: its
-// status, its audit entry, and the events of the answer, applied.
-func (d *Dispatcher) outcome(ctx context.Context, tx *store.Tx, m *integration.OutboxMessage, s sent) error {
+// status, its audit entry, and the events of the answer, applied. With
+// marked, a delivered message's status is left to the caller
+// (store.Tx.MarkDelivered).
+func (d *Dispatcher) outcome(ctx context.Context, tx *store.Tx, m *integration.OutboxMessage, s sent, marked bool) error {
 	now := tx.Now()
 	sendErr := s.err
 	switch kind := millwright.ErrorKind(sendErr); {
@@ -458,8 +474,10 @@ func (d *Dispatcher) outcome(ctx context.Context, tx *store.Tx, m *integration.O
 	default:
 		m.LastError, m.NextAttemptAt = sendErr.Error(), now.Add(d.retryDelay(m.Attempts))
 	}
-	if err := tx.SaveOutboxMessage(ctx, m); err != nil {
-		return err
+	if sendErr != nil || !marked {
+		if err := tx.SaveOutboxMessage(ctx, m); err != nil {
+			return err
+		}
 	}
 	if err := tx.Audit(ctx, "integration_message", m.ID, "deliver", nil, map[string]any{
 		"status": m.Status, "attempts": m.Attempts, "last_error": m.LastError}); err != nil {
