@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -527,6 +529,26 @@ func TestSendBatchRefusedLate(t *testing.T) {
 		}
 		if len(seqs) != n-1 {
 			t.Errorf("answers carry %d distinct events; want %d", len(seqs), n-1)
+		}
+		var lo, hi int64 = 1 << 62, 0
+		for s := range seqs {
+			lo, hi = min(lo, s), max(hi, s)
+		}
+		if hi-lo != int64(n-2) {
+			t.Errorf("event numbers run from %d to %d; want %d numbers without a gap (the refused message's undone)", lo, hi, n-1)
+		}
+		var numbers []string
+		for _, r := range mustRequisitions(t, db, store.ERPRequisitionFilter{}) {
+			numbers = append(numbers, r.Number)
+		}
+		slices.Sort(numbers)
+		for i := 1; i < len(numbers); i++ {
+			var a, b int
+			fmt.Sscanf(numbers[i-1][strings.LastIndex(numbers[i-1], "-")+1:], "%d", &a)
+			fmt.Sscanf(numbers[i][strings.LastIndex(numbers[i], "-")+1:], "%d", &b)
+			if b != a+1 {
+				t.Errorf("requisition numbers %s then %s; want no gap", numbers[i-1], numbers[i])
+			}
 		}
 		if got := len(mustRequisitions(t, db, store.ERPRequisitionFilter{})); got != n-1 {
 			t.Errorf("requisitions = %d; want %d (each accepted message once, the refused one not)", got, n-1)

@@ -30,12 +30,78 @@ func (tx *Tx) ERPNextNumber(ctx context.Context, name string) (int64, error) {
 	if err := tx.lockERPNumbering(ctx); err != nil {
 		return 0, err
 	}
+	if tx.engine == SQLite {
+		return tx.heldNumber(ctx, name)
+	}
 	var n int64
 	err := tx.queryRow(ctx, `
 		INSERT INTO erp_counters (name, value) VALUES (?, 1)
 		ON CONFLICT (name) DO UPDATE SET value = erp_counters.value + 1
 		RETURNING value`, name).Scan(&n)
 	return n, err
+}
+
+// heldCounter is an ERP counter a SQLite transaction took numbers from:
+// read once, counted in memory, written back at the commit
+// (writeCounters). SQLite's one writer holds it meanwhile; a batch of
+// postings takes two numbers each, and wrote the counters twice a posting.
+type heldCounter struct{ read, value int64 }
+
+func (tx *Tx) heldNumber(ctx context.Context, name string) (int64, error) {
+	c := tx.counters[name]
+	if c == nil {
+		var v int64
+		err := tx.queryRow(ctx, `SELECT value FROM erp_counters WHERE name = ?`, name).Scan(&v)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		c = &heldCounter{read: v, value: v}
+		if tx.counters == nil {
+			tx.counters = map[string]*heldCounter{}
+		}
+		tx.counters[name] = c
+	}
+	c.value++
+	return c.value, nil
+}
+
+// writeCounters writes back the counters the transaction took numbers
+// from; DB.InTx calls it before the commit.
+func (tx *Tx) writeCounters(ctx context.Context) error {
+	for name, c := range tx.counters {
+		if c.value == c.read {
+			continue
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO erp_counters (name, value) VALUES (?, ?)
+			ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, c.value); err != nil {
+			return err
+		}
+		c.read = c.value
+	}
+	return nil
+}
+
+// counterMark is the held counters' values when a savepoint began.
+func (tx *Tx) counterMark() map[string]int64 {
+	if len(tx.counters) == 0 {
+		return nil
+	}
+	m := make(map[string]int64, len(tx.counters))
+	for name, c := range tx.counters {
+		m[name] = c.value
+	}
+	return m
+}
+
+// undoCounters gives back the numbers taken since a savepoint began.
+func (tx *Tx) undoCounters(m map[string]int64) {
+	for name, c := range tx.counters {
+		if v, ok := m[name]; ok {
+			c.value = v
+		} else {
+			c.value = c.read
+		}
+	}
 }
 
 // lockERPNumbering takes the ERP's numbering lock until the transaction

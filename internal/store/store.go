@@ -238,6 +238,10 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 		stx.Rollback()
 		return err
 	}
+	if err := tx.writeCounters(ctx); err != nil {
+		stx.Rollback()
+		return err
+	}
 	if err := tx.writeAudits(ctx); err != nil {
 		stx.Rollback()
 		return err
@@ -283,6 +287,7 @@ type Tx struct {
 	erpReads       *erpReads                  // the ERP's master data read in this transaction
 	audits         [][]any                    // audit rows written at the commit, in one statement (Audit)
 	savepointDepth int                        // savepoints open (Savepoint)
+	counters       map[string]*heldCounter    // SQLite: the ERP counters taken from (ERPNextNumber)
 }
 
 // sqlConn is what a Tx runs its statements on: a *sql.Tx, or the read
@@ -317,9 +322,10 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	}
 	// What fn leaves pending goes with it when it is undone, and so does
 	// a lock it took (PostgreSQL releases those at the rollback).
-	pending, numbering, audits := tx.deferred.mark(), tx.numbering, len(tx.audits)
+	pending, numbering, audits, counters := tx.deferred.mark(), tx.numbering, len(tx.audits), tx.counterMark()
 	if err := fn(); err != nil {
 		tx.deferred.undo(pending)
+		tx.undoCounters(counters)
 		tx.numbering, tx.erpReads, tx.audits = numbering, nil, tx.audits[:audits]
 		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return errors.Join(err, rerr)

@@ -113,3 +113,47 @@ func TestPreparedStatements(t *testing.T) {
 		}
 	})
 }
+
+// The ERP's counters give gapless numbers: a savepoint undone gives back
+// the numbers taken in it, a transaction rolled back all of its own, and
+// the next transaction goes on from the last committed.
+func TestERPNumbersGapless(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		next := func(tx *store.Tx, want int64) error {
+			n, err := tx.ERPNextNumber(ctx, "bench")
+			if err == nil && n != want {
+				t.Errorf("ERPNextNumber = %d; want %d", n, want)
+			}
+			return err
+		}
+		refused := millwright.Errorf(millwright.Invalid, "refused", "refused")
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			if err := next(tx, 1); err != nil {
+				return err
+			}
+			if err := tx.Savepoint(ctx, func() error {
+				if err := next(tx, 2); err != nil {
+					return err
+				}
+				return refused
+			}); err != refused {
+				return err
+			}
+			return next(tx, 2)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			if err := next(tx, 3); err != nil {
+				return err
+			}
+			return refused
+		}); err != refused {
+			t.Fatalf("InTx = %v; want refused", err)
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return next(tx, 3) }); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
