@@ -589,10 +589,11 @@ func (tx *Tx) recordEvent(ctx context.Context, ev integration.Event, status stri
 	if n, err := res.RowsAffected(); err != nil || n != 1 {
 		return false, err
 	}
+	// The links to its work orders are held and written with the
+	// transaction's others before it commits (writeEventLinks): a new
+	// event's sequence number cannot have links yet.
 	for _, wo := range workOrdersIn(ev.Payload) {
-		if _, err := tx.exec(ctx, `INSERT INTO inbound_event_work_orders (work_order_id, seq) VALUES (?, ?)`, wo, ev.Seq); err != nil {
-			return false, err
-		}
+		tx.eventLinks = append(tx.eventLinks, []any{wo, ev.Seq})
 	}
 	return true, nil
 }
@@ -625,9 +626,26 @@ func workOrdersIn(payload json.RawMessage) []string {
 	return out
 }
 
+// writeEventLinks inserts the links of the events the transaction
+// recorded to their work orders, in one statement; DB.InTx calls it before
+// the commit.
+func (tx *Tx) writeEventLinks(ctx context.Context) error {
+	if len(tx.eventLinks) == 0 {
+		return nil
+	}
+	rows := tx.eventLinks
+	tx.eventLinks = nil
+	return tx.InsertRows(ctx, "inbound_event_work_orders", []string{"work_order_id", "seq"}, rows)
+}
+
 // WorkOrderEvents lists the ERP events received about a work order, in
 // sequence order.
 func (tx *Tx) WorkOrderEvents(ctx context.Context, workOrderID string) ([]integration.Event, error) {
+	if tx.savepointDepth == 0 {
+		if err := tx.writeEventLinks(ctx); err != nil {
+			return nil, err
+		}
+	}
 	rows, err := tx.query(ctx, `SELECT e.seq, e.kind, e.document_key, e.payload, e.at, e.actor FROM inbound_events e
 		JOIN inbound_event_work_orders w ON w.seq = e.seq WHERE w.work_order_id = ? ORDER BY e.seq`, workOrderID)
 	if err != nil {

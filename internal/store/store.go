@@ -242,6 +242,10 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 		stx.Rollback()
 		return err
 	}
+	if err := tx.writeEventLinks(ctx); err != nil {
+		stx.Rollback()
+		return err
+	}
 	if err := tx.writeAudits(ctx); err != nil {
 		stx.Rollback()
 		return err
@@ -286,6 +290,7 @@ type Tx struct {
 	numbering      bool                       // the ERP's numbering lock is held (lockERPNumbering)
 	erpReads       *erpReads                  // the ERP's master data read in this transaction
 	audits         [][]any                    // audit rows written at the commit, in one statement (Audit)
+	eventLinks     [][]any                    // the recorded events' work-order links, written at the commit (RecordEvent)
 	savepointDepth int                        // savepoints open (Savepoint)
 	counters       map[string]*heldCounter    // SQLite: the ERP counters taken from (ERPNextNumber)
 }
@@ -322,11 +327,11 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	}
 	// What fn leaves pending goes with it when it is undone, and so does
 	// a lock it took (PostgreSQL releases those at the rollback).
-	pending, numbering, audits, counters := tx.deferred.mark(), tx.numbering, len(tx.audits), tx.counterMark()
+	pending, numbering, audits, links, counters := tx.deferred.mark(), tx.numbering, len(tx.audits), len(tx.eventLinks), tx.counterMark()
 	if err := fn(); err != nil {
 		tx.deferred.undo(pending)
 		tx.undoCounters(counters)
-		tx.numbering, tx.erpReads, tx.audits = numbering, nil, tx.audits[:audits]
+		tx.numbering, tx.erpReads, tx.audits, tx.eventLinks = numbering, nil, tx.audits[:audits], tx.eventLinks[:links]
 		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return errors.Join(err, rerr)
 		}
