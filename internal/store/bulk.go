@@ -39,6 +39,11 @@ func (tx *Tx) InsertRows(ctx context.Context, table string, cols []string, rows 
 	return nil
 }
 
+// inList is the placeholder list of an IN of n values: "(?, ?, ?)".
+func inList(n int) string {
+	return "(?" + strings.Repeat(", ?", n-1) + ")"
+}
+
 // conds gathers the conditions of a list's WHERE clause. A list puts
 // only the filters it was given into its statement: a condition such as
 // (? = ” OR status = ?) keeps a planner from using the index on status.

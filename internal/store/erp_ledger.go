@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -229,8 +228,8 @@ type erpReads struct {
 
 // erpMessage is an applied message as erp_messages keeps it.
 type erpMessage struct {
-	hash   string
-	events string // JSON
+	key, hash string
+	events    string // JSON
 }
 
 func (tx *Tx) reads() *erpReads {
@@ -779,22 +778,18 @@ func (tx *Tx) PrefetchERPMessages(ctx context.Context, keys []string) error {
 			known[k] = nil
 		}
 		rows, err := tx.query(ctx, `SELECT idempotency_key, request_hash, events_json FROM erp_messages
-			WHERE idempotency_key IN (?`+strings.Repeat(", ?", len(args)-1)+`)`, args...)
+			WHERE idempotency_key IN `+inList(len(args)), args...)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var key string
-			var m erpMessage
-			if err := rows.Scan(&key, &m.hash, &m.events); err != nil {
-				rows.Close()
-				return err
-			}
-			known[key] = &m
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		applied, err := scanAll(rows, func(r interface{ Scan(...any) error }) (m erpMessage, err error) {
+			return m, r.Scan(&m.key, &m.hash, &m.events)
+		})
+		if err != nil {
 			return err
+		}
+		for i := range applied {
+			known[applied[i].key] = &applied[i]
 		}
 	}
 	return nil
@@ -818,7 +813,7 @@ func (tx *Tx) SaveERPMessage(ctx context.Context, key string, kind integration.M
 		return err
 	}
 	if known := tx.reads().messages; known != nil {
-		known[key] = &erpMessage{hash: hash, events: string(b)}
+		known[key] = &erpMessage{key: key, hash: hash, events: string(b)}
 	}
 	return nil
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -148,23 +147,20 @@ func (tx *Tx) messageLines(ctx context.Context, ms []integration.OutboxMessage) 
 			args[i] = chunk[i].ID
 		}
 		rows, err := tx.query(ctx, `SELECT message_id, material_line_id FROM integration_message_lines
-			WHERE message_id IN (?`+strings.Repeat(", ?", len(args)-1)+`) ORDER BY message_id, material_line_id`, args...)
+			WHERE message_id IN `+inList(len(args))+` ORDER BY message_id, material_line_id`, args...)
 		if err != nil {
 			return err
 		}
-		for rows.Next() {
-			var id, line string
-			if err := rows.Scan(&id, &line); err != nil {
-				rows.Close()
-				return err
-			}
-			if m := at[id]; m != nil {
-				m.MaterialLineIDs = append(m.MaterialLineIDs, line)
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		lines, err := scanAll(rows, func(r interface{ Scan(...any) error }) (l [2]string, err error) {
+			return l, r.Scan(&l[0], &l[1])
+		})
+		if err != nil {
 			return err
+		}
+		for _, l := range lines {
+			if m := at[l[0]]; m != nil {
+				m.MaterialLineIDs = append(m.MaterialLineIDs, l[1])
+			}
 		}
 	}
 	return nil
@@ -244,11 +240,8 @@ func (tx *Tx) ClaimRuns(ctx context.Context, limit, share int, lease time.Durati
 // release's request, which never waits for a claim of other kinds. It
 // takes the first undelivered message of a work order only.
 func (tx *Tx) ClaimRequisitions(ctx context.Context, limit int, lease time.Duration) ([]integration.OutboxMessage, error) {
-	ms, err := tx.claim(ctx, "m.kind = ?", integration.KindRequisitionRequest, limit, false)
+	ms, err := tx.claim(ctx, integration.KindRequisitionRequest, true, limit, false)
 	if err != nil {
-		return nil, err
-	}
-	if err := tx.messageLines(ctx, ms); err != nil {
 		return nil, err
 	}
 	return ms, tx.leaseClaimed(ctx, ms, lease)
@@ -268,16 +261,16 @@ func (tx *Tx) RequisitionsDue(ctx context.Context) (bool, error) {
 // claimMessages claims as ClaimMessages, or as ClaimRuns when share > 0.
 func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration, share int) ([]integration.OutboxMessage, error) {
 	runs := share > 0
-	ms, err := tx.claim(ctx, "m.kind = ?", integration.KindRequisitionRequest, limit, false)
+	ms, err := tx.claim(ctx, integration.KindRequisitionRequest, true, limit, false)
 	if err != nil {
 		return nil, err
 	}
 	if len(ms) < limit {
-		lane, kind := "m.kind <> ?", integration.KindRequisitionRequest
+		kind := integration.KindRequisitionRequest // every kind but requisitions
 		if runs {
-			lane, kind = "m.kind <> ?", "" // every kind: a requisition behind its work order's postings
+			kind = "" // every kind: a requisition behind its work order's postings
 		}
-		rest, err := tx.claim(ctx, lane, kind, limit*max(share, 1), runs)
+		rest, err := tx.claim(ctx, kind, false, limit*max(share, 1), runs)
 		if err != nil {
 			return nil, err
 		}
@@ -296,25 +289,25 @@ func (tx *Tx) claimMessages(ctx context.Context, limit int, lease time.Duration,
 			}
 		}
 	}
-	if err := tx.messageLines(ctx, ms); err != nil {
-		return nil, err
-	}
 	return ms, tx.leaseClaimed(ctx, ms, lease)
 }
 
-// leaseClaimed counts an attempt of each claimed message and leaves it
-// alone until lease from now, in one statement.
+// leaseClaimed reads the material lines of the claimed messages (claim
+// reads its candidates without them), counts an attempt of each and
+// leaves it alone until lease from now, in one statement.
 func (tx *Tx) leaseClaimed(ctx context.Context, ms []integration.OutboxMessage, lease time.Duration) error {
 	if len(ms) == 0 {
 		return nil
+	}
+	if err := tx.messageLines(ctx, ms); err != nil {
+		return err
 	}
 	args := []any{tx.now.Add(lease)}
 	for i := range ms {
 		ms[i].Attempts++
 		args = append(args, ms[i].ID)
 	}
-	_, err := tx.exec(ctx, `UPDATE integration_messages SET attempts = attempts + 1, next_attempt_at = ? WHERE id IN (?`+
-		strings.Repeat(", ?", len(ms)-1)+`)`, args...)
+	_, err := tx.exec(ctx, `UPDATE integration_messages SET attempts = attempts + 1, next_attempt_at = ? WHERE id IN `+inList(len(ms)), args...)
 	return err
 }
 
@@ -331,8 +324,7 @@ func (tx *Tx) lockRuns(ctx context.Context, ms []integration.OutboxMessage) ([]i
 	for _, m := range ms {
 		args = append(args, m.ID)
 	}
-	rows, err := tx.query(ctx, `SELECT id FROM integration_messages WHERE status = ? AND next_attempt_at <= ? AND id IN (?`+
-		strings.Repeat(", ?", len(ms)-1)+`) FOR UPDATE SKIP LOCKED`, args...)
+	rows, err := tx.query(ctx, `SELECT id FROM integration_messages WHERE status = ? AND next_attempt_at <= ? AND id IN `+inList(len(ms))+` FOR UPDATE SKIP LOCKED`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -409,17 +401,16 @@ func (tx *Tx) RenewLeases(ctx context.Context, ids []string, lease time.Duration
 	for _, id := range ids {
 		args = append(args, id)
 	}
-	_, err := tx.exec(ctx, `UPDATE integration_messages SET next_attempt_at = ? WHERE status = ? AND id IN (?`+
-		strings.Repeat(", ?", len(ids)-1)+`)`, args...)
+	_, err := tx.exec(ctx, `UPDATE integration_messages SET next_attempt_at = ? WHERE status = ? AND id IN `+inList(len(ids)), args...)
 	return err
 }
 
-// claim selects up to limit claimable messages in lane ("m.kind = ?" or
-// "m.kind <> ?" with kind), oldest first. An earlier pending message of
+// claim selects up to limit claimable messages of kind (only) or of every
+// other kind, oldest first. An earlier pending message of
 // the same work order or order key, or any pending item master, holds a
 // message back; with runs, only one that is not due (leased, or waiting
 // for a retry) or, for an item master, not before it.
-func (tx *Tx) claim(ctx context.Context, lane string, kind integration.MessageKind, limit int, runs bool) ([]integration.OutboxMessage, error) {
+func (tx *Tx) claim(ctx context.Context, kind integration.MessageKind, only bool, limit int, runs bool) ([]integration.OutboxMessage, error) {
 	lock := ""
 	if tx.engine == Postgres && !runs {
 		lock = " FOR UPDATE SKIP LOCKED" // runs are locked after (lockRuns)
@@ -437,11 +428,11 @@ func (tx *Tx) claim(ctx context.Context, lane string, kind integration.MessageKi
 	}
 	// The status is written out, not bound, so that both engines may walk
 	// the pending messages' own index (integration_messages_pending_id)
-	// in id order and stop at the limit; a lane of one kind walks that
+	// in id order and stop at the limit; a claim of one kind walks that
 	// kind's.
-	index := "integration_messages_pending_id"
-	if strings.HasPrefix(lane, "m.kind = ") {
-		index = "integration_messages_kind_pending"
+	lane, index := "m.kind <> ?", "integration_messages_pending_id"
+	if only {
+		lane, index = "m.kind = ?", "integration_messages_kind_pending"
 	}
 	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages m`+tx.indexedBy(index)+`
 		WHERE m.status = '`+integration.StatusPending+`' AND `+lane+` AND m.next_attempt_at <= ?
@@ -473,7 +464,7 @@ func (tx *Tx) MarkDelivered(ctx context.Context, ids []string) error {
 			args = append(args, id)
 		}
 		if _, err := tx.exec(ctx, `UPDATE integration_messages SET status = ?, last_error = '', delivered_at = ?
-			WHERE id IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`, args...); err != nil {
+			WHERE id IN `+inList(len(chunk)), args...); err != nil {
 			return err
 		}
 	}
@@ -543,7 +534,7 @@ func (tx *Tx) UnrecordedEvents(ctx context.Context, events []integration.Event) 
 	for i, ev := range events {
 		args[i] = ev.Seq
 	}
-	rows, err := tx.query(ctx, `SELECT seq FROM inbound_events WHERE seq IN (?`+strings.Repeat(", ?", len(events)-1)+`)`, args...)
+	rows, err := tx.query(ctx, `SELECT seq FROM inbound_events WHERE seq IN `+inList(len(events)), args...)
 	if err != nil {
 		return nil, err
 	}
