@@ -98,3 +98,6 @@ func (db *DB) CachedStmtsForTest() int {
 	defer db.writeStmts.mu.Unlock()
 	return len(db.writeStmts.stmts)
 }
+
+// GroupCommitsForTest returns how many commits SQLite's write groups made.
+func (db *DB) GroupCommitsForTest() int64 { return db.group.commits.Load() }

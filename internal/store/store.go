@@ -57,6 +57,7 @@ type DB struct {
 	sealWake chan struct{}
 
 	retried atomic.Int64 // transactions run again after a deadlock or serialization failure
+	group   writeGroup   // SQLite: write transactions sharing a commit (groupTx)
 }
 
 // Retried returns how many write transactions were run again after a
@@ -176,7 +177,12 @@ func (db *DB) migrations() (*goose.Provider, error) {
 // InTx runs fn in a write transaction and commits it when fn returns nil.
 // The change, its audit entries and its outbox messages commit together or
 // not at all. On PostgreSQL a serialization failure or deadlock is retried.
+// On SQLite transactions that wait for the writer together share one
+// commit, each still all or nothing (groupTx).
 func (db *DB) InTx(ctx context.Context, fn func(tx *Tx) error) error {
+	if db.Engine == SQLite {
+		return db.groupTx(ctx, fn)
+	}
 	for attempt := 0; ; attempt++ {
 		err := db.inTx(ctx, db.write, &sql.TxOptions{}, fn)
 		if attempt < 5 && retryable(err) {
@@ -224,39 +230,65 @@ func (db *DB) inTx(ctx context.Context, pool *sql.DB, opts *sql.TxOptions, fn fu
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
-	tx := &Tx{tx: stx, conn: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, wake: db.wake, sealWake: db.sealWake, rebound: db.rebound}
-	tx.cache = db.readStmts
-	if pool == db.write {
-		tx.cache = db.writeStmts
-	}
+	tx := db.newTx(ctx, stx, pool)
+	defer tx.prepareLater()
 	defer func() {
-		if len(tx.unprepared) > 0 {
-			go tx.cache.prepare(tx.unprepared)
+		// A panic in fn must not leave the transaction, its locks and
+		// its connection, open.
+		if p := recover(); p != nil {
+			stx.Rollback()
+			panic(p)
 		}
 	}()
-	if err := fn(tx); err != nil {
-		stx.Rollback()
-		return err
-	}
-	if err := tx.writeCounters(ctx); err != nil {
-		stx.Rollback()
-		return err
-	}
-	if err := tx.writeEventLinks(ctx); err != nil {
-		stx.Rollback()
-		return err
-	}
-	if err := tx.writeAudits(ctx); err != nil {
+	if err := tx.run(fn); err != nil {
 		stx.Rollback()
 		return err
 	}
 	if err := stx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
+	tx.committed()
+	return nil
+}
+
+// newTx is a Tx on stx, a transaction of pool.
+func (db *DB) newTx(ctx context.Context, stx *sql.Tx, pool *sql.DB) *Tx {
+	tx := &Tx{tx: stx, conn: stx, engine: db.Engine, now: db.Clock().UTC().Truncate(time.Microsecond), ctx: ctx, wake: db.wake, sealWake: db.sealWake, rebound: db.rebound}
+	tx.cache = db.readStmts
+	if pool == db.write {
+		tx.cache = db.writeStmts
+	}
+	return tx
+}
+
+// run runs fn and then writes what the transaction held for its end:
+// the ERP counters, the events' work-order links and the audit rows.
+func (tx *Tx) run(fn func(tx *Tx) error) error {
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.writeCounters(tx.ctx); err != nil {
+		return err
+	}
+	if err := tx.writeEventLinks(tx.ctx); err != nil {
+		return err
+	}
+	return tx.writeAudits(tx.ctx)
+}
+
+// committed runs what waited for the commit.
+func (tx *Tx) committed() {
 	for _, f := range tx.afterCommit {
 		f()
 	}
-	return nil
+}
+
+// prepareLater prepares, in the background, the statements the
+// transaction ran that the pool's cache did not hold yet.
+func (tx *Tx) prepareLater() {
+	if len(tx.unprepared) > 0 {
+		go tx.cache.prepare(tx.unprepared)
+	}
 }
 
 func retryable(err error) bool {
