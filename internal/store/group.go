@@ -117,6 +117,7 @@ func (db *DB) commitGroup(batch []*member) {
 			continue
 		}
 		m.tx = db.newTx(m.ctx, stx, db.write)
+		m.tx.shared = !alone
 		if alone {
 			m.err = m.run()
 		} else if m.err = db.runSaved(m); errors.Is(m.err, errGroupBroken) {

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -108,6 +109,67 @@ func TestGroupCommitMembersAloneAllOrNothing(t *testing.T) {
 			if got := db.GroupCommitsForTest(); got >= ok {
 				t.Errorf("SQLite made %d commits for %d transactions that waited together; want fewer (they share commits)", got, ok)
 			}
+		}
+	})
+}
+
+// A caller that gives up while its transaction runs in a group does not
+// interrupt the group's transaction (SQLite rolls a whole transaction back
+// when a write in it is interrupted): the others commit.
+func TestGroupCommitCallerGivingUp(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		const perMember = 50
+		first := make(chan struct{})
+		var wg sync.WaitGroup
+		errs := make([]error, 6)
+		for i := range errs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if i > 0 {
+					<-first
+				}
+				mctx, cancel := context.WithCancel(ctx)
+				defer cancel()
+				errs[i] = db.InTx(mctx, func(tx *store.Tx) error {
+					if i == 0 {
+						close(first)
+						time.Sleep(50 * time.Millisecond)
+					}
+					if i == 2 {
+						// The caller gives up while a long write runs.
+						time.AfterFunc(5*time.Millisecond, cancel)
+						if err := tx.ExecForTest(mctx, `WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x+1 FROM c WHERE x < 300000)
+							UPDATE counters SET value = value + 0 WHERE name IN (SELECT 'none-' || x FROM c)`); err != nil {
+							return err
+						}
+					}
+					for range perMember {
+						if _, err := tx.NextNumber(mctx, "giving-up"); err != nil {
+							return err
+						}
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		var committed int64
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				committed++
+			case i != 2:
+				t.Errorf("member %d: err = %v; want nil: another caller giving up must not fail it", i, err)
+			}
+		}
+		var next int64
+		if err := db.InTx(ctx, func(tx *store.Tx) (err error) { next, err = tx.NextNumber(ctx, "giving-up"); return err }); err != nil {
+			t.Fatal(err)
+		}
+		if want := committed*perMember + 1; next != want {
+			t.Errorf("next number = %d; want %d (%d for each of the %d committed)", next, want, perMember, committed)
 		}
 	})
 }

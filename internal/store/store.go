@@ -325,6 +325,7 @@ type Tx struct {
 	eventLinks     [][]any                    // the recorded events' work-order links, written at the commit (RecordEvent)
 	savepointDepth int                        // savepoints open (Savepoint)
 	counters       map[string]*heldCounter    // SQLite: the ERP counters taken from (ERPNextNumber)
+	shared         bool                       // SQLite: a member of a group sharing one transaction (groupTx)
 }
 
 // sqlConn is what a Tx runs its statements on: a *sql.Tx, or the read
@@ -376,7 +377,20 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	return err
 }
 
+// stmtCtx is the context a statement runs under. A member of a SQLite
+// group (groupTx) shares its transaction with others, and SQLite rolls a
+// whole transaction back when a write in it is interrupted: a member's
+// statements are not interrupted when its caller gives up, they run to
+// their end (a member whose context is done before it starts is not run).
+func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
+	if tx.shared {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
+}
+
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, q); st != nil {
 		res, err := st.ExecContext(ctx, tx.args(args)...)
 		return res, tx.translate(err)
@@ -390,6 +404,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 // transaction instead of once per call. (The PostgreSQL driver caches
 // the statements of each connection already.)
 func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = tx.stmtCtx(ctx)
 	if tx.engine != SQLite {
 		return tx.exec(ctx, q, args...)
 	}
@@ -409,6 +424,7 @@ func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) (sql.Resu
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = tx.stmtCtx(ctx)
 	if tx.trace != nil {
 		tx.trace(q, args)
 	}
@@ -434,6 +450,7 @@ func (tx *Tx) indexedBy(name string) string {
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = tx.stmtCtx(ctx)
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, tx.args(args)...)
 	}
