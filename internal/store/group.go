@@ -101,7 +101,8 @@ func (db *DB) leadGroup() {
 // commits it, leaving each member's result in its err.
 func (db *DB) commitGroup(batch []*member) {
 	// The group's transaction outlives any one member's context; each
-	// member's statements run under its own.
+	// member's statements run under its own, cancellation aside
+	// (Tx.stmtCtx).
 	stx, err := db.write.BeginTx(context.Background(), nil)
 	if err != nil {
 		for _, m := range batch {
