@@ -436,7 +436,7 @@ func (tx *Tx) AssetLabels(ctx context.Context, ids []string) (map[string]AssetLa
 		for i, id := range ids[:n] {
 			args[i] = id
 		}
-		rows, err := tx.query(ctx, `SELECT id, tag, name FROM assets WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		rows, err := tx.query(ctx, `SELECT id, tag, name FROM assets WHERE id IN `+inList(n), args...)
 		if err != nil {
 			return nil, err
 		}

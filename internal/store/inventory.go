@@ -226,7 +226,7 @@ func (tx *Tx) loadAllConversions(ctx context.Context, items []inventory.Item) er
 		at[items[i].ID], args[i] = &items[i], items[i].ID
 	}
 	rows, err := tx.query(ctx, `SELECT item_id, unit, factor FROM item_units
-		WHERE item_id IN (?`+strings.Repeat(", ?", len(items)-1)+`) ORDER BY item_id, unit`, args...)
+		WHERE item_id IN `+inList(len(items))+` ORDER BY item_id, unit`, args...)
 	if err != nil {
 		return err
 	}

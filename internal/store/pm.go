@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/millwright-cmms/millwright"
@@ -325,7 +324,7 @@ func (tx *Tx) PlanNames(ctx context.Context, ids []string) (map[string]string, e
 		for i, id := range ids[:n] {
 			args[i] = id
 		}
-		rows, err := tx.query(ctx, `SELECT id, name FROM pm_plans WHERE id IN (?`+strings.Repeat(", ?", n-1)+`)`, args...)
+		rows, err := tx.query(ctx, `SELECT id, name FROM pm_plans WHERE id IN `+inList(n), args...)
 		if err != nil {
 			return nil, err
 		}
