@@ -30,11 +30,10 @@ import (
 
 // Audit appends an entry to the audit trail in this transaction. before and
 // after are the record as JSON before and after the change (nil for none).
-// The entry commits with the change or not at all (it is held, and written
-// with the transaction's other entries just before the commit,
-// writeAudits); it
-// joins the hash chain when the sealer next runs (DB.SealAudit), which
-// this wakes after the commit.
+// The entry commits with the change or not at all: it is held, and written
+// with the transaction's other entries just before the commit
+// (writeAudits). It joins the hash chain when the sealer next runs
+// (DB.SealAudit), which this wakes after the commit.
 func (tx *Tx) Audit(ctx context.Context, entityType, entityID, action string, before, after any) error {
 	tx.audits = append(tx.audits, []any{tx.now, tx.Actor().Username, entityType, entityID, action,
 		string(mustJSON(before)), string(mustJSON(after))})

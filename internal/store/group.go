@@ -123,7 +123,8 @@ func (db *DB) commitGroup(batch []*member) {
 			m.err = m.run()
 		} else if m.err = db.runSaved(m); errors.Is(m.err, errGroupBroken) {
 			// The savepoint could not be undone: the transaction may
-			// hold part of m. Nothing of the group commits.
+			// hold part of m. Nothing of the group commits: the members
+			// that would have, and those not run yet, fail with m's error.
 			stx.Rollback()
 			for _, o := range batch {
 				if o != m && (o.err == nil || o.tx == nil) {
@@ -156,23 +157,25 @@ var errGroupBroken = errors.New("the group's transaction could not undo a failed
 // runSaved runs m in a savepoint of the group's transaction, undone if m
 // fails.
 func (db *DB) runSaved(m *member) error {
-	tx := m.tx
-	if _, err := tx.tx.ExecContext(context.Background(), "SAVEPOINT grp"); err != nil {
-		return fmt.Errorf("%w: %w", errGroupBroken, err)
+	exec := func(q string) error {
+		if _, err := m.tx.tx.ExecContext(context.Background(), q); err != nil {
+			return fmt.Errorf("%w: %w", errGroupBroken, err)
+		}
+		return nil
+	}
+	if err := exec("SAVEPOINT grp"); err != nil {
+		return err
 	}
 	if err := m.run(); err != nil {
-		if _, rerr := tx.tx.ExecContext(context.Background(), "ROLLBACK TO SAVEPOINT grp"); rerr != nil {
-			return fmt.Errorf("%w: %w (after %w)", errGroupBroken, rerr, err)
+		if uerr := exec("ROLLBACK TO SAVEPOINT grp"); uerr != nil {
+			return fmt.Errorf("%w (after %w)", uerr, err)
 		}
-		if _, rerr := tx.tx.ExecContext(context.Background(), "RELEASE SAVEPOINT grp"); rerr != nil {
-			return fmt.Errorf("%w: %w (after %w)", errGroupBroken, rerr, err)
+		if uerr := exec("RELEASE SAVEPOINT grp"); uerr != nil {
+			return fmt.Errorf("%w (after %w)", uerr, err)
 		}
 		return err
 	}
-	if _, err := tx.tx.ExecContext(context.Background(), "RELEASE SAVEPOINT grp"); err != nil {
-		return fmt.Errorf("%w: %w", errGroupBroken, err)
-	}
-	return nil
+	return exec("RELEASE SAVEPOINT grp")
 }
 
 // run runs the member's fn on its Tx; a panic is kept for the caller and

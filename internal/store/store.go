@@ -404,10 +404,10 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 // transaction instead of once per call. (The PostgreSQL driver caches
 // the statements of each connection already.)
 func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	ctx = tx.stmtCtx(ctx)
 	if tx.engine != SQLite {
 		return tx.exec(ctx, q, args...)
 	}
+	ctx = tx.stmtCtx(ctx)
 	st, ok := tx.stmts[q]
 	if !ok {
 		var err error
