@@ -2,6 +2,7 @@ package outbox
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strconv"
 
@@ -41,6 +42,14 @@ func syncStock(ctx context.Context, tx *store.Tx, ev integration.Event, p integr
 		return err
 	} else if last, _ := strconv.ParseInt(v, 10, 64); last >= ev.Seq {
 		return nil
+	}
+	if r, err := receiptWaiting(ctx, tx, ev.Seq, p); err != nil {
+		return err
+	} else if r != "" {
+		// The level counts the receipt: applied first, the receipt would
+		// come in as an adjustment, not a receipt at the order's price.
+		return millwright.Errorf(millwright.NotFound, "receipt_waiting",
+			"ERP stock of %s at %s (event %d) waits for goods receipt %s, an earlier event not applied yet", p.ERPItemCode, p.Warehouse, ev.Seq, r)
 	}
 	if err := tx.SetIntegrationState(ctx, seqKey, strconv.FormatInt(ev.Seq, 10)); err != nil {
 		return err
@@ -109,6 +118,30 @@ func syncStock(ctx context.Context, tx *store.Tx, ev integration.Event, p integr
 			p.Cause, ev.Seq, reconcile.StockFix(st.Key())),
 	})
 	return err
+}
+
+// receiptWaiting is the number of a goods receipt into the stock row of
+// p that an event before seq brought and that still waits (an earlier
+// event of its purchase order waits, say), or "". Events of different
+// documents are applied as they arrive, a poll's page and a webhook's
+// push crossing; a level must not pass a receipt it counts.
+func receiptWaiting(ctx context.Context, tx *store.Tx, seq int64, p integration.StockLevelChanged) (string, error) {
+	waiting, err := tx.WaitingEventsOfKind(ctx, integration.EventGoodsReceived)
+	if err != nil {
+		return "", err
+	}
+	for _, ev := range waiting {
+		var r integration.GoodsReceived
+		if ev.Seq > seq || json.Unmarshal(ev.Payload, &r) != nil || r.SiteID != p.SiteID {
+			continue
+		}
+		for _, rl := range r.Lines {
+			if !rl.Direct && rl.ERPItemCode == p.ERPItemCode && rl.Warehouse == p.Warehouse {
+				return r.Number, nil
+			}
+		}
+	}
+	return "", nil
 }
 
 // receiveStock books a stock line of a goods receipt the ERP made into
