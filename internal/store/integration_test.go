@@ -170,3 +170,56 @@ func TestChargeMappingsAgree(t *testing.T) {
 		}
 	})
 }
+
+// A claim of runs beside one in flight takes the work orders that one
+// left: a backlog held behind a leased message, longer than a claim walks,
+// is left out of the walk, not read until the walk gives up; and a run is
+// taken in order from its first message.
+func TestClaimRunsPastAHeldBacklog(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		ctx := t.Context()
+		const backlog = 1500
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			for i := range backlog + 3 {
+				wo, key := "wo_a", fmt.Sprintf("a%04d", i)
+				if i >= backlog {
+					wo, key = "wo_b", fmt.Sprintf("b%d", i-backlog)
+				}
+				m, err := integration.NewMessage(key, "site_1", "NORTH", "pat", time.Now(), integration.WorkOrderStatus{WorkOrderID: wo})
+				if err != nil {
+					return err
+				}
+				if err := tx.Enqueue(ctx, m, wo); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		claim := func() []string {
+			t.Helper()
+			var keys []string
+			if err := db.InTx(ctx, func(tx *store.Tx) error {
+				ms, err := tx.ClaimRuns(ctx, 50, 1, time.Minute)
+				for _, m := range ms {
+					keys = append(keys, m.IdempotencyKey)
+				}
+				return err
+			}); err != nil {
+				t.Fatal(err)
+			}
+			return keys
+		}
+		first := claim()
+		if len(first) != 50 || first[0] != "a0000" || first[49] != "a0049" {
+			t.Fatalf("first claim = %d messages %v…; want wo_a's first 50 in order", len(first), first[:min(3, len(first))])
+		}
+		if second := claim(); fmt.Sprint(second) != "[b0 b1 b2]" {
+			t.Fatalf("claim beside it = %v; want wo_b's run, b0 b1 b2 (wo_a's backlog waits behind its leased messages)", second)
+		}
+		if third := claim(); len(third) != 0 {
+			t.Fatalf("a third claim = %v; want nothing (wo_a's next waits for its leased ones)", third)
+		}
+	})
+}
