@@ -280,22 +280,33 @@ func (tx *Tx) InsertERPEntry(ctx context.Context, e *ledger.Entry) error {
 		}
 		e.Number = fmt.Sprintf("JE-%06d", n)
 	}
-	if _, err := tx.exec(ctx, `
+	// A batch's entries are written with its others (insertLater): their
+	// ids and placeholder numbers are their own. A reversal is written at
+	// once: its reversed entry is unique, and a second reversal is the
+	// message's conflict.
+	if tx.deferred != nil && e.ReversesID == "" {
+		tx.insertLater("erp_entries", entryInsertCols, e.ID, e.Number, e.At, e.Period, e.SiteID, e.Memo, e.Source, e.SourceID, nil, e.CreatedBy)
+		for i, l := range e.Lines {
+			tx.insertLater("erp_entry_lines", entryLineCols, e.ID, i+1, l.Account, l.Debit, l.Credit, l.CostCenter, l.WorkOrderID, l.AssetID)
+		}
+	} else {
+		if _, err := tx.exec(ctx, `
 		INSERT INTO erp_entries (id, number, at, period, site_id, memo, source, source_id, reverses_id, created_by)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.ID, e.Number, e.At, e.Period, e.SiteID, e.Memo, e.Source, e.SourceID, null(e.ReversesID), e.CreatedBy); err != nil {
-		if IsDuplicate(err) {
-			return millwright.Errorf(millwright.Conflict, "already_reversed", "entry %s is already reversed; an entry is reversed once", e.ReversesID)
+			e.ID, e.Number, e.At, e.Period, e.SiteID, e.Memo, e.Source, e.SourceID, null(e.ReversesID), e.CreatedBy); err != nil {
+			if IsDuplicate(err) {
+				return millwright.Errorf(millwright.Conflict, "already_reversed", "entry %s is already reversed; an entry is reversed once", e.ReversesID)
+			}
+			return err
 		}
-		return err
-	}
-	// The lines in one statement: a posting is a round trip less per line.
-	rows := make([][]any, len(e.Lines))
-	for i, l := range e.Lines {
-		rows[i] = []any{e.ID, i + 1, l.Account, l.Debit, l.Credit, l.CostCenter, l.WorkOrderID, l.AssetID}
-	}
-	if err := tx.InsertRows(ctx, "erp_entry_lines", entryLineCols, rows); err != nil {
-		return err
+		// The lines in one statement: a posting is a round trip less per line.
+		rows := make([][]any, len(e.Lines))
+		for i, l := range e.Lines {
+			rows[i] = []any{e.ID, i + 1, l.Account, l.Debit, l.Credit, l.CostCenter, l.WorkOrderID, l.AssetID}
+		}
+		if err := tx.InsertRows(ctx, "erp_entry_lines", entryLineCols, rows); err != nil {
+			return err
+		}
 	}
 	for _, l := range e.Lines {
 		if err := tx.addBudgetUse(ctx, e, l); err != nil {
@@ -304,6 +315,8 @@ func (tx *Tx) InsertERPEntry(ctx context.Context, e *ledger.Entry) error {
 	}
 	return nil
 }
+
+var entryInsertCols = []string{"id", "number", "at", "period", "site_id", "memo", "source", "source_id", "reverses_id", "created_by"}
 
 var entryLineCols = []string{"entry_id", "position", "account", "debit", "credit", "cost_center", "work_order_id", "asset_id"}
 
@@ -707,15 +720,20 @@ func (tx *Tx) EmitERPEvent(ctx context.Context, kind integration.EventKind, docu
 	}
 	ev := integration.Event{Seq: seq, Kind: kind, DocumentKey: documentKey, At: tx.now, Actor: actor, Payload: b}
 	if d := tx.deferred; d != nil {
+		// Its placeholder seq is its own: written with the batch's others.
 		d.events = append(d.events, ev)
+		tx.insertLater("erp_events", eventCols, ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At, ev.Actor)
+	} else {
+		_, err = tx.exec(ctx, `INSERT INTO erp_events (seq, kind, document_key, payload, created_at, actor) VALUES (?, ?, ?, ?, ?, ?)`,
+			ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At, ev.Actor)
 	}
-	_, err = tx.exec(ctx, `INSERT INTO erp_events (seq, kind, document_key, payload, created_at, actor) VALUES (?, ?, ?, ?, ?, ?)`,
-		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At, ev.Actor)
 	// Whoever reads the event log (the dispatcher in process, the webhook
 	// pusher of `erp serve`) hears of the event once it commits.
 	tx.WakeDispatcher()
 	return ev, err
 }
+
+var eventCols = []string{"seq", "kind", "document_key", "payload", "created_at", "actor"}
 
 // ERPEvents lists events with a sequence number above after, in order.
 func (tx *Tx) ERPEvents(ctx context.Context, after int64, limit int) ([]integration.Event, error) {
@@ -795,6 +813,8 @@ func (tx *Tx) PrefetchERPMessages(ctx context.Context, keys []string) error {
 	return nil
 }
 
+var messageRecordCols = []string{"idempotency_key", "kind", "request_hash", "events_json", "applied_at"}
+
 // SaveERPMessage records a port message as applied, with its events.
 // A concurrent application of the same key fails with a duplicate key.
 func (tx *Tx) SaveERPMessage(ctx context.Context, key string, kind integration.MessageKind, hash string, events []integration.Event) error {
@@ -808,7 +828,12 @@ func (tx *Tx) SaveERPMessage(ctx context.Context, key string, kind integration.M
 	if err != nil {
 		return err
 	}
-	if _, err = tx.exec(ctx, `INSERT INTO erp_messages (idempotency_key, kind, request_hash, events_json, applied_at) VALUES (?, ?, ?, ?, ?)`,
+	if tx.deferred != nil {
+		// Written with the batch's others: a process applying the same
+		// key at the same time fails the batch, which goes again and
+		// finds the key applied.
+		tx.insertLater("erp_messages", messageRecordCols, key, kind, hash, string(b), tx.now)
+	} else if _, err = tx.exec(ctx, `INSERT INTO erp_messages (idempotency_key, kind, request_hash, events_json, applied_at) VALUES (?, ?, ?, ?, ?)`,
 		key, kind, hash, string(b), tx.now); err != nil {
 		return err
 	}

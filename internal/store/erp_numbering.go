@@ -112,6 +112,11 @@ func (tx *Tx) SettleERPBudgets(ctx context.Context) error {
 	if d == nil || len(d.entries) == 0 && len(d.events) == 0 && len(d.budget) == 0 {
 		return nil
 	}
+	// The batch's held rows are written before the lock is taken, not
+	// under it by the first statement that names their tables.
+	if err := tx.writeHeld(ctx); err != nil {
+		return err
+	}
 	if err := tx.lockERPNumbering(ctx); err != nil {
 		return err
 	}

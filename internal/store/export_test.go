@@ -101,3 +101,9 @@ func (db *DB) CachedStmtsForTest() int {
 
 // GroupCommitsForTest returns how many commits SQLite's write groups made.
 func (db *DB) GroupCommitsForTest() int64 { return db.group.commits.Load() }
+
+// HoldStateForTest holds an integration_state row to be written later
+// (insertLater), as a batch's ERP rows are.
+func (tx *Tx) HoldStateForTest(key, value string) {
+	tx.insertLater("integration_state", []string{"key", "value"}, key, value)
+}

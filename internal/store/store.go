@@ -267,6 +267,12 @@ func (tx *Tx) run(fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	if err := tx.writeHeld(tx.ctx); err != nil {
+		return err
+	}
+	if tx.heldErr != nil {
+		return tx.heldErr
+	}
 	if err := tx.writeCounters(tx.ctx); err != nil {
 		return err
 	}
@@ -326,6 +332,8 @@ type Tx struct {
 	savepointDepth int                        // savepoints open (Savepoint)
 	counters       map[string]*heldCounter    // SQLite: the ERP counters taken from (ERPNextNumber)
 	shared         bool                       // SQLite: a member of a group sharing one transaction (groupTx)
+	held           []heldRows                 // rows written later (insertLater)
+	heldErr        error                      // writing them before a QueryRow failed: the transaction fails
 }
 
 // sqlConn is what a Tx runs its statements on: a *sql.Tx, or the read
@@ -355,6 +363,11 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	tx.savepointDepth++
 	defer func() { tx.savepointDepth-- }()
 	name := fmt.Sprintf("sp%d", tx.savepoints)
+	// Rows held before the savepoint are written before it: undoing it
+	// must not undo them.
+	if err := tx.writeHeld(ctx); err != nil {
+		return err
+	}
 	if _, err := tx.exec(ctx, "SAVEPOINT "+name); err != nil {
 		return err
 	}
@@ -362,6 +375,7 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 	// a lock it took (PostgreSQL releases those at the rollback).
 	pending, numbering, audits, links, counters := tx.deferred.mark(), tx.numbering, len(tx.audits), len(tx.eventLinks), tx.counterMark()
 	if err := fn(); err != nil {
+		tx.held = nil // held inside the savepoint: undone with it
 		tx.deferred.undo(pending)
 		tx.undoCounters(counters)
 		tx.numbering, tx.erpReads, tx.audits, tx.eventLinks = numbering, nil, tx.audits[:audits], tx.eventLinks[:links]
@@ -391,6 +405,9 @@ func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	ctx = tx.stmtCtx(ctx)
+	if err := tx.writeHeldFor(ctx, q); err != nil {
+		return nil, err
+	}
 	if st := tx.stmt(ctx, q); st != nil {
 		res, err := st.ExecContext(ctx, tx.args(args)...)
 		return res, tx.translate(err)
@@ -408,6 +425,9 @@ func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) (sql.Resu
 		return tx.exec(ctx, q, args...)
 	}
 	ctx = tx.stmtCtx(ctx)
+	if err := tx.writeHeldFor(ctx, q); err != nil {
+		return nil, err
+	}
 	st, ok := tx.stmts[q]
 	if !ok {
 		var err error
@@ -425,6 +445,9 @@ func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) (sql.Resu
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	ctx = tx.stmtCtx(ctx)
+	if err := tx.writeHeldFor(ctx, q); err != nil {
+		return nil, err
+	}
 	if tx.trace != nil {
 		tx.trace(q, args)
 	}
@@ -451,6 +474,9 @@ func (tx *Tx) indexedBy(name string) string {
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	ctx = tx.stmtCtx(ctx)
+	if err := tx.writeHeldFor(ctx, q); err != nil && tx.heldErr == nil {
+		tx.heldErr = err // the row may miss them: the transaction fails at its end
+	}
 	if st := tx.stmt(ctx, q); st != nil {
 		return st.QueryRowContext(ctx, tx.args(args)...)
 	}
