@@ -322,22 +322,27 @@ func (tx *Tx) lockRuns(ctx context.Context, ms []integration.OutboxMessage) ([]i
 	if len(ms) == 0 {
 		return ms, nil
 	}
-	args := []any{integration.StatusPending, tx.now}
-	for _, m := range ms {
-		args = append(args, m.ID)
+	args := make([]any, len(ms))
+	for i, m := range ms {
+		args[i] = m.ID
 	}
 	lock := ""
 	if tx.engine == Postgres {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages WHERE status = ? AND next_attempt_at <= ? AND id IN `+inList(len(ms))+lock, args...)
+	// By id only, so that both planners take the primary key; whether a
+	// row is still pending and due (not leased since it was read) is
+	// looked at here.
+	rows, err := tx.query(ctx, `SELECT `+messageCols+` FROM integration_messages WHERE id IN `+inList(len(ms))+lock, args...)
 	taken, err := scanMessageRows(rows, err)
 	if err != nil {
 		return nil, err
 	}
 	full := make(map[string]integration.OutboxMessage, len(taken))
 	for _, m := range taken {
-		full[m.ID] = m
+		if m.Status == integration.StatusPending && !m.NextAttemptAt.After(tx.now) {
+			full[m.ID] = m
+		}
 	}
 	out, stopped := ms[:0], map[string]bool{}
 	for _, m := range ms {
