@@ -15,6 +15,12 @@ const maxParams = 30000
 // loader, a journal entry's lines). It writes no audit entry and checks
 // no rule: its callers do.
 func (tx *Tx) InsertRows(ctx context.Context, table string, cols []string, rows [][]any) error {
+	return tx.insertRows(ctx, table, cols, rows, "")
+}
+
+// insertRows is InsertRows with a clause after the values, such as
+// " ON CONFLICT DO NOTHING".
+func (tx *Tx) insertRows(ctx context.Context, table string, cols []string, rows [][]any, suffix string) error {
 	per := max(1, maxParams/len(cols))
 	one := "(" + strings.Repeat("?, ", len(cols)-1) + "?)"
 	head := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES "
@@ -31,6 +37,7 @@ func (tx *Tx) InsertRows(ctx context.Context, table string, cols []string, rows 
 			b.WriteString(one)
 			args = append(args, r...)
 		}
+		b.WriteString(suffix)
 		if _, err := tx.exec(ctx, b.String(), args...); err != nil {
 			return err
 		}

@@ -661,24 +661,9 @@ func (tx *Tx) UnrecordedEvents(ctx context.Context, events []integration.Event) 
 // RecordEvent keeps ev once, as waiting; it reports false when ev's
 // sequence number was seen before.
 func (tx *Tx) RecordEvent(ctx context.Context, ev integration.Event) (bool, error) {
-	return tx.recordEvent(ctx, ev, "waiting")
-}
-
-// RecordAppliedEvent keeps ev once, as applied at once: an event the CMMS
-// takes no action on. It reports false when ev's sequence number was seen
-// before.
-func (tx *Tx) RecordAppliedEvent(ctx context.Context, ev integration.Event) (bool, error) {
-	return tx.recordEvent(ctx, ev, "applied")
-}
-
-func (tx *Tx) recordEvent(ctx context.Context, ev integration.Event, status string) (bool, error) {
-	var applied any // applied_at
-	if status == "applied" {
-		applied = tx.now
-	}
-	res, err := tx.exec(ctx, `INSERT INTO inbound_events (seq, kind, document_key, payload, status, received_at, actor, at, applied_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (seq) DO NOTHING`,
-		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), status, tx.now, ev.Actor, ev.At, applied)
+	res, err := tx.exec(ctx, `INSERT INTO inbound_events (seq, kind, document_key, payload, status, received_at, actor, at)
+		VALUES (?, ?, ?, ?, 'waiting', ?, ?, ?) ON CONFLICT (seq) DO NOTHING`,
+		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), tx.now, ev.Actor, ev.At)
 	if err != nil {
 		return false, err
 	}
@@ -693,6 +678,23 @@ func (tx *Tx) recordEvent(ctx context.Context, ev integration.Event, status stri
 	}
 	return true, nil
 }
+
+// RecordAppliedEvent keeps ev once, as applied at once: an event the CMMS
+// takes no action on. It is written with the transaction's others of its
+// kind (insertLater), and one whose sequence number was seen before is
+// left as it was: the dispatcher records fifty answers of a claim in one
+// statement.
+func (tx *Tx) RecordAppliedEvent(ev integration.Event) {
+	tx.hold("inbound_events", " ON CONFLICT (seq) DO NOTHING", inboundEventCols, []any{
+		ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), "applied", tx.now, ev.Actor, ev.At, tx.now})
+	// Its work orders' links too (writeEventLinks ignores a link that
+	// is there, as it is when the event was seen before).
+	for _, wo := range workOrdersIn(ev.Payload) {
+		tx.eventLinks = append(tx.eventLinks, []any{wo, ev.Seq})
+	}
+}
+
+var inboundEventCols = []string{"seq", "kind", "document_key", "payload", "status", "received_at", "actor", "at", "applied_at"}
 
 // workOrdersIn returns the distinct work_order_id values anywhere in a
 // JSON payload: the work orders an event is about.
@@ -731,7 +733,7 @@ func (tx *Tx) writeEventLinks(ctx context.Context) error {
 	}
 	rows := tx.eventLinks
 	tx.eventLinks = nil
-	return tx.InsertRows(ctx, "inbound_event_work_orders", []string{"work_order_id", "seq"}, rows)
+	return tx.insertRows(ctx, "inbound_event_work_orders", []string{"work_order_id", "seq"}, rows, " ON CONFLICT DO NOTHING")
 }
 
 // WorkOrderEvents lists the ERP events received about a work order, in

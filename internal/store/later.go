@@ -16,26 +16,35 @@ import (
 // tables, so that the transaction reads its own writes as before; before a
 // savepoint, so that undoing it undoes only what was written inside; and
 // at the end, before the commit. Only inserts that cannot conflict are
-// held (a unique key of the row's own making): a held row that failed
-// would fail the statement that wrote it out, not its own message.
+// held (a unique key of the row's own making, or a conflict that is
+// ignored): a held row that failed would fail the statement that wrote it
+// out, not its own message. The answers a delivery records (a labor
+// posting's cost_posted event) are held the same way.
 
 // heldRows are rows of one table waiting to be written.
 type heldRows struct {
-	table string
-	cols  []string
-	rows  [][]any
+	table  string
+	cols   []string
+	rows   [][]any
+	suffix string // after the values: " ON CONFLICT (seq) DO NOTHING"
 }
 
 // insertLater holds a row of table, the values of cols, to be written
 // with the transaction's other held rows of that table.
 func (tx *Tx) insertLater(table string, cols []string, row ...any) {
+	tx.hold(table, "", cols, row)
+}
+
+// hold holds row as insertLater does, written with suffix after the
+// values (the same for every row of table).
+func (tx *Tx) hold(table, suffix string, cols []string, row []any) {
 	for i := range tx.held {
 		if h := &tx.held[i]; h.table == table {
 			h.rows = append(h.rows, row)
 			return
 		}
 	}
-	tx.held = append(tx.held, heldRows{table: table, cols: cols, rows: [][]any{row}})
+	tx.held = append(tx.held, heldRows{table: table, cols: cols, rows: [][]any{row}, suffix: suffix})
 }
 
 // writeHeld writes the held rows, one table after another in the order
@@ -44,7 +53,7 @@ func (tx *Tx) writeHeld(ctx context.Context) error {
 	held := tx.held
 	tx.held = nil
 	for _, h := range held {
-		if err := tx.InsertRows(ctx, h.table, h.cols, h.rows); err != nil {
+		if err := tx.insertRows(ctx, h.table, h.cols, h.rows, h.suffix); err != nil {
 			return err
 		}
 	}

@@ -45,8 +45,8 @@ var inert = map[integration.EventKind]bool{integration.EventCostPosted: true, in
 // recordAndApply keeps ev once and applies it unless it was kept before.
 func recordAndApply(ctx context.Context, tx *store.Tx, ev integration.Event) error {
 	if inert[ev.Kind] {
-		_, err := tx.RecordAppliedEvent(ctx, ev)
-		return err
+		tx.RecordAppliedEvent(ev)
+		return nil
 	}
 	fresh, err := tx.RecordEvent(ctx, ev)
 	if err != nil || !fresh {

@@ -172,6 +172,22 @@ func TestDispatcherEventsOnceAndWaiting(t *testing.T) {
 				t.Fatalf("RecordEvent of seen event %d = fresh; want a duplicate ignored", ev.Seq)
 			}
 		}
+		// An answer recorded again (a delivery's, polled before) is left
+		// as it was, its work order's link too.
+		if err := db.InTx(t.Context(), func(tx *store.Tx) error {
+			tx.RecordAppliedEvent(erp.events[4])
+			return nil
+		}); err != nil {
+			t.Fatalf("recording event 5 again = %v; want it ignored", err)
+		}
+		var about []integration.Event
+		db.View(t.Context(), func(tx *store.Tx) (err error) {
+			about, err = tx.WorkOrderEvents(t.Context(), "wo_1")
+			return err
+		})
+		if len(about) != 1 || about[0].Seq != 5 {
+			t.Fatalf("events about wo_1 = %+v; want event 5 once", about)
+		}
 	})
 }
 
