@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -423,10 +424,12 @@ func (tx *Tx) runCandidates(ctx context.Context, limit int) ([]integration.Outbo
 	if imHeld {
 		skip.WriteString(" AND kind = '" + string(integration.KindItemMaster) + "'")
 	} else if len(heldWO)+len(heldKey) <= 64 {
+		// In key order: the statement's text depends on how many there
+		// are only, and each text is prepared once per connection.
 		not := func(col string, at map[string]string) {
-			for k, id := range at {
+			for _, k := range slices.Sorted(maps.Keys(at)) {
 				skip.WriteString(" AND NOT (" + col + " = ? AND id > ?)")
-				skipArgs = append(skipArgs, k, id)
+				skipArgs = append(skipArgs, k, at[k])
 			}
 		}
 		not("work_order_id", heldWO)
