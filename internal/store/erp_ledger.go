@@ -144,19 +144,31 @@ func (tx *Tx) SaveERPSite(ctx context.Context, siteID, code, timeZone string) er
 	return nil
 }
 
-// ERPSiteTimeZone returns the time zone of a site, UTC for a site the ERP
-// has not heard of.
+// ERPSiteTimeZone returns the time zone of a site: the one its messages
+// gave the ERP; before the ERP has heard from it, the CMMS's site's (the
+// embedded ERP shares its database: a buyer's requisition made by hand
+// before any message is ordered in the plant's days, not UTC's); UTC for
+// a site neither knows.
 func (tx *Tx) ERPSiteTimeZone(ctx context.Context, siteID string) (*time.Location, error) {
 	tz, ok := tx.reads().sites[siteID]
 	if !ok {
 		err := tx.queryRow(ctx, `SELECT code, time_zone FROM erp_sites WHERE site_id = ?`, siteID).Scan(&tz[0], &tz[1])
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			return time.UTC, nil
+			// Not kept in reads().sites: that says what erp_sites holds
+			// (SaveERPSite).
+			err = tx.queryRow(ctx, `SELECT code, time_zone FROM sites WHERE id = ?`, siteID).Scan(&tz[0], &tz[1])
+			if errors.Is(err, sql.ErrNoRows) {
+				return time.UTC, nil
+			}
+			if err != nil {
+				return nil, err
+			}
 		case err != nil:
 			return nil, err
+		default:
+			tx.reads().sites[siteID] = tz
 		}
-		tx.reads().sites[siteID] = tz
 	}
 	if tz[1] == "" {
 		return time.UTC, nil
