@@ -95,14 +95,21 @@ func (tx *Tx) WorkOrders(ctx context.Context, f workorder.Filter) (millwright.Pa
 			OR asset_id IN (SELECT id FROM assets WHERE LOWER(tag) LIKE ? ESCAPE '\' OR LOWER(name) LIKE ? ESCAPE '\'))`,
 			like, like, like, like)
 	}
-	if f.ScheduledFrom != "" || f.ScheduledTo != "" {
+	if len(f.Scheduled) > 0 {
 		c.add("scheduled_on <> ''")
-	}
-	if f.ScheduledFrom != "" {
-		c.add("scheduled_on >= ?", f.ScheduledFrom)
-	}
-	if f.ScheduledTo != "" {
-		c.add("scheduled_on <= ?", f.ScheduledTo)
+		var or conds
+		for _, d := range f.Scheduled {
+			var s conds
+			s.add("site_id = ?", d.SiteID)
+			if d.From != "" {
+				s.add("scheduled_on >= ?", d.From)
+			}
+			if d.To != "" {
+				s.add("scheduled_on <= ?", d.To)
+			}
+			or.add("("+s.where()+")", s.args...)
+		}
+		c.add("("+strings.Join(or.terms, " OR ")+")", or.args...)
 	}
 	c.add("id > ?", f.Cursor)
 	rows, err := tx.query(ctx, `SELECT `+workOrderCols+` FROM work_orders WHERE `+c.where()+` ORDER BY id LIMIT ?`,

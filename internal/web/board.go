@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -83,17 +84,59 @@ func scopeSite(ctx context.Context, tx *store.Tx, u *store.User, picked string) 
 	return "", p.Items, nil
 }
 
-// today is the date in the site's time zone (UTC for every site).
-func today(ctx context.Context, tx *store.Tx, siteID string) (time.Time, error) {
-	if siteID == "" {
-		t := tx.Now().UTC()
-		return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), nil
+// siteToday is each site's date in its own time zone: the one site
+// picked, or every site in the list when none is.
+func siteToday(ctx context.Context, tx *store.Tx, site string, sites []asset.Site) (map[string]time.Time, error) {
+	ids := []string{site}
+	if site == "" {
+		ids = ids[:0]
+		for _, s := range sites {
+			ids = append(ids, s.ID)
+		}
 	}
-	d, err := siteDay(ctx, tx, siteID, map[string]string{})
-	if err != nil {
-		return time.Time{}, err
+	out := make(map[string]time.Time, len(ids))
+	cache := map[string]string{}
+	for _, id := range ids {
+		d, err := siteDay(ctx, tx, id, cache)
+		if err != nil {
+			return nil, err
+		}
+		if out[id], err = time.Parse(workorder.DateLayout, d); err != nil {
+			return nil, err
+		}
 	}
-	return time.Parse(workorder.DateLayout, d)
+	return out, nil
+}
+
+// dueDays bounds the scheduled day of each site's work for a due filter,
+// by that site's own today: a job due today at a site still on
+// yesterday's date is not overdue.
+func dueDays(due string, today map[string]time.Time) ([]workorder.SiteDays, error) {
+	var from, to *int
+	switch due {
+	case "":
+		return nil, nil
+	case "overdue":
+		to = new(-1)
+	case "week":
+		from, to = new(0), new(6)
+	case "later":
+		from = new(7)
+	default:
+		return nil, errors.New("due: choose overdue, this week or later")
+	}
+	day := func(t time.Time, n *int) string {
+		if n == nil {
+			return ""
+		}
+		return t.AddDate(0, 0, *n).Format(workorder.DateLayout)
+	}
+	out := make([]workorder.SiteDays, 0, len(today))
+	for id, t := range today {
+		out = append(out, workorder.SiteDays{SiteID: id, From: day(t, from), To: day(t, to)})
+	}
+	slices.SortFunc(out, func(a, b workorder.SiteDays) int { return strings.Compare(a.SiteID, b.SiteID) })
+	return out, nil
 }
 
 // board is the planner's board: the open work in columns by status, with
@@ -147,24 +190,28 @@ func (h *Handler) board(w http.ResponseWriter, r *http.Request, s *session) erro
 		default:
 			flt.AssignedTo = bq.Assignee
 		}
-		day, err := today(ctx, tx, site)
+		todays, err := siteToday(ctx, tx, site, ss)
 		if err != nil {
 			return err
+		}
+		// The days to drop a card on start at the earliest today of the
+		// sites shown, so that no site's today is missing.
+		var day time.Time
+		for _, t := range todays {
+			if day.IsZero() || t.Before(day) {
+				day = t
+			}
+		}
+		if day.IsZero() {
+			t := tx.Now().UTC()
+			day = time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 		}
 		for i := range boardDays {
 			d := day.AddDate(0, 0, i)
 			days = append(days, boardDay{Date: d.Format(workorder.DateLayout), Label: d.Format("Mon 2 Jan")})
 		}
-		switch bq.Due {
-		case "":
-		case "overdue":
-			flt.ScheduledTo = day.AddDate(0, 0, -1).Format(workorder.DateLayout)
-		case "week":
-			flt.ScheduledFrom, flt.ScheduledTo = day.Format(workorder.DateLayout), day.AddDate(0, 0, 6).Format(workorder.DateLayout)
-		case "later":
-			flt.ScheduledFrom = day.AddDate(0, 0, 7).Format(workorder.DateLayout)
-		default:
-			f.Errors["due"] = "due: choose overdue, this week or later"
+		if flt.Scheduled, err = dueDays(bq.Due, todays); err != nil {
+			f.Errors["due"] = err.Error()
 		}
 		if len(f.Errors) > 0 {
 			return nil

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/millwright-cmms/millwright/internal/store"
 	"github.com/millwright-cmms/millwright/internal/workorder"
@@ -65,6 +66,33 @@ func TestBoardFilters(t *testing.T) {
 		}
 		if strings.Contains(body, `id="assign-form-`) {
 			t.Errorf("a technician's board offers the assign form")
+		}
+	})
+}
+
+// The due filters of a board over every site take each site's today in
+// its own time zone: at 02:00 UTC the demo's plants (Chicago, New York)
+// are still on the day before, and their job of today is due this week,
+// not overdue. (The board took UTC's date, so this failed every night
+// from midnight UTC until the plants' midnight.)
+func TestBoardDueBySiteDay(t *testing.T) {
+	now := time.Now().UTC()
+	at := time.Date(now.Year(), now.Month(), now.Day()+1, 2, 0, 0, 0, time.UTC) // ahead, so sessions stay valid
+	runSiteAt(t, at, func(t *testing.T, s *site) {
+		paula, _ := s.login("paula")
+		_, body, _ := paula.get("/ui/board?due=week")
+		if !strings.Contains(body, "Boiler feed pump A overhaul") || strings.Contains(body, "minimum pressure valve failed") {
+			t.Errorf("due=week at 02:00 UTC: want the plant's job of today, not yesterday's")
+		}
+		_, body, _ = paula.get("/ui/board?due=overdue")
+		if !strings.Contains(body, "minimum pressure valve failed") || strings.Contains(body, "Boiler feed pump A overhaul") {
+			t.Errorf("due=overdue at 02:00 UTC: want the plant's job of yesterday only")
+		}
+		// The days to drop a card on start at the plants' today.
+		plant := at.Add(-6 * time.Hour).Format(workorder.DateLayout)
+		_, body, _ = paula.get("/ui/board")
+		if _, after, _ := strings.Cut(body, `data-drop-day="`); !strings.HasPrefix(after, plant) {
+			t.Errorf("the board's first day is not the plants' today %s", plant)
 		}
 	})
 }

@@ -41,7 +41,16 @@ type site struct {
 
 // runSite runs fn against the demo plant on SQLite, then on PostgreSQL.
 func runSite(t *testing.T, fn func(t *testing.T, s *site)) {
+	runSiteAt(t, time.Time{}, fn)
+}
+
+// runSiteAt is runSite with the store's clock stopped at a time (the
+// real clock when it is zero), from the demo's loading on.
+func runSiteAt(t *testing.T, at time.Time, fn func(t *testing.T, s *site)) {
 	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		if !at.IsZero() {
+			db.Clock = func() time.Time { return at }
+		}
 		if res, err := demo.Load(t.Context(), db); err != nil || !res.Loaded {
 			t.Fatalf("demo.Load = %+v, %v", res, err)
 		}

@@ -103,12 +103,17 @@ type Filter struct {
 	// Query matches part of the number, the title, or the asset's tag or
 	// name, in any case (the planning board's search).
 	Query string
-	// ScheduledFrom and ScheduledTo bound the scheduled day (DateLayout,
-	// inclusive); with either set, only scheduled work matches.
-	ScheduledFrom, ScheduledTo string
-	Cursor                     string
-	Limit                      int
+	// Scheduled bounds the scheduled day site by site, each by its own
+	// today (a board over sites in different time zones); with it set,
+	// only scheduled work at the sites named matches.
+	Scheduled []SiteDays
+	Cursor    string
+	Limit     int
 }
+
+// SiteDays bounds the scheduled day of one site's work (DateLayout,
+// inclusive; "" for no bound).
+type SiteDays struct{ SiteID, From, To string }
 
 // related turns a not-found error for a resource named in a request body
 // into a business-rule error: the path was fine, the body names nothing.
