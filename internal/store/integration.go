@@ -440,16 +440,30 @@ func (tx *Tx) runCandidates(ctx context.Context, limit int) ([]integration.Outbo
 	// taken: what follows it waits for it.
 	stoppedWO, stoppedKey := map[string]bool{}, map[string]bool{}
 	out := []integration.OutboxMessage{}
+	// Each page also reads the newest pending item master: one committed
+	// after the first statement with the messages it must precede, made
+	// pending by the same transaction (a part mapped, its stock messages
+	// sent), is seen with them by the statement that sees them, and they
+	// wait for it.
+	imOf := func(r interface{ Scan(...any) error }) (m integration.OutboxMessage, err error) {
+		var im sql.NullString
+		err = r.Scan(&m.ID, &m.Kind, &m.WorkOrderID, &m.OrderKey, (*dbTime)(&m.NextAttemptAt), &im)
+		lastIM = max(lastIM, im.String)
+		return m, err
+	}
 	// A bounded walk: past 16 pages of messages held back, what follows
 	// waits for the next claim (those held go as their runs are delivered).
 	after := ""
 	for range 16 {
-		rows, err := tx.query(ctx, `SELECT `+cols+` FROM integration_messages`+tx.indexedBy("integration_messages_pending_id")+`
+		rows, err := tx.query(ctx, `SELECT `+cols+`,
+				(SELECT MAX(id) FROM integration_messages`+tx.indexedBy("integration_messages_kind_pending")+`
+					WHERE status = '`+integration.StatusPending+`' AND kind = '`+string(integration.KindItemMaster)+`')
+			FROM integration_messages`+tx.indexedBy("integration_messages_pending_id")+`
 			WHERE status = '`+integration.StatusPending+`' AND id > ?`+skip.String()+` ORDER BY id LIMIT ?`, append(append([]any{after}, skipArgs...), page)...)
 		if err != nil {
 			return nil, err
 		}
-		ms, err := scanAll(rows, scan)
+		ms, err := scanAll(rows, imOf)
 		if err != nil {
 			return nil, err
 		}

@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -220,6 +221,62 @@ func TestClaimRunsPastAHeldBacklog(t *testing.T) {
 		}
 		if third := claim(); len(third) != 0 {
 			t.Fatalf("a third claim = %v; want nothing (wo_a's next waits for its leased ones)", third)
+		}
+	})
+}
+
+// A part mapped makes, in one transaction, its item master message and
+// its stock messages pending, the latter older: a claim that read the
+// item masters before that transaction committed, and walked the pending
+// messages after, must still leave the stock messages behind the item
+// master (on PostgreSQL each statement sees what committed before it;
+// SQLite's single writer claims alone).
+func TestClaimRunsItemMasterCommittedMidClaim(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, db *store.DB) {
+		if db.Engine != store.Postgres {
+			t.Skip("a SQLite claim holds the one writer: nothing commits while it runs")
+		}
+		ctx := t.Context()
+		mapped := func(tx *store.Tx) error {
+			stock, err := integration.NewMessage("stock-1", "site_1", "NORTH", "pat", time.Now(), integration.WorkOrderStatus{WorkOrderID: "wo_1"})
+			if err != nil {
+				return err
+			}
+			if err := tx.EnqueueMessage(ctx, stock, integration.Outgoing{OrderKey: "stock:belt"}); err != nil {
+				return err
+			}
+			im, err := integration.NewMessage("im-1", "", "", "pat", time.Now(), integration.ItemMaster{})
+			if err != nil {
+				return err
+			}
+			return tx.EnqueueMessage(ctx, im, integration.Outgoing{OrderKey: "item_master:belt"})
+		}
+		// The claim's clock a second ahead, so that the messages committed
+		// while it runs are due to it.
+		base := time.Now()
+		db.Clock = func() time.Time { return base.Add(time.Second) }
+		var claimed []string
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			committed := false
+			tx.TraceForTest(func(q string, _ []any) {
+				if !committed && strings.Contains(q, "ORDER BY id LIMIT") {
+					committed = true
+					db.Clock = func() time.Time { return base }
+					if err := db.InTx(ctx, mapped); err != nil {
+						t.Fatal(err)
+					}
+				}
+			})
+			ms, err := tx.ClaimRuns(ctx, 10, 1, time.Minute)
+			for _, m := range ms {
+				claimed = append(claimed, m.IdempotencyKey)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(claimed) != "[im-1]" {
+			t.Fatalf("claimed %v; want the item master alone, the stock message after it", claimed)
 		}
 	})
 }
