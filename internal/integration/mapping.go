@@ -111,8 +111,9 @@ func unmapped(costCenter, siteCode string) error {
 // mapping names it where one is required, the CMMS's code with the gap
 // ("unmapped_cost_center: …") that keeps the message from being sent.
 type ERPCostCenterCode struct {
-	Code string
-	Gap  string
+	Code   string
+	Gap    string
+	GapErr error // the gap as ERPCostCenter returns it; nil when there is none
 }
 
 // ERPCharge returns what a cost posting carries: the ERP cost center of
@@ -134,7 +135,8 @@ func ERPCharge(ctx context.Context, r MappingReader, siteID, siteCode, costCente
 	case m.CostCenterMapped:
 		cc.Code = m.ERPCostCenter
 	case m.CostCentersMapped:
-		cc.Gap = unmapped(costCenter, siteCode).Error()
+		cc.GapErr = unmapped(costCenter, siteCode)
+		cc.Gap = cc.GapErr.Error()
 	}
 	return cc, m.ERPAccount, nil
 }

@@ -272,16 +272,25 @@ func (tx *Tx) asset(ctx context.Context, id, lock string) (*asset.Asset, error) 
 // order's, which each of its cost postings and requisitions reads.
 func (tx *Tx) SiteAndAsset(ctx context.Context, siteID, assetID string) (*asset.Site, *asset.Asset, error) {
 	var (
-		s asset.Site
-		a asset.Asset
+		s   asset.Site
+		a   asset.Asset
+		err error
 	)
-	err := tx.queryRow(ctx, `
-		SELECT s.id, s.code, s.name, s.currency, s.time_zone, s.created_at,
-			a.id, a.tag, a.name, a.site_id, a.asset_class_id, a.parent_id, a.location_id, a.criticality,
-			a.cost_center, a.auto_request_material, a.created_at, a.updated_at
-		FROM sites s, assets a
-		WHERE s.id = ? AND a.id = ?`, siteID, assetID,
-	).Scan(append(siteDest(&s), assetDest(&a)...)...)
+	if tx.engine == Postgres && tx.tx != nil {
+		var sp *asset.Site
+		var ap *asset.Asset
+		if sp, ap, err = tx.siteAndAssetMemo(ctx, siteID, assetID); err == nil {
+			return sp, ap, nil
+		}
+	} else {
+		err = tx.queryRow(ctx, `
+			SELECT s.id, s.code, s.name, s.currency, s.time_zone, s.created_at,
+				a.id, a.tag, a.name, a.site_id, a.asset_class_id, a.parent_id, a.location_id, a.criticality,
+				a.cost_center, a.auto_request_material, a.created_at, a.updated_at
+			FROM sites s, assets a
+			WHERE s.id = ? AND a.id = ?`, siteID, assetID,
+		).Scan(append(siteDest(&s), assetDest(&a)...)...)
+	}
 	if errors.Is(err, sql.ErrNoRows) { // say which is missing
 		if _, err := tx.Site(ctx, siteID); err != nil {
 			return nil, nil, err

@@ -43,15 +43,13 @@ func (tx *Tx) EnqueueMessage(ctx context.Context, m integration.Message, o integ
 		status, why = integration.StatusFailed, o.Reason
 	}
 	id := millwright.NewID("msg")
-	_, err = tx.exec(ctx, `INSERT INTO integration_messages (id, kind, site_id, work_order_id, idempotency_key,
-			message, status, attempts, last_error, next_attempt_at, created_at, order_key, waits_for_item)
-		VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
-		id, m.Kind, m.SiteID, o.WorkOrderID, m.IdempotencyKey, string(b), status, why, tx.now, tx.now, o.OrderKey, o.WaitsForItem)
+	err = tx.insertSoon(ctx, "integration_messages", enqueueCols,
+		id, m.Kind, m.SiteID, o.WorkOrderID, m.IdempotencyKey, string(b), status, 0, why, tx.now, tx.now, o.OrderKey, o.WaitsForItem)
 	if err := duplicate(err, "message %s is already in the outbox", m.IdempotencyKey); err != nil {
 		return err
 	}
 	for _, l := range o.Lines {
-		if _, err := tx.exec(ctx, `INSERT INTO integration_message_lines (message_id, material_line_id) VALUES (?, ?)`, id, l); err != nil {
+		if err := tx.insertSoon(ctx, "integration_message_lines", []string{"message_id", "material_line_id"}, id, l); err != nil {
 			return err
 		}
 	}
@@ -94,6 +92,10 @@ func (tx *Tx) WakeDispatcher() {
 		}
 	})
 }
+
+// enqueueCols are the columns EnqueueMessage writes.
+var enqueueCols = []string{"id", "kind", "site_id", "work_order_id", "idempotency_key", "message", "status", "attempts",
+	"last_error", "next_attempt_at", "created_at", "order_key", "waits_for_item"}
 
 const messageCols = `id, kind, site_id, work_order_id, idempotency_key, message, status, attempts, last_error,
 	next_attempt_at, created_at, delivered_at, order_key, waits_for_item`
@@ -750,8 +752,12 @@ func (tx *Tx) writeEventLinks(ctx context.Context) error {
 	}
 	rows := tx.eventLinks
 	tx.eventLinks = nil
-	return tx.insertRows(ctx, "inbound_event_work_orders", []string{"work_order_id", "seq"}, rows, " ON CONFLICT DO NOTHING")
+	return tx.insertRows(ctx, "inbound_event_work_orders", eventLinkCols, rows, " ON CONFLICT DO NOTHING")
 }
+
+// eventLinkCols are the columns of an event's work-order link as the
+// transaction holds it (Tx.eventLinks).
+var eventLinkCols = []string{"work_order_id", "seq"}
 
 // WorkOrderEvents lists the ERP events received about a work order, in
 // sequence order.

@@ -44,9 +44,30 @@ func TestOutboxEnqueueAndClaim(t *testing.T) {
 		default:
 			t.Fatal("a committed Enqueue did not wake the dispatcher")
 		}
-		err := db.InTx(ctx, func(tx *store.Tx) error { return tx.Enqueue(ctx, msg("k1"), "wo_1") })
-		if got := millwright.ErrorCode(err); got != "duplicate" && millwright.ErrorKind(err) != millwright.Conflict {
-			t.Fatalf("second Enqueue(k1) = %v; want a conflict", err)
+		// A key taken: the conflict names it, though on PostgreSQL the
+		// row is written only at the transaction's end (insertSoon), and
+		// nothing else of the transaction is kept.
+		err := db.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.Audit(ctx, "work_order", "wo_1", "again", nil, nil); err != nil {
+				return err
+			}
+			if err := tx.Enqueue(ctx, msg("k3"), "wo_1"); err != nil {
+				return err
+			}
+			return tx.Enqueue(ctx, msg("k1"), "wo_1")
+		})
+		if millwright.ErrorKind(err) != millwright.Conflict || millwright.ErrorCode(err) != "duplicate_key" ||
+			!strings.Contains(err.Error(), "message k1 is already in the outbox") {
+			t.Fatalf("second Enqueue(k1) = %v; want a duplicate_key conflict naming k1", err)
+		}
+		if err := db.View(ctx, func(tx *store.Tx) error {
+			ms, err := tx.WorkOrderMessages(ctx, "wo_1")
+			if len(ms) != 2 {
+				t.Errorf("messages after the refused transaction = %d; want 2 (k3 not kept)", len(ms))
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
 		}
 		var claimed []integration.OutboxMessage
 		db.InTx(ctx, func(tx *store.Tx) (err error) {

@@ -2,7 +2,11 @@ package store
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"strings"
+
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // Rows written later.
@@ -69,4 +73,92 @@ func (tx *Tx) writeHeldFor(ctx context.Context, q string) error {
 		}
 	}
 	return nil
+}
+
+// insertSoon inserts a row of table: on PostgreSQL, outside a savepoint,
+// it is held (insertLater) and written with the transaction's end;
+// otherwise at once. For rows of a key of their own making: a conflict of
+// a held row fails the whole transaction at its end, which outside a
+// savepoint is what the insert's own failure would have done.
+func (tx *Tx) insertSoon(ctx context.Context, table string, cols []string, row ...any) error {
+	if tx.engine == Postgres && tx.savepointDepth == 0 && tx.tx != nil {
+		tx.insertLater(table, cols, row...)
+		return nil
+	}
+	return tx.insertRows(ctx, table, cols, [][]any{row}, "")
+}
+
+// writeEnd writes what a PostgreSQL transaction held for its end (its
+// held rows, the ERP events' work-order links and its audit rows) in one
+// statement, each table's rows in an INSERT of its own joined by WITH:
+// one round trip where there was one per table. PostgreSQL checks foreign
+// keys at the end of the statement, so the order of the parts does not
+// matter. Rows beyond one statement's parameters go table by table.
+func (tx *Tx) writeEnd(ctx context.Context) error {
+	parts := tx.held
+	tx.held = nil
+	if len(tx.eventLinks) > 0 {
+		parts = append(parts, heldRows{table: "inbound_event_work_orders", cols: eventLinkCols,
+			rows: tx.eventLinks, suffix: " ON CONFLICT DO NOTHING"})
+		tx.eventLinks = nil
+	}
+	if len(tx.audits) > 0 {
+		parts = append(parts, heldRows{table: "audit_log", cols: auditCols, rows: tx.audits})
+		tx.audits = nil
+	}
+	params := 0
+	for _, p := range parts {
+		params += len(p.cols) * len(p.rows)
+	}
+	if len(parts) < 2 || params > maxParams {
+		for _, p := range parts {
+			if err := tx.insertRows(ctx, p.table, p.cols, p.rows, p.suffix); err != nil {
+				return tx.heldConflict(err)
+			}
+		}
+		return nil
+	}
+	var b strings.Builder
+	args := make([]any, 0, params)
+	for i, p := range parts {
+		switch {
+		case i == 0:
+			b.WriteString("WITH ")
+		case i < len(parts)-1:
+			b.WriteString(", ")
+		}
+		if i < len(parts)-1 {
+			fmt.Fprintf(&b, "w%d AS (", i)
+		}
+		b.WriteString("INSERT INTO " + p.table + " (" + strings.Join(p.cols, ", ") + ") VALUES ")
+		one := "(" + strings.Repeat("?, ", len(p.cols)-1) + "?)"
+		for j, r := range p.rows {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(one)
+			args = append(args, r...)
+		}
+		b.WriteString(p.suffix)
+		if i < len(parts)-1 {
+			b.WriteString(")")
+		}
+		b.WriteString("\n")
+	}
+	_, err := tx.exec(ctx, b.String(), args...)
+	return tx.heldConflict(err)
+}
+
+// heldConflict names the message whose idempotency key a held outbox row
+// found taken, as EnqueueMessage does for one written at once.
+func (tx *Tx) heldConflict(err error) error {
+	var pe *pgconn.PgError
+	if !IsDuplicate(err) || !errors.As(err, &pe) || pe.TableName != "integration_messages" {
+		return err
+	}
+	key := pe.Detail
+	if _, v, ok := strings.Cut(pe.Detail, ")=("); ok {
+		key = strings.TrimSuffix(v, ") already exists.")
+	}
+	return duplicate(err, "message %s is already in the outbox", key)
 }

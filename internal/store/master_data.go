@@ -45,6 +45,9 @@ func (tx *Tx) CostCentersMapped(ctx context.Context, siteID string) (bool, error
 // then the global one), whether any cost-center mapping applies to the
 // site, and the category's ERP account (the same way round).
 func (tx *Tx) ChargeMappings(ctx context.Context, siteID, costCenter, category string) (integration.ChargeMappings, error) {
+	if m, ok := tx.chargeMemo(siteID, costCenter, category); ok {
+		return m, nil
+	}
 	var (
 		m  integration.ChargeMappings
 		cc sql.NullString

@@ -194,6 +194,9 @@ func (tx *Tx) SetIntegrationScopes(ctx context.Context, scopes []Scope) error {
 // classID is not empty, an asset class there. When it is not, reason says
 // why in words an operator can act on.
 func (tx *Tx) IntegrationLive(ctx context.Context, siteID, classID string) (live bool, reason string, err error) {
+	if m := tx.posting; m != nil { // read with the site and the asset just before
+		return tx.integrationLive(ctx, m.scopes, siteID, classID)
+	}
 	scopes, err := tx.IntegrationScopes(ctx)
 	if err != nil {
 		return false, "", err
@@ -242,6 +245,9 @@ func (tx *Tx) scopeStatus(ctx context.Context, siteID, workOrderID string) (stat
 	if siteID == "" { // the company's master data, shared by every site
 		return integration.StatusPending, "", nil
 	}
+	if scopes, class, ok := tx.scopesMemo(workOrderID); ok {
+		return tx.scopeOf(ctx, scopes, siteID, class)
+	}
 	rows, err := tx.query(ctx, `
 		SELECT site_id, asset_class_id,
 			COALESCE((SELECT a.asset_class_id FROM work_orders w JOIN assets a ON a.id = w.asset_id WHERE w.id = ?), '')
@@ -257,6 +263,12 @@ func (tx *Tx) scopeStatus(ctx context.Context, siteID, workOrderID string) (stat
 	if err != nil {
 		return "", "", err
 	}
+	return tx.scopeOf(ctx, scopes, siteID, class)
+}
+
+// scopeOf is the status a new message starts in, given the rollout's
+// scopes and the work order's asset class.
+func (tx *Tx) scopeOf(ctx context.Context, scopes []Scope, siteID, class string) (status, why string, err error) {
 	live, why, err := tx.integrationLive(ctx, scopes, siteID, class)
 	if err != nil || live {
 		return integration.StatusPending, "", err

@@ -267,6 +267,12 @@ func (tx *Tx) run(fn func(tx *Tx) error) error {
 	if err := fn(tx); err != nil {
 		return err
 	}
+	if tx.engine == Postgres {
+		if tx.heldErr != nil {
+			return tx.heldErr
+		}
+		return tx.writeEnd(tx.ctx)
+	}
 	if err := tx.writeHeld(tx.ctx); err != nil {
 		return err
 	}
@@ -330,6 +336,8 @@ type Tx struct {
 	audits         [][]any                    // audit rows written at the commit, in one statement (Audit)
 	eventLinks     [][]any                    // the recorded events' work-order links, written at the commit (RecordEvent)
 	savepointDepth int                        // savepoints open (Savepoint)
+	posting        *postingMemo               // PostgreSQL: what SiteAndAsset read for the postings after it
+	lastWO         lastWorkOrder              // the work order read last
 	counters       map[string]*heldCounter    // SQLite: the ERP counters taken from (ERPNextNumber)
 	shared         bool                       // SQLite: a member of a group sharing one transaction (groupTx)
 	held           []heldRows                 // rows written later (insertLater)
@@ -404,6 +412,7 @@ func (tx *Tx) stmtCtx(ctx context.Context) context.Context {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	tx.forget(q)
 	ctx = tx.stmtCtx(ctx)
 	if err := tx.writeHeldFor(ctx, q); err != nil {
 		return nil, err
@@ -444,6 +453,7 @@ func (tx *Tx) execPrepared(ctx context.Context, q string, args ...any) (sql.Resu
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	tx.forget(q)
 	ctx = tx.stmtCtx(ctx)
 	if err := tx.writeHeldFor(ctx, q); err != nil {
 		return nil, err
@@ -473,6 +483,7 @@ func (tx *Tx) indexedBy(name string) string {
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	tx.forget(q)
 	ctx = tx.stmtCtx(ctx)
 	if err := tx.writeHeldFor(ctx, q); err != nil && tx.heldErr == nil {
 		tx.heldErr = err // the row may miss them: the transaction fails at its end

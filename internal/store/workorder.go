@@ -42,6 +42,7 @@ func (tx *Tx) workOrder(ctx context.Context, id, suffix string) (*workorder.Work
 	if err != nil {
 		return nil, err
 	}
+	tx.lastWO = lastWorkOrder{w.ID, w.AssetID}
 	return &w, nil
 }
 
@@ -210,12 +211,11 @@ func (tx *Tx) SaveMaterial(ctx context.Context, m *workorder.Material) error {
 // AddLabor records a labor entry, by the transaction's actor at its time.
 func (tx *Tx) AddLabor(ctx context.Context, l *workorder.Labor) error {
 	l.ID, l.Actor, l.At = millwright.NewID("lab"), tx.Actor().Username, tx.now
-	_, err := tx.exec(ctx, `
-		INSERT INTO wo_labor (id, work_order_id, technician, craft, hours, rate, amount, actor, at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	return tx.insertSoon(ctx, "wo_labor", laborCols,
 		l.ID, l.WorkOrderID, l.Technician, l.Craft, l.Hours, l.Rate, l.Amount, l.Actor, l.At)
-	return err
 }
+
+var laborCols = []string{"id", "work_order_id", "technician", "craft", "hours", "rate", "amount", "actor", "at"}
 
 // LaborPage lists a work order's labor entries by id after cursor, a
 // page at a time (index wo_labor_wo on (work_order_id, id)).

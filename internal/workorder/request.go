@@ -80,16 +80,13 @@ func request(ctx context.Context, tx Tx, w *WorkOrder, requester, keySuffix stri
 	// The cost center and the expense account go to the ERP through their
 	// mappings; a cost center with none, where the site needs one, blocks
 	// the lines like an unmapped item.
-	costCenter, ccGap := integration.ERPCostCenter(ctx, tx, w.SiteID, site.Code, a.CostCenter)
-	if ccGap != nil && millwright.ErrorKind(ccGap) != millwright.Rule {
-		return ccGap
-	}
-	account, err := integration.ERPAccount(ctx, tx, w.SiteID, integration.AccountDirectMaterial)
+	cc, account, err := integration.ERPCharge(ctx, tx, w.SiteID, site.Code, a.CostCenter, integration.AccountDirectMaterial)
 	if err != nil {
 		return err
 	}
+	ccGap := cc.GapErr
 	req := integration.RequisitionRequest{
-		Priority: w.Priority, CostCenter: costCenter, ExpenseAccount: account,
+		Priority: w.Priority, CostCenter: cc.Code, ExpenseAccount: account,
 		WorkOrderID: w.ID, WorkOrderNumber: w.Number, AssetID: w.AssetID,
 	}
 	neededBy := tx.Now().AddDate(0, 0, NeededByDays).Format("2006-01-02")
