@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"strings"
 
 	"github.com/millwright-cmms/millwright"
 	"github.com/millwright-cmms/millwright/internal/erp/approval"
@@ -64,6 +65,28 @@ func (tx *Tx) ERPItemByCode(ctx context.Context, code string) (*procurement.Item
 			"ERP item code %q is not in the ERP's item master; create the item (POST /api/v1/erp/items or an item_master message) or fix the CMMS mapping, then send again", code)
 	}
 	return &it, err
+}
+
+// ERPItemsByCode returns the items of the given ERP item codes that
+// exist, by code, in one statement (a requisition's lines).
+func (tx *Tx) ERPItemsByCode(ctx context.Context, codes []string) (map[string]*procurement.Item, error) {
+	out := make(map[string]*procurement.Item, len(codes))
+	if len(codes) == 0 {
+		return out, nil
+	}
+	args := make([]any, len(codes))
+	for i, c := range codes {
+		args[i] = c
+	}
+	rows, err := tx.query(ctx, `SELECT `+erpItemCols+` FROM erp_items WHERE code IN `+inList(len(codes)), args...)
+	items, err := scanAll(rows, scanERPItem)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		out[items[i].Code] = &items[i]
+	}
+	return out, nil
 }
 
 // SaveERPItem creates an item (when it has no id) or changes it.
@@ -211,6 +234,10 @@ func scanReq(r interface{ Scan(...any) error }) (procurement.Requisition, error)
 	return q, json.Unmarshal([]byte(steps), &q.Steps)
 }
 
+var reqLineInsertCols = []string{"id", "requisition_id", "position", "item_id", "item_code", "quantity", "unit",
+	"needed_by", "unit_price", "amount", "work_order_id", "material_line_id", "asset_id", "warehouse", "purchase_order_line_id",
+	"description", "vendor"}
+
 // CreateERPRequisition stores a new requisition and its lines.
 func (tx *Tx) CreateERPRequisition(ctx context.Context, r *procurement.Requisition) error {
 	r.ID = millwright.NewID("req")
@@ -223,16 +250,16 @@ func (tx *Tx) CreateERPRequisition(ctx context.Context, r *procurement.Requisiti
 		r.AssetID, r.Amount, r.RuleID, string(steps), r.Step, r.Comment, r.CreatedAt, r.UpdatedAt, r.ExpenseAccount); err != nil {
 		return err
 	}
+	rows := make([][]any, len(r.Lines))
 	for i := range r.Lines {
 		l := &r.Lines[i]
 		l.ID, l.RequisitionID = millwright.NewID("rql"), r.ID
-		if _, err := tx.exec(ctx, `INSERT INTO erp_requisition_lines (id, requisition_id, position, item_id, item_code, quantity, unit,
-			needed_by, unit_price, amount, work_order_id, material_line_id, asset_id, warehouse, purchase_order_line_id, description, vendor)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '', ?, ?)`,
-			l.ID, r.ID, l.Position, l.ItemID, l.ERPItemCode, l.Quantity, l.Unit, l.NeededBy, l.UnitPrice, l.Amount,
-			l.WorkOrderID, l.MaterialLineID, l.AssetID, l.Warehouse, l.Description, l.Vendor); err != nil {
-			return err
-		}
+		rows[i] = []any{l.ID, r.ID, l.Position, l.ItemID, l.ERPItemCode, l.Quantity, l.Unit, l.NeededBy, l.UnitPrice, l.Amount,
+			l.WorkOrderID, l.MaterialLineID, l.AssetID, l.Warehouse, "", l.Description, l.Vendor}
+	}
+	// The lines in one statement, not one round trip each.
+	if err := tx.insertRows(ctx, "erp_requisition_lines", reqLineInsertCols, rows, ""); err != nil {
+		return err
 	}
 	r.Decisions, r.Reviews = []approval.Decision{}, []approval.Review{}
 	return nil
@@ -319,13 +346,23 @@ func (tx *Tx) SaveERPRequisition(ctx context.Context, r *procurement.Requisition
 		WHERE id = ?`, r.Status, r.RuleID, string(steps), r.Step, r.Comment, r.UpdatedAt, r.ID); err != nil {
 		return err
 	}
+	// The lines ordered, in one statement (a line's order line, once set,
+	// is never taken back: the lines not ordered are left as they are).
+	var set strings.Builder
+	var args, ids []any
 	for _, l := range r.Lines {
-		if _, err := tx.exec(ctx, `UPDATE erp_requisition_lines SET purchase_order_line_id = ? WHERE id = ?`,
-			l.PurchaseOrderLineID, l.ID); err != nil {
-			return err
+		if l.PurchaseOrderLineID != "" {
+			set.WriteString(" WHEN ? THEN ?")
+			args = append(args, l.ID, l.PurchaseOrderLineID)
+			ids = append(ids, l.ID)
 		}
 	}
-	return nil
+	if len(ids) == 0 {
+		return nil
+	}
+	_, err := tx.exec(ctx, `UPDATE erp_requisition_lines SET purchase_order_line_id = CASE id`+set.String()+` END
+		WHERE id IN `+inList(len(ids)), append(args, ids...)...)
+	return err
 }
 
 // AddERPDecision records an approval decision.

@@ -611,6 +611,33 @@ func (tx *Tx) ItemMapping(ctx context.Context, itemID, siteID string) (*integrat
 	return &m, nil
 }
 
+// ItemMappingsAt returns, by item, the mappings that apply at a site to
+// the given items (the site's own, else the company's), in one statement;
+// an item with none is absent.
+func (tx *Tx) ItemMappingsAt(ctx context.Context, siteID string, itemIDs []string) (map[string]*integration.ItemMapping, error) {
+	out := make(map[string]*integration.ItemMapping, len(itemIDs))
+	if len(itemIDs) == 0 {
+		return out, nil
+	}
+	args := []any{siteID}
+	for _, id := range itemIDs {
+		args = append(args, id)
+	}
+	rows, err := tx.query(ctx, `SELECT item_id, site_id, erp_item_code, erp_unit, factor, updated_at FROM item_mappings
+		WHERE (site_id = ? OR site_id = '') AND item_id IN `+inList(len(itemIDs))+` ORDER BY item_id, site_id`, args...)
+	ms, err := scanAll(rows, func(r interface{ Scan(...any) error }) (m integration.ItemMapping, err error) {
+		err = r.Scan(&m.ItemID, &m.SiteID, &m.ERPItemCode, &m.ERPUnit, &m.Factor, (*dbTime)(&m.UpdatedAt))
+		return m, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i := range ms { // the site's own after the company's ('')
+		out[ms[i].ItemID] = &ms[i]
+	}
+	return out, nil
+}
+
 // SaveItemMapping creates or replaces the mapping of an item at a site.
 func (tx *Tx) SaveItemMapping(ctx context.Context, m *integration.ItemMapping) error {
 	m.UpdatedAt = tx.now

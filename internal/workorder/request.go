@@ -90,6 +90,16 @@ func request(ctx context.Context, tx Tx, w *WorkOrder, requester, keySuffix stri
 		WorkOrderID: w.ID, WorkOrderNumber: w.Number, AssetID: w.AssetID,
 	}
 	neededBy := tx.Now().AddDate(0, 0, NeededByDays).Format("2006-01-02")
+	var items []string
+	for i := range mats {
+		if m := &mats[i]; m.Direct && take(m) {
+			items = append(items, m.ItemID)
+		}
+	}
+	mappings, err := tx.ItemMappingsAt(ctx, w.SiteID, items) // in one read
+	if err != nil {
+		return err
+	}
 	var requested []*Material
 	for i := range mats {
 		m := &mats[i]
@@ -108,11 +118,8 @@ func request(ctx context.Context, tx Tx, w *WorkOrder, requester, keySuffix stri
 			}
 			continue
 		}
-		mp, err := tx.ItemMapping(ctx, m.ItemID, w.SiteID)
-		if err != nil {
-			if millwright.ErrorKind(err) != millwright.NotFound {
-				return err
-			}
+		mp := mappings[m.ItemID]
+		if mp == nil {
 			if err := block(ctx, tx, w, m, fmt.Sprintf("part %s: %s %s; add one with POST /api/v1/integration/mappings/items",
 				m.PartNumber, unmapped, site.Code)); err != nil {
 				return err

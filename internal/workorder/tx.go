@@ -57,6 +57,7 @@ type Tx interface {
 	// ItemMapping returns an item's ERP cross-reference at a site (the
 	// site's own first, then the global one), NotFound when it has none.
 	ItemMapping(ctx context.Context, itemID, siteID string) (*integration.ItemMapping, error)
+	ItemMappingsAt(ctx context.Context, siteID string, itemIDs []string) (map[string]*integration.ItemMapping, error)
 	// The cost-center and account mappings; see integration.ERPCostCenter
 	// and integration.ERPAccount.
 	integration.MappingReader

@@ -376,6 +376,7 @@ type Tx interface {
 	ERPNextNumber(ctx context.Context, name string) (int64, error)
 	ERPItem(ctx context.Context, id string) (*Item, error)
 	ERPItemByCode(ctx context.Context, code string) (*Item, error)
+	ERPItemsByCode(ctx context.Context, codes []string) (map[string]*Item, error)
 	SaveERPItem(ctx context.Context, it *Item) error
 	ERPRules(ctx context.Context) ([]approval.Rule, error)
 	CreateERPRequisition(ctx context.Context, r *Requisition) error

@@ -116,14 +116,28 @@ func Create(ctx context.Context, tx Tx, in NewRequisition) (*Requisition, error)
 	if in.Draft {
 		r.Status = Draft
 	}
+	// The lines' items in one read; a code not found is looked up alone
+	// for the error that names it.
+	var codes []string
+	for _, nl := range in.Lines {
+		if nl.ERPItemCode != "" {
+			codes = append(codes, nl.ERPItemCode)
+		}
+	}
+	items, err := tx.ERPItemsByCode(ctx, codes)
+	if err != nil {
+		return nil, err
+	}
 	for i, nl := range in.Lines {
-		var it *Item
-		if nl.ERPItemCode == "" && nl.ItemID != "" {
+		it := items[nl.ERPItemCode]
+		switch {
+		case it != nil:
+		case nl.ERPItemCode == "" && nl.ItemID != "":
 			it, err = tx.ERPItem(ctx, nl.ItemID)
 			if millwright.ErrorKind(err) == millwright.NotFound {
 				err = millwright.Errorf(millwright.Rule, "unknown_item", "line %d: item %s is not in the ERP's item master", i+1, nl.ItemID)
 			}
-		} else {
+		default:
 			it, err = tx.ERPItemByCode(ctx, nl.ERPItemCode)
 		}
 		if err != nil {
