@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"time"
@@ -29,21 +30,17 @@ func (tx *Tx) ERPNextNumber(ctx context.Context, name string) (int64, error) {
 	if err := tx.lockERPNumbering(ctx); err != nil {
 		return 0, err
 	}
-	if tx.engine == SQLite {
-		return tx.heldNumber(ctx, name)
-	}
-	var n int64
-	err := tx.queryRow(ctx, `
-		INSERT INTO erp_counters (name, value) VALUES (?, 1)
-		ON CONFLICT (name) DO UPDATE SET value = erp_counters.value + 1
-		RETURNING value`, name).Scan(&n)
-	return n, err
+	return tx.heldNumber(ctx, name)
 }
 
-// heldCounter is an ERP counter a SQLite transaction took numbers from:
-// read once, counted in memory, written back at the commit
-// (writeCounters). SQLite's one writer holds it meanwhile; a batch of
-// postings takes two numbers each, and wrote the counters twice a posting.
+// heldCounter is an ERP counter a transaction took numbers from: read
+// once, counted in memory, written back at the commit (writeCounters;
+// on PostgreSQL with the transaction's other held rows, writeEnd). The
+// transaction holds the numbering lock from its first number to its
+// commit (SQLite's one writer holds everything), so nobody else takes a
+// number meanwhile. A receipt took a number for itself, its entry and
+// each of its four or five events: a round trip each, under the lock
+// every other ERP write waits for.
 type heldCounter struct{ read, value int64 }
 
 func (tx *Tx) heldNumber(ctx context.Context, name string) (int64, error) {
@@ -78,6 +75,19 @@ func (tx *Tx) writeCounters(ctx context.Context) error {
 		c.read = c.value
 	}
 	return nil
+}
+
+// counterRows are the held counters whose value changed, as rows of
+// erp_counters (name, value) in name order, and the counters themselves.
+func (tx *Tx) counterRows(changed *[]*heldCounter) [][]any {
+	var rows [][]any
+	for _, name := range slices.Sorted(maps.Keys(tx.counters)) {
+		if c := tx.counters[name]; c.value != c.read {
+			rows = append(rows, []any{name, c.value})
+			*changed = append(*changed, c)
+		}
+	}
+	return rows
 }
 
 // counterMark is the held counters' values when a savepoint began.
@@ -292,11 +302,12 @@ func (tx *Tx) InsertERPEntry(ctx context.Context, e *ledger.Entry) error {
 		}
 		e.Number = fmt.Sprintf("JE-%06d", n)
 	}
-	// A batch's entries are written with its others (insertLater): their
-	// ids and placeholder numbers are their own. A reversal is written at
-	// once: its reversed entry is unique, and a second reversal is the
-	// message's conflict.
-	if tx.deferred != nil && e.ReversesID == "" {
+	// A batch's entries, and on PostgreSQL any transaction's outside a
+	// savepoint, are written with its other held rows (insertLater): their
+	// ids and numbers are their own. A reversal is written at once: its
+	// reversed entry is unique, and a second reversal is the message's
+	// conflict.
+	if e.ReversesID == "" && (tx.deferred != nil || tx.holding()) {
 		tx.insertLater("erp_entries", entryInsertCols, e.ID, e.Number, e.At, e.Period, e.SiteID, e.Memo, e.Source, e.SourceID, nil, e.CreatedBy)
 		for i, l := range e.Lines {
 			tx.insertLater("erp_entry_lines", entryLineCols, e.ID, i+1, l.Account, l.Debit, l.Credit, l.CostCenter, l.WorkOrderID, l.AssetID)
@@ -736,8 +747,8 @@ func (tx *Tx) EmitERPEvent(ctx context.Context, kind integration.EventKind, docu
 		d.events = append(d.events, ev)
 		tx.insertLater("erp_events", eventCols, ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At, ev.Actor)
 	} else {
-		_, err = tx.exec(ctx, `INSERT INTO erp_events (seq, kind, document_key, payload, created_at, actor) VALUES (?, ?, ?, ?, ?, ?)`,
-			ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At, ev.Actor)
+		// Its seq is its own: taken under the numbering lock.
+		err = tx.insertSoon(ctx, "erp_events", eventCols, ev.Seq, ev.Kind, ev.DocumentKey, string(ev.Payload), ev.At, ev.Actor)
 	}
 	// Whoever reads the event log (the dispatcher in process, the webhook
 	// pusher of `erp serve`) hears of the event once it commits.

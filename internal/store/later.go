@@ -81,22 +81,33 @@ func (tx *Tx) writeHeldFor(ctx context.Context, q string) error {
 // a held row fails the whole transaction at its end, which outside a
 // savepoint is what the insert's own failure would have done.
 func (tx *Tx) insertSoon(ctx context.Context, table string, cols []string, row ...any) error {
-	if tx.engine == Postgres && tx.savepointDepth == 0 && tx.tx != nil {
+	if tx.holding() {
 		tx.insertLater(table, cols, row...)
 		return nil
 	}
 	return tx.insertRows(ctx, table, cols, [][]any{row}, "")
 }
 
+// holding reports whether the transaction holds the rows insertSoon is
+// given: on PostgreSQL, in a write transaction, outside a savepoint.
+func (tx *Tx) holding() bool {
+	return tx.engine == Postgres && tx.savepointDepth == 0 && tx.tx != nil
+}
+
 // writeEnd writes what a PostgreSQL transaction held for its end (its
-// held rows, the ERP events' work-order links and its audit rows) in one
-// statement, each table's rows in an INSERT of its own joined by WITH:
+// held rows, the ERP counters it took numbers from, the ERP events'
+// work-order links and its audit rows) in one statement, each table's rows in an INSERT of its own joined by WITH:
 // one round trip where there was one per table. PostgreSQL checks foreign
 // keys at the end of the statement, so the order of the parts does not
 // matter. Rows beyond one statement's parameters go table by table.
 func (tx *Tx) writeEnd(ctx context.Context) error {
 	parts := tx.held
 	tx.held = nil
+	var counters []*heldCounter
+	if rows := tx.counterRows(&counters); len(rows) > 0 {
+		parts = append(parts, heldRows{table: "erp_counters", cols: []string{"name", "value"}, rows: rows,
+			suffix: " ON CONFLICT (name) DO UPDATE SET value = excluded.value"})
+	}
 	if len(tx.eventLinks) > 0 {
 		parts = append(parts, heldRows{table: "inbound_event_work_orders", cols: eventLinkCols,
 			rows: tx.eventLinks, suffix: " ON CONFLICT DO NOTHING"})
@@ -110,6 +121,11 @@ func (tx *Tx) writeEnd(ctx context.Context) error {
 	for _, p := range parts {
 		params += len(p.cols) * len(p.rows)
 	}
+	defer func() {
+		for _, c := range counters {
+			c.read = c.value
+		}
+	}()
 	if len(parts) < 2 || params > maxParams {
 		for _, p := range parts {
 			if err := tx.insertRows(ctx, p.table, p.cols, p.rows, p.suffix); err != nil {

@@ -338,7 +338,7 @@ type Tx struct {
 	savepointDepth int                        // savepoints open (Savepoint)
 	posting        *postingMemo               // PostgreSQL: what SiteAndAsset read for the postings after it
 	lastWO         lastWorkOrder              // the work order read last
-	counters       map[string]*heldCounter    // SQLite: the ERP counters taken from (ERPNextNumber)
+	counters       map[string]*heldCounter    // the ERP counters taken from (ERPNextNumber)
 	shared         bool                       // SQLite: a member of a group sharing one transaction (groupTx)
 	held           []heldRows                 // rows written later (insertLater)
 	heldErr        error                      // writing them before a QueryRow failed: the transaction fails
@@ -386,6 +386,12 @@ func (tx *Tx) Savepoint(ctx context.Context, fn func() error) error {
 		tx.held = nil // held inside the savepoint: undone with it
 		tx.deferred.undo(pending)
 		tx.undoCounters(counters)
+		if !numbering && tx.engine == Postgres {
+			// The numbering lock was taken inside and is released with
+			// it: what the counters read under it may be stale by the
+			// next number (none was taken before the savepoint).
+			tx.counters = nil
+		}
 		tx.numbering, tx.erpReads, tx.audits, tx.eventLinks = numbering, nil, tx.audits[:audits], tx.eventLinks[:links]
 		if _, rerr := tx.exec(ctx, "ROLLBACK TO SAVEPOINT "+name); rerr != nil {
 			return errors.Join(err, rerr)

@@ -155,5 +155,32 @@ func TestERPNumbersGapless(t *testing.T) {
 		if err := db.InTx(ctx, func(tx *store.Tx) error { return next(tx, 3) }); err != nil {
 			t.Fatal(err)
 		}
+
+		// A transaction counts its numbers in memory under the numbering
+		// lock. On PostgreSQL a savepoint undone that took the lock gives
+		// the lock back: another transaction may number meanwhile, and the
+		// first must read the counter again, not go on from what it read.
+		if db.Engine != store.Postgres {
+			return // SQLite's one writer: nobody numbers meanwhile
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error {
+			if err := tx.Savepoint(ctx, func() error {
+				if err := next(tx, 4); err != nil {
+					return err
+				}
+				return refused
+			}); err != refused {
+				return err
+			}
+			if err := db.InTx(ctx, func(other *store.Tx) error { return next(other, 4) }); err != nil {
+				return err
+			}
+			return next(tx, 5)
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.InTx(ctx, func(tx *store.Tx) error { return next(tx, 6) }); err != nil {
+			t.Fatal(err)
+		}
 	})
 }
