@@ -277,11 +277,7 @@ func (tx *Tx) SiteAndAsset(ctx context.Context, siteID, assetID string) (*asset.
 		err error
 	)
 	if tx.engine == Postgres && tx.tx != nil {
-		var sp *asset.Site
-		var ap *asset.Asset
-		if sp, ap, err = tx.siteAndAssetMemo(ctx, siteID, assetID); err == nil {
-			return sp, ap, nil
-		}
+		err = tx.siteAndAssetMemo(ctx, &s, &a, siteID, assetID)
 	} else {
 		err = tx.queryRow(ctx, `
 			SELECT s.id, s.code, s.name, s.currency, s.time_zone, s.created_at,

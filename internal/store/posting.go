@@ -48,19 +48,17 @@ const siteAndAssetPostgres = `
 	FROM sites s, assets a
 	WHERE s.id = ? AND a.id = ?`
 
-// siteAndAssetMemo reads the site and the asset with what a posting
-// needs next, and keeps the latter.
-func (tx *Tx) siteAndAssetMemo(ctx context.Context, siteID, assetID string) (*asset.Site, *asset.Asset, error) {
+// siteAndAssetMemo reads the site and the asset into s and a with what a
+// posting needs next, and keeps the latter.
+func (tx *Tx) siteAndAssetMemo(ctx context.Context, s *asset.Site, a *asset.Asset, siteID, assetID string) error {
 	var (
-		s                asset.Site
-		a                asset.Asset
 		erpCC            *string
 		ccs              bool
 		accounts, scopes string
 	)
-	dest := append(siteDest(&s), assetDest(&a)...)
+	dest := append(siteDest(s), assetDest(a)...)
 	if err := tx.queryRow(ctx, siteAndAssetPostgres, siteID, assetID).Scan(append(dest, &erpCC, &ccs, &accounts, &scopes)...); err != nil {
-		return nil, nil, err
+		return err
 	}
 	m := &postingMemo{siteID: siteID, assetID: assetID, costCenter: a.CostCenter, classID: a.ClassID, ccsMapped: ccs,
 		accounts: map[string]string{}}
@@ -69,16 +67,16 @@ func (tx *Tx) siteAndAssetMemo(ctx context.Context, siteID, assetID string) (*as
 	}
 	var pairs [][2]string
 	if err := json.Unmarshal([]byte(accounts), &pairs); err != nil {
-		return nil, nil, err
+		return err
 	}
 	for _, p := range pairs {
 		m.accounts[p[0]] = p[1]
 	}
 	if err := json.Unmarshal([]byte(scopes), &m.scopes); err != nil {
-		return nil, nil, err
+		return err
 	}
 	tx.posting = m
-	return &s, &a, nil
+	return nil
 }
 
 // chargeMemo answers ChargeMappings from the memo when it holds them.
